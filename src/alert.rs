@@ -1,0 +1,196 @@
+//! Message text: an [`Event`] in plain words, as plain text (console) or Telegram HTML. Pure.
+//!
+//! Every text that came from Parliament is escaped in the HTML form. Future dates are marked
+//! "provisional", as Parliament itself says they are.
+
+use chrono::NaiveDate;
+
+use crate::bill::House;
+use crate::changes::{Event, EventKind, StageRef};
+
+/// Telegram's limit on one message, in characters (UTF-16 code units, to be safe).
+pub const TELEGRAM_LIMIT: usize = 4096;
+
+/// The parts of a message, before they are put in one format or the other.
+struct Parts {
+    title: String,
+    line: String,
+    link_text: &'static str,
+    url: String,
+}
+
+fn parts(event: &Event, url: &str, today: NaiveDate) -> Parts {
+    let stage = event.stage.as_ref().map(stage_phrase);
+    let stage = stage.as_deref().unwrap_or("a stage");
+    let when = |d: Option<NaiveDate>| match d {
+        Some(d) => date_phrase(d, today),
+        None => "date to be announced".to_owned(),
+    };
+    let line = match event.kind {
+        EventKind::TrackingStarted => match (&event.stage, event.date) {
+            (Some(_), Some(d)) => format!("Now tracking this bill. Latest stage: {stage}, {}.", date_phrase(d, today)),
+            (Some(_), None) => format!("Now tracking this bill. Current stage: {stage}."),
+            (None, _) => "Now tracking this bill.".to_owned(),
+        },
+        EventKind::StageReached => match event.date {
+            Some(d) if d < today => {
+                format!("{} took place on {}.", capitalise_first(stage), long_date(d))
+            }
+            Some(d) => format!("{} is taking place today, {}.", capitalise_first(stage), long_date(d)),
+            None => format!("{} has started.", capitalise_first(stage)),
+        },
+        EventKind::StageScheduled => format!("Scheduled: {stage}, {}.", when(event.date)),
+        EventKind::StageRescheduled => match (event.date, event.previous_date) {
+            (Some(d), Some(was)) => format!(
+                "Date changed: {stage} is now {} (was {}).",
+                date_phrase(d, today),
+                long_date(was)
+            ),
+            (None, Some(was)) => format!(
+                "Date withdrawn: {stage} was expected on {}; the new date is to be announced.",
+                long_date(was)
+            ),
+            (d, None) => format!("Date changed: {stage}, {}.", when(d)),
+        },
+        EventKind::SittingAdded => format!("Another day of {stage}: {}.", when(event.date)),
+        EventKind::RoyalAssent => {
+            let now_called = match &event.previous_title {
+                Some(_) => format!("now the {}", event.title),
+                None => "the bill is now an Act of Parliament (law)".to_owned(),
+            };
+            match event.date {
+                Some(d) => format!("Royal Assent: {now_called}. Granted {}.", long_date(d)),
+                None => format!("Royal Assent: {now_called}."),
+            }
+        }
+        EventKind::Withdrawn => match event.date {
+            Some(d) => format!("Withdrawn on {}: the bill will go no further.", long_date(d)),
+            None => "Withdrawn: the bill will go no further.".to_owned(),
+        },
+        EventKind::Defeated => "Defeated: the bill was voted down and will go no further.".to_owned(),
+        EventKind::Renamed => match &event.previous_title {
+            Some(old) => format!("Renamed: formerly the {old}."),
+            None => "Renamed.".to_owned(),
+        },
+    };
+    Parts {
+        title: event.title.clone(),
+        line,
+        link_text: "Stages of this bill",
+        url: url.to_owned(),
+    }
+}
+
+/// What a person reads on the console or in `--json`'s `text`.
+pub fn render_text(event: &Event, url: &str, today: NaiveDate) -> String {
+    let p = parts(event, url, today);
+    format!("{}\n{}\n{}: {}", p.title, p.line, p.link_text, p.url)
+}
+
+/// The Telegram HTML form: bold title, the line, a link.
+pub fn render_html(event: &Event, url: &str, today: NaiveDate) -> String {
+    let p = parts(event, url, today);
+    format!(
+        "<b>{}</b>\n{}\n<a href=\"{}\">{}</a>",
+        escape_html(&p.title),
+        escape_html(&p.line),
+        escape_html(&p.url),
+        p.link_text
+    )
+}
+
+/// "2nd reading in the House of Lords"; ping-pong as "Lords amendments considered by the
+/// Commons, round 2"; Royal Assent alone.
+pub fn stage_phrase(stage: &StageRef) -> String {
+    let lower = stage.name.to_ascii_lowercase();
+    if let Some(rest) = lower.strip_prefix("consideration of ")
+        && rest.ends_with("amendments")
+        && let Some(other) = stage.house.other()
+    {
+        let round = stage.round.map(|r| format!(", round {r}")).unwrap_or_default();
+        return format!("{other} amendments considered by the {}{round}", stage.house);
+    }
+    match stage.house {
+        House::Commons | House::Lords => format!("{} in the {}", stage.name, stage.house.long_name()),
+        House::Unassigned | House::All => stage.name.clone(),
+    }
+}
+
+/// "10 February 2025", and for a future day "10 February 2025 (provisional)".
+fn date_phrase(d: NaiveDate, today: NaiveDate) -> String {
+    if d > today {
+        format!("{} (provisional)", long_date(d))
+    } else {
+        long_date(d)
+    }
+}
+
+/// "10 February 2025".
+pub fn long_date(d: NaiveDate) -> String {
+    d.format("%-d %B %Y").to_string()
+}
+
+fn capitalise_first(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// Escapes text for Telegram's HTML parse mode (`&`, `<`, `>`, `"`).
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Telegram counts message length in UTF-16 code units.
+pub fn telegram_len(s: &str) -> usize {
+    s.encode_utf16().count()
+}
+
+/// Joins rendered messages into as few digests as fit under `limit`, split only between messages.
+/// A single message over the limit is cut (with an ellipsis) rather than dropped.
+pub fn digests(messages: &[String], limit: usize) -> Vec<(String, std::ops::Range<usize>)> {
+    const SEPARATOR: &str = "\n\n";
+    let mut out: Vec<(String, std::ops::Range<usize>)> = Vec::new();
+    for (i, message) in messages.iter().enumerate() {
+        let message = if telegram_len(message) > limit {
+            truncate(message, limit)
+        } else {
+            message.clone()
+        };
+        match out.last_mut() {
+            Some((text, range))
+                if telegram_len(text) + telegram_len(SEPARATOR) + telegram_len(&message) <= limit =>
+            {
+                text.push_str(SEPARATOR);
+                text.push_str(&message);
+                range.end = i + 1;
+            }
+            _ => out.push((message, i..i + 1)),
+        }
+    }
+    out
+}
+
+fn truncate(s: &str, limit: usize) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        if telegram_len(&out) + c.len_utf16() + 1 > limit {
+            break;
+        }
+        out.push(c);
+    }
+    out.push('…');
+    out
+}

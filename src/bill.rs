@@ -1,0 +1,277 @@
+//! The model: a bill, its stages and their sittings, as every source produces them.
+//!
+//! Nothing here does I/O. Sources (the Bills API, the stage pages) map what Parliament sends into
+//! these types; change detection compares two [`Snapshot`]s; the store keeps them as JSON.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use serde::{Deserialize, Serialize};
+
+/// A bill's id on bills.parliament.uk (`/bills/{id}`).
+pub type BillId = u32;
+
+/// A bill-stage id: unique per bill and stage (`/bills/{id}/stages/{bill_stage_id}`).
+pub type BillStageId = u32;
+
+/// The stage type id that Parliament gives Royal Assent (house `Unassigned`).
+pub const ROYAL_ASSENT_STAGE_TYPE: u32 = 11;
+
+/// Where a stage takes place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum House {
+    Commons,
+    Lords,
+    /// Royal Assent and a few other stages belong to neither House.
+    Unassigned,
+    /// Both Houses (seen on some bill-level fields).
+    All,
+}
+
+impl House {
+    /// The name a person reads: "House of Commons", "House of Lords", or "" for neither.
+    pub fn long_name(self) -> &'static str {
+        match self {
+            House::Commons => "House of Commons",
+            House::Lords => "House of Lords",
+            House::Unassigned | House::All => "",
+        }
+    }
+
+    /// The other House, for "Lords amendments considered by the Commons" and the like.
+    pub fn other(self) -> Option<House> {
+        match self {
+            House::Commons => Some(House::Lords),
+            House::Lords => Some(House::Commons),
+            House::Unassigned | House::All => None,
+        }
+    }
+}
+
+impl fmt::Display for House {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            House::Commons => "Commons",
+            House::Lords => "Lords",
+            House::Unassigned => "Unassigned",
+            House::All => "All",
+        })
+    }
+}
+
+/// An unrecognised House name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown House {0:?} (expected Commons, Lords, Unassigned or All)")]
+pub struct UnknownHouse(pub String);
+
+impl FromStr for House {
+    type Err = UnknownHouse;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim() {
+            "Commons" | "House of Commons" => Ok(House::Commons),
+            "Lords" | "House of Lords" => Ok(House::Lords),
+            "Unassigned" | "Not before either House" => Ok(House::Unassigned),
+            "All" => Ok(House::All),
+            other => Err(UnknownHouse(other.to_owned())),
+        }
+    }
+}
+
+/// One bill as a source saw it, without its stages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Bill {
+    pub id: BillId,
+    /// The short title ("Border Security, Asylum and Immigration Bill"; "... Act 2025" after Royal Assent).
+    pub title: String,
+    pub long_title: Option<String>,
+    pub current_house: Option<House>,
+    /// The bill-stage the bill is at now, by the source's own account.
+    pub current_stage: Option<CurrentStage>,
+    pub is_act: bool,
+    /// The date the bill was withdrawn, if it was.
+    pub withdrawn: Option<NaiveDate>,
+    pub defeated: bool,
+    /// When Parliament last changed anything about the bill (UK local time).
+    pub last_update: Option<NaiveDateTime>,
+}
+
+/// The bill's current stage as the bill record names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CurrentStage {
+    pub id: BillStageId,
+    pub name: String,
+    pub house: House,
+}
+
+/// One stage of a bill's journey: a reading, committee, report, a round of ping-pong, Royal Assent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stage {
+    /// The bill-stage id: the key change detection uses, never the name.
+    pub id: BillStageId,
+    /// The stage type (7 = Commons 2nd reading, 11 = Royal Assent, ...), when the source knows it.
+    pub stage_type: Option<u32>,
+    pub name: String,
+    pub house: House,
+    /// The days the stage sits, sorted and without repeats. Empty: not yet scheduled.
+    pub sittings: Vec<NaiveDate>,
+    /// Position in the bill's journey.
+    pub sort_order: i32,
+}
+
+impl Stage {
+    /// The first day the stage sits, if it is scheduled.
+    pub fn first_sitting(&self) -> Option<NaiveDate> {
+        self.sittings.first().copied()
+    }
+
+    /// Whether this is the Royal Assent stage.
+    pub fn is_royal_assent(&self) -> bool {
+        self.stage_type == Some(ROYAL_ASSENT_STAGE_TYPE)
+            || self.name.eq_ignore_ascii_case("Royal Assent")
+    }
+
+    /// Whether this stage is a round of ping-pong (one House considering the other's amendments).
+    pub fn is_ping_pong(&self) -> bool {
+        let name = self.name.to_ascii_lowercase();
+        name.starts_with("consideration of") && name.contains("amendments")
+    }
+}
+
+/// Everything one source said about one bill at one check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub bill: Bill,
+    /// Sorted by `sort_order`, then id.
+    pub stages: Vec<Stage>,
+}
+
+impl Snapshot {
+    /// Builds a snapshot, putting stages in journey order and sittings in date order.
+    pub fn new(bill: Bill, mut stages: Vec<Stage>) -> Self {
+        for stage in &mut stages {
+            stage.sittings.sort_unstable();
+            stage.sittings.dedup();
+        }
+        stages.sort_by_key(|s| (s.sort_order, s.id));
+        Snapshot { bill, stages }
+    }
+
+    pub fn stage(&self, id: BillStageId) -> Option<&Stage> {
+        self.stages.iter().find(|s| s.id == id)
+    }
+
+    /// The 1-based round of a ping-pong stage: how many stages of the same name and House come
+    /// up to and including it in the journey.
+    pub fn ping_pong_round(&self, stage: &Stage) -> Option<u32> {
+        if !stage.is_ping_pong() {
+            return None;
+        }
+        let before = self
+            .stages
+            .iter()
+            .filter(|s| s.name == stage.name && s.house == stage.house)
+            .take_while(|s| s.id != stage.id)
+            .count();
+        u32::try_from(before + 1).ok()
+    }
+
+    /// The latest stage whose first sitting is on or before `today`.
+    pub fn latest_reached(&self, today: NaiveDate) -> Option<&Stage> {
+        self.stages
+            .iter()
+            .filter(|s| s.first_sitting().is_some_and(|d| d <= today))
+            .max_by_key(|s| (s.first_sitting(), s.sort_order, s.id))
+    }
+
+    /// The soonest stage with a sitting after `today`.
+    pub fn next_scheduled(&self, today: NaiveDate) -> Option<(&Stage, NaiveDate)> {
+        self.stages
+            .iter()
+            .filter_map(|s| s.sittings.iter().find(|d| **d > today).map(|d| (s, *d)))
+            .min_by_key(|(s, d)| (*d, s.sort_order))
+    }
+}
+
+/// A bill as the config names it: by id, or by any URL under `/bills/{id}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct BillRef(pub BillId);
+
+/// Why a string is not a bill reference.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BillRefError {
+    #[error("{0:?} is not a bill id or a bill page URL like https://bills.parliament.uk/bills/3929")]
+    NotABill(String),
+    #[error("{0:?} is a URL but not a bill page: expected a path like /bills/3929")]
+    NotABillPage(String),
+}
+
+impl FromStr for BillRef {
+    type Err = BillRefError;
+
+    /// Accepts `3929`, `https://bills.parliament.uk/bills/3929` and any sub-page such as
+    /// `https://bills.parliament.uk/bills/3929/stages/19000`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        if let Ok(id) = s.parse::<BillId>() {
+            return if id == 0 {
+                Err(BillRefError::NotABill(s.to_owned()))
+            } else {
+                Ok(BillRef(id))
+            };
+        }
+        let url = url::Url::parse(s).map_err(|_| BillRefError::NotABill(s.to_owned()))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(BillRefError::NotABill(s.to_owned()));
+        }
+        let mut segments = url.path_segments().into_iter().flatten();
+        match (segments.next(), segments.next()) {
+            (Some(b), Some(id)) if b.eq_ignore_ascii_case("bills") => match id.parse::<BillId>() {
+                Ok(id) if id > 0 => Ok(BillRef(id)),
+                _ => Err(BillRefError::NotABillPage(s.to_owned())),
+            },
+            _ => Err(BillRefError::NotABillPage(s.to_owned())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bill_refs_from_ids_and_urls() {
+        for ok in [
+            "3929",
+            "https://bills.parliament.uk/bills/3929",
+            "https://bills.parliament.uk/bills/3929/",
+            "https://bills.parliament.uk/bills/3929/stages",
+            "https://bills.parliament.uk/bills/3929/stages/19000?tab=x#top",
+            "http://localhost:8080/bills/3929/publications",
+        ] {
+            assert_eq!(ok.parse::<BillRef>(), Ok(BillRef(3929)), "{ok}");
+        }
+        for bad in [
+            "",
+            "0",
+            "-4",
+            "abc",
+            "https://bills.parliament.uk/",
+            "https://bills.parliament.uk/bills",
+            "https://bills.parliament.uk/bills/abc",
+            "https://bills.parliament.uk/acts/3929",
+            "ftp://bills.parliament.uk/bills/3929",
+        ] {
+            assert!(bad.parse::<BillRef>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn houses_parse_from_api_and_page_names() {
+        assert_eq!("Commons".parse(), Ok(House::Commons));
+        assert_eq!("House of Lords".parse(), Ok(House::Lords));
+        assert_eq!("Not before either House".parse(), Ok(House::Unassigned));
+        assert!("Senate".parse::<House>().is_err());
+    }
+}

@@ -1,0 +1,243 @@
+//! Change detection: what happened to a bill between two snapshots. Pure: no I/O, no clock.
+//!
+//! Stages are matched on their bill-stage id, never on their names. A stage counts as *reached*
+//! once its first sitting is on or before the day it was observed, so a stage that was scheduled
+//! for a future day turns into [`EventKind::StageReached`] on that day even when Parliament's
+//! data has not changed at all.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::bill::{BillId, BillStageId, House, Snapshot, Stage};
+
+/// What happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    /// `check --announce` on a bill seen for the first time: where it stands now.
+    TrackingStarted,
+    /// A stage got a date in the future (Parliament's future dates are provisional).
+    StageScheduled,
+    /// The future date of a stage that has not started moved, or was withdrawn.
+    StageRescheduled,
+    /// A stage's first sitting is today or in the past.
+    StageReached,
+    /// Another day of a stage that had already started.
+    SittingAdded,
+    /// The bill became an Act.
+    RoyalAssent,
+    Withdrawn,
+    Defeated,
+    /// The bill's short title changed (other than at Royal Assent).
+    Renamed,
+}
+
+impl EventKind {
+    pub const ALL: [EventKind; 9] = [
+        EventKind::TrackingStarted,
+        EventKind::StageScheduled,
+        EventKind::StageRescheduled,
+        EventKind::StageReached,
+        EventKind::SittingAdded,
+        EventKind::RoyalAssent,
+        EventKind::Withdrawn,
+        EventKind::Defeated,
+        EventKind::Renamed,
+    ];
+
+    /// The snake_case name used in JSON output and the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::TrackingStarted => "tracking_started",
+            EventKind::StageScheduled => "stage_scheduled",
+            EventKind::StageRescheduled => "stage_rescheduled",
+            EventKind::StageReached => "stage_reached",
+            EventKind::SittingAdded => "sitting_added",
+            EventKind::RoyalAssent => "royal_assent",
+            EventKind::Withdrawn => "withdrawn",
+            EventKind::Defeated => "defeated",
+            EventKind::Renamed => "renamed",
+        }
+    }
+}
+
+/// The stage an event is about, copied out of the snapshot so the event stands on its own.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StageRef {
+    pub id: BillStageId,
+    pub stage_type: Option<u32>,
+    pub name: String,
+    pub house: House,
+    /// For ping-pong stages: which round this is (1, 2, ...).
+    pub round: Option<u32>,
+}
+
+impl StageRef {
+    fn of(snapshot: &Snapshot, stage: &Stage) -> Self {
+        StageRef {
+            id: stage.id,
+            stage_type: stage.stage_type,
+            name: stage.name.clone(),
+            house: stage.house,
+            round: snapshot.ping_pong_round(stage),
+        }
+    }
+}
+
+/// One thing that happened to a bill: what an alert tells.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    pub bill_id: BillId,
+    pub kind: EventKind,
+    /// The bill's short title at the time of the event.
+    pub title: String,
+    pub stage: Option<StageRef>,
+    pub date: Option<NaiveDate>,
+    /// For `stage_rescheduled`: the date it had before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_date: Option<NaiveDate>,
+    /// For `renamed` and `royal_assent`: the title it had before, when it changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_title: Option<String>,
+}
+
+impl Event {
+    fn bill(snapshot: &Snapshot, kind: EventKind) -> Self {
+        Event {
+            bill_id: snapshot.bill.id,
+            kind,
+            title: snapshot.bill.title.clone(),
+            stage: None,
+            date: None,
+            previous_date: None,
+            previous_title: None,
+        }
+    }
+
+    fn stage(snapshot: &Snapshot, stage: &Stage, kind: EventKind, date: Option<NaiveDate>) -> Self {
+        Event {
+            stage: Some(StageRef::of(snapshot, stage)),
+            date,
+            ..Event::bill(snapshot, kind)
+        }
+    }
+}
+
+/// Whether a stage had started by `day`.
+fn reached(stage: &Stage, day: NaiveDate) -> bool {
+    stage.first_sitting().is_some_and(|d| d <= day)
+}
+
+fn has_royal_assent(snapshot: &Snapshot, day: NaiveDate) -> bool {
+    snapshot.bill.is_act
+        || snapshot
+            .stages
+            .iter()
+            .any(|s| s.is_royal_assent() && reached(s, day))
+}
+
+/// Everything that happened between `previous` (as observed on `previous_on`) and `current`
+/// (as observed `today`), in journey order, bill-level events last.
+///
+/// Unchanged input, reordered stages and fields the model ignores produce nothing.
+pub fn detect(
+    previous: &Snapshot,
+    previous_on: NaiveDate,
+    current: &Snapshot,
+    today: NaiveDate,
+) -> Vec<Event> {
+    let mut events = Vec::new();
+
+    for stage in &current.stages {
+        let first_now = stage.first_sitting();
+        let Some(before) = previous.stage(stage.id) else {
+            // A stage seen for the first time.
+            match first_now {
+                // Royal Assent is told by the bill-level event below.
+                Some(d) if d <= today && stage.is_royal_assent() => {}
+                Some(d) if d <= today => {
+                    events.push(Event::stage(current, stage, EventKind::StageReached, Some(d)))
+                }
+                Some(d) => {
+                    events.push(Event::stage(current, stage, EventKind::StageScheduled, Some(d)))
+                }
+                None => {}
+            }
+            continue;
+        };
+
+        if reached(before, previous_on) {
+            // Already announced as reached: only new days are news.
+            for day in stage.sittings.iter().filter(|d| !before.sittings.contains(d)) {
+                events.push(Event::stage(current, stage, EventKind::SittingAdded, Some(*day)));
+            }
+        } else if reached(stage, today) {
+            if !stage.is_royal_assent() {
+                events.push(Event::stage(current, stage, EventKind::StageReached, first_now));
+            }
+        } else {
+            match (before.first_sitting(), first_now) {
+                (None, Some(d)) => {
+                    events.push(Event::stage(current, stage, EventKind::StageScheduled, Some(d)))
+                }
+                (Some(was), now) if Some(was) != now => {
+                    let mut event =
+                        Event::stage(current, stage, EventKind::StageRescheduled, now);
+                    event.previous_date = Some(was);
+                    events.push(event);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    let title_changed = previous.bill.title.trim() != current.bill.title.trim();
+    let previous_title = title_changed.then(|| previous.bill.title.clone());
+
+    if has_royal_assent(current, today) && !has_royal_assent(previous, previous_on) {
+        let mut event = Event::bill(current, EventKind::RoyalAssent);
+        if let Some(stage) = current.stages.iter().find(|s| s.is_royal_assent()) {
+            event.stage = Some(StageRef::of(current, stage));
+            event.date = stage.first_sitting();
+        }
+        event.previous_title = previous_title;
+        events.push(event);
+    } else if title_changed {
+        let mut event = Event::bill(current, EventKind::Renamed);
+        event.previous_title = previous_title;
+        events.push(event);
+    }
+
+    if previous.bill.withdrawn.is_none() && current.bill.withdrawn.is_some() {
+        let mut event = Event::bill(current, EventKind::Withdrawn);
+        event.date = current.bill.withdrawn;
+        events.push(event);
+    }
+    if !previous.bill.defeated && current.bill.defeated {
+        events.push(Event::bill(current, EventKind::Defeated));
+    }
+    events
+}
+
+/// The `tracking_started` event for a bill seen for the first time: where it stands `today`.
+pub fn tracking_started(current: &Snapshot, today: NaiveDate) -> Event {
+    let mut event = Event::bill(current, EventKind::TrackingStarted);
+    if let Some(stage) = current.latest_reached(today) {
+        event.stage = Some(StageRef::of(current, stage));
+        event.date = stage.first_sitting();
+    } else if let Some(cs) = &current.bill.current_stage {
+        event.stage = current
+            .stage(cs.id)
+            .map(|s| StageRef::of(current, s))
+            .or_else(|| {
+                Some(StageRef {
+                    id: cs.id,
+                    stage_type: None,
+                    name: cs.name.clone(),
+                    house: cs.house,
+                    round: None,
+                })
+            });
+    }
+    event
+}

@@ -1,0 +1,523 @@
+//! The command line: parse arguments, load the config, run a command, map failures to exit codes.
+//!
+//! Exit status: 0 all went well; 1 some bill failed (the rest still done) or a runtime failure;
+//! 2 a config or usage error, with nothing else touched.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use clap::{Parser, Subcommand};
+use serde_json::json;
+
+use crate::alert;
+use crate::bill::{BillRef, Snapshot};
+use crate::check::{self, CheckOptions, CheckReport};
+use crate::config::{self, Config, ConfigError};
+use crate::source::Sources;
+use crate::store::{Alert, Store};
+
+/// Watches UK Parliament bills and alerts a Telegram channel when one reaches a new stage.
+#[derive(Debug, Parser)]
+#[command(name = "billwatch", version, about, long_about = None)]
+pub struct Args {
+    /// The config file [default: $BILLWATCH_CONFIG, else config/billwatch.toml]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// Pretend today is this date (YYYY-MM-DD), for replaying and testing.
+    #[arg(long, global = true, hide = true, value_name = "DATE")]
+    pub today: Option<NaiveDate>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check every tracked bill now, record what changed and deliver the alerts.
+    Check {
+        /// Fetch and show what would be sent; change no state.
+        #[arg(long)]
+        dry_run: bool,
+        /// Announce bills seen for the first time (one alert each with its current stage)
+        /// instead of recording them silently.
+        #[arg(long)]
+        announce: bool,
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Fetch one bill and print its stages; no state is read or written.
+    Show {
+        /// A bill id (3929) or any URL of the bill's pages.
+        bill: String,
+        /// One JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Tracked bills, their last known stage, the last check, and the outbox.
+    Status {
+        /// One JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check the config file only.
+    Validate,
+}
+
+/// A failure that ends the command, with its exit code.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: u8,
+    pub error: anyhow::Error,
+}
+
+impl From<ConfigError> for Failure {
+    fn from(e: ConfigError) -> Self {
+        Failure {
+            code: 2,
+            error: e.into(),
+        }
+    }
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(error: anyhow::Error) -> Self {
+        Failure { code: 1, error }
+    }
+}
+
+impl From<crate::store::StoreError> for Failure {
+    fn from(e: crate::store::StoreError) -> Self {
+        Failure {
+            code: 1,
+            error: e.into(),
+        }
+    }
+}
+
+/// Runs the command; the exit code says how it went.
+pub async fn main(args: Args) -> ExitCode {
+    match dispatch(args).await {
+        Ok(code) => ExitCode::from(code),
+        Err(Failure { code, error }) => {
+            let _ = writeln!(std::io::stderr(), "error: {error:#}");
+            ExitCode::from(code)
+        }
+    }
+}
+
+/// The clock of this run: real, or a day the caller chose.
+#[derive(Debug, Clone, Copy)]
+pub struct Clock {
+    pub today: Option<NaiveDate>,
+}
+
+impl Clock {
+    pub fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+    pub fn today(&self, config: &Config) -> NaiveDate {
+        self.today
+            .unwrap_or_else(|| check::today(config, self.now()))
+    }
+}
+
+fn load_config(args: &Args) -> Result<Config, ConfigError> {
+    let env = std::env::var("BILLWATCH_CONFIG").ok();
+    let path = config::locate(args.config.as_deref(), env.as_deref());
+    Config::load(&path)
+}
+
+async fn dispatch(args: Args) -> Result<u8, Failure> {
+    let config = load_config(&args)?;
+    let clock = Clock { today: args.today };
+    match args.command {
+        Command::Validate => validate(&config),
+        Command::Check {
+            dry_run,
+            announce,
+            json,
+        } => {
+            let options = CheckOptions { announce };
+            if dry_run {
+                check_dry_run(&config, clock, options, json).await
+            } else {
+                check_once(&config, clock, options, json).await
+            }
+        }
+        Command::Show { bill, json } => show(&config, &bill, json).await,
+        Command::Status { json } => status(&config, clock, json),
+    }
+}
+
+fn validate(config: &Config) -> Result<u8, Failure> {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "config {} is valid", config.path.display());
+    let _ = writeln!(out, "  bills tracked: {}", config.bills.len());
+    for bill in &config.bills {
+        let name = bill.name.as_deref().unwrap_or("(name from Parliament)");
+        let _ = writeln!(out, "    {} {name}", bill.id);
+    }
+    let _ = writeln!(out, "  bills API: {}", config.parliament.api_url);
+    let _ = writeln!(out, "  database: {}", config.storage.path.display());
+    let _ = writeln!(out, "  alerts go to: the console");
+    let _ = writeln!(out, "  time zone: {}", config.timezone);
+    Ok(0)
+}
+
+async fn check_once(
+    config: &Config,
+    clock: Clock,
+    options: CheckOptions,
+    json: bool,
+) -> Result<u8, Failure> {
+    let sources = Sources::new(config)?;
+    let mut store = Store::open(&config.storage.path)?;
+    let today = clock.today(config);
+    let report = check::run(config, &sources, &mut store, clock.now(), today, options).await?;
+    let delivered = deliver_console(&mut store, today, json)?;
+    print_summary(&report, delivered, json);
+    Ok(if report.failed() > 0 { 1 } else { 0 })
+}
+
+async fn check_dry_run(
+    config: &Config,
+    clock: Clock,
+    options: CheckOptions,
+    json: bool,
+) -> Result<u8, Failure> {
+    let sources = Sources::new(config)?;
+    let store = Store::open_read_only(&config.storage.path)?;
+    let today = clock.today(config);
+    let report = check::dry_run(config, &sources, store.as_ref(), today, options).await?;
+    let mut out = std::io::stdout().lock();
+    for (event, url) in &report.previews {
+        let text = alert::render_text(event, url, today);
+        if json {
+            let _ = writeln!(out, "{}", alert_json(None, event, url, &text, "dry_run"));
+        } else {
+            let _ = writeln!(out, "[would send: {}]\n{text}\n", event.kind.as_str());
+        }
+    }
+    drop(out);
+    print_summary(&report, 0, json);
+    Ok(if report.failed() > 0 { 1 } else { 0 })
+}
+
+/// Prints every pending console alert, then marks it sent.
+fn deliver_console(store: &mut Store, today: NaiveDate, json: bool) -> Result<usize, Failure> {
+    let pending = store.pending(false)?;
+    let mut out = std::io::stdout().lock();
+    for a in &pending {
+        let text = alert::render_text(&a.event, &a.url, today);
+        if json {
+            let _ = writeln!(out, "{}", alert_json(Some(a), &a.event, &a.url, &text, "sent"));
+        } else {
+            let _ = writeln!(out, "[{}]\n{text}\n", a.event.kind.as_str());
+        }
+        out.flush().map_err(|e| Failure::from(anyhow::Error::from(e)))?;
+        store.mark_sent(&[a.id], Utc::now(), None)?;
+    }
+    Ok(pending.len())
+}
+
+fn alert_json(
+    alert: Option<&Alert>,
+    event: &crate::changes::Event,
+    url: &str,
+    text: &str,
+    status: &str,
+) -> serde_json::Value {
+    json!({
+        "type": "alert",
+        "id": alert.map(|a| a.id),
+        "bill_id": event.bill_id,
+        "kind": event.kind.as_str(),
+        "title": event.title,
+        "stage": event.stage.as_ref().map(|s| s.name.clone()),
+        "house": event.stage.as_ref().map(|s| s.house.to_string()),
+        "round": event.stage.as_ref().and_then(|s| s.round),
+        "date": event.date.map(|d| d.to_string()),
+        "previous_date": event.previous_date.map(|d| d.to_string()),
+        "url": url,
+        "text": text,
+        "status": status,
+    })
+}
+
+fn print_summary(report: &CheckReport, delivered: usize, json: bool) {
+    let mut out = std::io::stdout().lock();
+    if json {
+        for b in report.bills.iter().filter(|b| b.error.is_some()) {
+            let _ = writeln!(
+                out,
+                "{}",
+                json!({"type": "error", "bill_id": b.bill_id, "error": b.error,
+                       "consecutive_failures": b.consecutive_failures})
+            );
+        }
+        let _ = writeln!(
+            out,
+            "{}",
+            json!({
+                "type": "summary",
+                "bills": report.bills.len(),
+                "bills_ok": report.ok(),
+                "bills_failed": report.failed(),
+                "first_seen": report.bills.iter().filter(|b| b.first_seen).count(),
+                "new_alerts": report.alerts.len() + report.previews.len(),
+                "delivered": delivered,
+                "requests": report.requests,
+            })
+        );
+        return;
+    }
+    for b in report.bills.iter().filter(|b| b.error.is_some()) {
+        let _ = writeln!(
+            out,
+            "FAILED {}",
+            b.error.as_deref().unwrap_or("unknown error")
+        );
+    }
+    let first = report.bills.iter().filter(|b| b.first_seen).count();
+    let new = report.alerts.len() + report.previews.len();
+    let _ = writeln!(
+        out,
+        "checked {} bill(s): {} ok, {} failed; {} first seen; {} new alert(s); {} delivered; {} request(s)",
+        report.bills.len(),
+        report.ok(),
+        report.failed(),
+        first,
+        new,
+        delivered,
+        report.requests
+    );
+}
+
+async fn show(config: &Config, bill: &str, json: bool) -> Result<u8, Failure> {
+    let BillRef(id) = bill.parse::<BillRef>().map_err(|e| Failure {
+        code: 2,
+        error: e.into(),
+    })?;
+    let sources = Sources::new(config)?;
+    let (snapshot, source) = sources.fetch(id).await.map_err(|e| Failure {
+        code: 1,
+        error: e.into(),
+    })?;
+    let mut out = std::io::stdout().lock();
+    if json {
+        let value = json!({"source": source.to_string(), "bill": snapshot.bill, "stages": snapshot.stages});
+        let _ = writeln!(out, "{value}");
+    } else {
+        let _ = write!(out, "{}", describe(&snapshot, &config.stages_url(id)));
+        let _ = writeln!(out, "(source: {source})");
+    }
+    Ok(0)
+}
+
+/// A bill and its stages as a table a person reads.
+pub fn describe(snapshot: &Snapshot, url: &str) -> String {
+    use std::fmt::Write as _;
+    let b = &snapshot.bill;
+    let mut s = String::new();
+    let _ = writeln!(s, "Bill {}: {}", b.id, b.title);
+    if let Some(long) = &b.long_title {
+        let _ = writeln!(s, "  {long}");
+    }
+    let mut flags = Vec::new();
+    if b.is_act {
+        flags.push("Act of Parliament".to_owned());
+    }
+    if let Some(d) = b.withdrawn {
+        flags.push(format!("withdrawn {}", alert::long_date(d)));
+    }
+    if b.defeated {
+        flags.push("defeated".to_owned());
+    }
+    if let Some(cs) = &b.current_stage {
+        flags.push(format!("current stage: {} ({})", cs.name, cs.house));
+    }
+    if let Some(lu) = b.last_update {
+        flags.push(format!("updated {}", lu.format("%-d %B %Y %H:%M")));
+    }
+    if !flags.is_empty() {
+        let _ = writeln!(s, "  {}", flags.join("; "));
+    }
+    let _ = writeln!(s, "  {url}");
+    let width = snapshot
+        .stages
+        .iter()
+        .map(|st| st.name.chars().count())
+        .max()
+        .unwrap_or(0);
+    for st in &snapshot.stages {
+        let dates = match st.sittings.as_slice() {
+            [] => "date to be announced".to_owned(),
+            [d] => alert::long_date(*d),
+            [first, .., last] => format!(
+                "{} to {} ({} sittings)",
+                alert::long_date(*first),
+                alert::long_date(*last),
+                st.sittings.len()
+            ),
+        };
+        let _ = writeln!(
+            s,
+            "  {:>6}  {:<width$}  {:<10}  {dates}",
+            st.id,
+            st.name,
+            st.house.to_string(),
+        );
+    }
+    s
+}
+
+fn status(config: &Config, clock: Clock, json: bool) -> Result<u8, Failure> {
+    let store = Store::open_read_only(&config.storage.path)?;
+    let today = clock.today(config);
+    let mut out = std::io::stdout().lock();
+    let Some(store) = store else {
+        if json {
+            let _ = writeln!(out, "{}", json!({"database": null, "bills": config.bills.iter().map(|b| b.id).collect::<Vec<_>>()}));
+        } else {
+            let _ = writeln!(
+                out,
+                "no database yet at {}: run `billwatch check` first",
+                config.storage.path.display()
+            );
+        }
+        return Ok(0);
+    };
+    let last = store.last_check()?;
+    let (pending, sent, blocked) = store.alert_counts()?;
+    let states = store.bills()?;
+    let blocked_alerts = store.blocked()?;
+    if json {
+        let bills: Vec<_> = states
+            .iter()
+            .map(|s| {
+                let snap = s.snapshot.as_ref();
+                let latest = snap.and_then(|sn| sn.latest_reached(today));
+                let next = snap.and_then(|sn| sn.next_scheduled(today));
+                json!({
+                    "bill_id": s.bill_id,
+                    "tracked": config.bill(s.bill_id).is_some(),
+                    "title": snap.map(|sn| sn.bill.title.clone()),
+                    "stage": latest.map(|st| st.name.clone()),
+                    "house": latest.map(|st| st.house.to_string()),
+                    "stage_date": latest.and_then(|st| st.first_sitting()).map(|d| d.to_string()),
+                    "next_stage": next.map(|(st, _)| st.name.clone()),
+                    "next_date": next.map(|(_, d)| d.to_string()),
+                    "source": s.source,
+                    "last_success": s.last_success,
+                    "last_attempt": s.last_attempt,
+                    "consecutive_failures": s.consecutive_failures,
+                    "last_error": s.last_error,
+                })
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "{}",
+            json!({
+                "database": store.path().display().to_string(),
+                "last_check": last,
+                "alerts": {"pending": pending, "sent": sent, "blocked": blocked},
+                "blocked": blocked_alerts.iter().map(|a| json!({"id": a.id, "bill_id": a.event.bill_id, "kind": a.event.kind.as_str(), "reason": a.last_error})).collect::<Vec<_>>(),
+                "bills": bills,
+                "untracked_never_checked": config.bills.iter().filter(|b| !states.iter().any(|s| s.bill_id == b.id)).map(|b| b.id).collect::<Vec<_>>(),
+            })
+        );
+        return Ok(0);
+    }
+    let _ = writeln!(out, "database: {}", store.path().display());
+    match &last {
+        Some(c) => {
+            let _ = writeln!(
+                out,
+                "last check: {} ({} ok, {} failed, {} new alert(s), {} request(s))",
+                c.finished_at.unwrap_or(c.started_at).format("%Y-%m-%d %H:%M:%S UTC"),
+                c.bills_ok,
+                c.bills_failed,
+                c.alerts,
+                c.requests
+            );
+        }
+        None => {
+            let _ = writeln!(out, "last check: none finished yet");
+        }
+    }
+    let _ = writeln!(
+        out,
+        "alerts: {pending} pending, {sent} sent, {blocked} blocked"
+    );
+    for a in &blocked_alerts {
+        let _ = writeln!(
+            out,
+            "  blocked #{} (bill {}, {}): {}",
+            a.id,
+            a.event.bill_id,
+            a.event.kind.as_str(),
+            a.last_error.as_deref().unwrap_or("no reason recorded")
+        );
+    }
+    for b in &config.bills {
+        if !states.iter().any(|s| s.bill_id == b.id) {
+            let _ = writeln!(out, "bill {}: not checked yet", b.id);
+        }
+    }
+    for s in &states {
+        let tracked = config.bill(s.bill_id).is_some();
+        let title = s
+            .snapshot
+            .as_ref()
+            .map(|sn| sn.bill.title.as_str())
+            .unwrap_or("(never fetched successfully)");
+        let _ = writeln!(
+            out,
+            "bill {}: {title}{}",
+            s.bill_id,
+            if tracked { "" } else { " [no longer tracked]" }
+        );
+        if let Some(sn) = &s.snapshot {
+            match sn.latest_reached(today) {
+                Some(st) => {
+                    let stage = crate::changes::StageRef {
+                        id: st.id,
+                        stage_type: st.stage_type,
+                        name: st.name.clone(),
+                        house: st.house,
+                        round: sn.ping_pong_round(st),
+                    };
+                    let _ = writeln!(
+                        out,
+                        "  stage: {} ({})",
+                        alert::stage_phrase(&stage),
+                        st.first_sitting().map(alert::long_date).unwrap_or_default()
+                    );
+                }
+                None => {
+                    let _ = writeln!(out, "  stage: none reached yet");
+                }
+            }
+            if let Some((st, d)) = sn.next_scheduled(today) {
+                let _ = writeln!(out, "  next: {} on {} (provisional)", st.name, alert::long_date(d));
+            }
+        }
+        if let Some(t) = &s.last_success {
+            let _ = writeln!(out, "  last success: {t} via {}", s.source.as_deref().unwrap_or("?"));
+        }
+        if s.consecutive_failures > 0 {
+            let _ = writeln!(
+                out,
+                "  FAILING: {} check(s) in a row; last error: {}",
+                s.consecutive_failures,
+                s.last_error.as_deref().unwrap_or("?")
+            );
+        }
+    }
+    Ok(0)
+}

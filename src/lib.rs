@@ -1,0 +1,26 @@
+//! billwatch watches UK Parliament bills and posts an alert when one reaches a new stage.
+//!
+//! # Layout
+//!
+//! The pure core (no I/O, no clock):
+//! - [`bill`]: the model — a bill, its stages, their sittings; bill references from the config.
+//! - [`changes`]: change detection, `detect(previous, current, today) -> Vec<Event>`.
+//! - [`alert`]: an event in plain words, as console text or Telegram HTML; digests.
+//! - [`schedule`]: cron schedule maths in the configured time zone.
+//! - [`config`]: the strict TOML config, validated once.
+//!
+//! The edges that do I/O:
+//! - [`source`]: where bills come from — the Bills API over a shared, polite HTTP client.
+//! - [`store`]: SQLite — snapshots, the alert outbox, check history, in one transaction per bill.
+//! - [`check`]: one check cycle: fetch every bill, detect, persist.
+//! - [`cli`]: the commands and their exit codes.
+
+pub mod alert;
+pub mod bill;
+pub mod changes;
+pub mod check;
+pub mod cli;
+pub mod config;
+pub mod schedule;
+pub mod source;
+pub mod store;

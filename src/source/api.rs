@@ -1,0 +1,270 @@
+//! The Bills API (`bills-api.parliament.uk`): JSON in, the model out.
+//!
+//! Parsing is lenient about keys Parliament adds and strict about the values billwatch relies
+//! on: a stage without an id or a House it does not know is an error, not a guess.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use serde::Deserialize;
+use url::Url;
+
+use super::http::{FetchError, Http};
+use super::{ParseError, SourceError};
+use crate::bill::{Bill, BillId, CurrentStage, House, Snapshot, Stage};
+use crate::config::join;
+
+/// Stages asked for per page (the API's default is 20).
+const PAGE_SIZE: usize = 100;
+/// A bill with more pages than this is not a bill: stop rather than loop.
+const MAX_PAGES: usize = 50;
+
+/// The Bills API for one base URL.
+#[derive(Debug, Clone)]
+pub struct ApiSource {
+    http: Http,
+    base: Url,
+}
+
+impl ApiSource {
+    pub fn new(http: Http, base: Url) -> Self {
+        ApiSource { http, base }
+    }
+
+    pub fn bill_url(&self, id: BillId) -> String {
+        join(&self.base, &format!("api/v1/Bills/{id}"))
+    }
+
+    /// The bill and all its stages, every page of them.
+    pub async fn fetch(&self, id: BillId) -> Result<Snapshot, SourceError> {
+        let url = self.bill_url(id);
+        let body = self.get(id, &url).await?;
+        let bill = parse_bill(&body).map_err(|e| SourceError::parse(id, &url, e))?;
+        if bill.id != id {
+            return Err(SourceError::parse(
+                id,
+                &url,
+                ParseError::new(format!("asked for bill {id}, the answer is bill {}", bill.id)),
+            ));
+        }
+
+        let mut stages: Vec<Stage> = Vec::new();
+        for page in 0..MAX_PAGES {
+            let url = format!(
+                "{}/Stages?Skip={}&Take={PAGE_SIZE}",
+                self.bill_url(id),
+                page * PAGE_SIZE
+            );
+            let body = self.get(id, &url).await?;
+            let parsed = parse_stages(&body).map_err(|e| SourceError::parse(id, &url, e))?;
+            let got = parsed.stages.len();
+            for stage in parsed.stages {
+                // A list that shifts while it is paged may repeat an item.
+                if !stages.iter().any(|s| s.id == stage.id) {
+                    stages.push(stage);
+                }
+            }
+            if got == 0 || stages.len() >= parsed.total {
+                break;
+            }
+        }
+        Ok(Snapshot::new(bill, stages))
+    }
+
+    async fn get(&self, id: BillId, url: &str) -> Result<Vec<u8>, SourceError> {
+        match self.http.get(url, "application/json", None).await {
+            Ok(f) => Ok(f.body),
+            Err(FetchError::NotFound { url }) => Err(SourceError::NoSuchBill { bill: id, url }),
+            Err(e) => Err(SourceError::Fetch { bill: id, error: e }),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ApiBill {
+    bill_id: Option<i64>,
+    short_title: Option<String>,
+    long_title: Option<String>,
+    current_house: Option<String>,
+    current_stage: Option<ApiStage>,
+    #[serde(default)]
+    is_act: bool,
+    bill_withdrawn: Option<String>,
+    #[serde(default)]
+    is_defeated: bool,
+    last_update: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ApiStage {
+    id: Option<i64>,
+    stage_id: Option<i64>,
+    description: Option<String>,
+    house: Option<String>,
+    stage_sittings: Option<Vec<ApiSitting>>,
+    sort_order: Option<i32>,
+}
+
+#[derive(Deserialize)]
+struct ApiSitting {
+    date: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ApiStagePage {
+    items: Option<Vec<ApiStage>>,
+    total_results: Option<i64>,
+}
+
+/// One page of a bill's stages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StagesPage {
+    pub stages: Vec<Stage>,
+    /// How many stages the bill has in all.
+    pub total: usize,
+}
+
+/// Parses `GET /api/v1/Bills/{id}`.
+pub fn parse_bill(body: &[u8]) -> Result<Bill, ParseError> {
+    let raw: ApiBill = serde_json::from_slice(strip_bom(body))
+        .map_err(|e| ParseError::new(format!("not a bill record: {e}")))?;
+    let id = raw
+        .bill_id
+        .and_then(|n| BillId::try_from(n).ok())
+        .ok_or_else(|| ParseError::new("the bill record has no valid `billId`"))?;
+    let title = raw
+        .short_title
+        .as_deref()
+        .map(clean_text)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| ParseError::new("the bill record has no `shortTitle`"))?;
+    let current_house = raw.current_house.as_deref().map(parse_house).transpose()?;
+    let current_stage = match raw.current_stage {
+        None => None,
+        Some(s) => {
+            let stage = stage_from_api(s)?;
+            Some(CurrentStage {
+                id: stage.id,
+                name: stage.name,
+                house: stage.house,
+            })
+        }
+    };
+    Ok(Bill {
+        id,
+        title,
+        long_title: raw
+            .long_title
+            .as_deref()
+            .map(clean_text)
+            .filter(|t| !t.is_empty()),
+        current_house,
+        current_stage,
+        is_act: raw.is_act,
+        withdrawn: raw.bill_withdrawn.as_deref().map(parse_date).transpose()?,
+        defeated: raw.is_defeated,
+        last_update: raw.last_update.as_deref().map(parse_datetime).transpose()?,
+    })
+}
+
+/// Parses one page of `GET /api/v1/Bills/{id}/Stages`.
+pub fn parse_stages(body: &[u8]) -> Result<StagesPage, ParseError> {
+    let raw: ApiStagePage = serde_json::from_slice(strip_bom(body))
+        .map_err(|e| ParseError::new(format!("not a list of stages: {e}")))?;
+    let items = raw
+        .items
+        .ok_or_else(|| ParseError::new("the list of stages has no `items`"))?;
+    let stages = items
+        .into_iter()
+        .map(stage_from_api)
+        .collect::<Result<Vec<_>, _>>()?;
+    let total = raw
+        .total_results
+        .and_then(|n| usize::try_from(n).ok())
+        .unwrap_or(stages.len());
+    Ok(StagesPage { stages, total })
+}
+
+fn stage_from_api(s: ApiStage) -> Result<Stage, ParseError> {
+    let id = s
+        .id
+        .and_then(|n| u32::try_from(n).ok())
+        .filter(|n| *n > 0)
+        .ok_or_else(|| ParseError::new("a stage has no valid `id`"))?;
+    let name = s
+        .description
+        .as_deref()
+        .map(clean_text)
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| ParseError::new(format!("stage {id} has no `description`")))?;
+    let house = parse_house(
+        s.house
+            .as_deref()
+            .ok_or_else(|| ParseError::new(format!("stage {id} has no `house`")))?,
+    )?;
+    let mut sittings = Vec::new();
+    for sitting in s.stage_sittings.unwrap_or_default() {
+        if let Some(date) = sitting.date {
+            sittings.push(parse_date(&date)?);
+        }
+    }
+    Ok(Stage {
+        id,
+        stage_type: s.stage_id.and_then(|n| u32::try_from(n).ok()),
+        name,
+        house,
+        sittings,
+        sort_order: s.sort_order.unwrap_or(0),
+    })
+}
+
+fn parse_house(s: &str) -> Result<House, ParseError> {
+    s.parse::<House>().map_err(|e| ParseError::new(e.to_string()))
+}
+
+/// `"2021-01-12T00:00:00"` (a UK calendar date with a zero time) or `"2021-01-12"`.
+pub fn parse_date(s: &str) -> Result<NaiveDate, ParseError> {
+    let day = s.trim().get(..10).unwrap_or(s);
+    NaiveDate::parse_from_str(day, "%Y-%m-%d")
+        .map_err(|_| ParseError::new(format!("{s:?} is not a date")))
+}
+
+/// `"2021-05-04T10:42:08.0579851"` (UK local time, up to 7 fractional digits).
+pub fn parse_datetime(s: &str) -> Result<NaiveDateTime, ParseError> {
+    let s = s.trim().trim_end_matches('Z');
+    NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f")
+        .map_err(|_| ParseError::new(format!("{s:?} is not a date and time")))
+}
+
+fn strip_bom(body: &[u8]) -> &[u8] {
+    body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body)
+}
+
+/// Collapses runs of white space, as titles sometimes carry line breaks and double spaces.
+pub fn clean_text(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_as_the_api_sends_them() {
+        assert_eq!(
+            parse_date("2021-01-12T00:00:00"),
+            Ok(NaiveDate::from_ymd_opt(2021, 1, 12).expect("date"))
+        );
+        assert!(parse_datetime("2021-05-04T10:42:08.0579851").is_ok());
+        assert!(parse_datetime("2021-05-04T10:42:08").is_ok());
+        assert!(parse_date("12/01/2021").is_err());
+    }
+
+    #[test]
+    fn unknown_house_is_an_error() {
+        let body = br#"{"items":[{"id":1,"stageId":6,"description":"1st reading","house":"Senate","stageSittings":[],"sortOrder":1}],"totalResults":1}"#;
+        let err = parse_stages(body).expect_err("unknown house");
+        assert!(err.to_string().contains("Senate"), "{err}");
+    }
+}

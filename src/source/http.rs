@@ -1,0 +1,257 @@
+//! The one HTTP client both sources share: timeouts, a size cap on bodies, retries with backoff on
+//! 5xx, 429 and connection errors, conditional requests, a bound on requests in flight, and a
+//! count of the requests made (for `check` and `status`).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use reqwest::header::{self, HeaderMap, HeaderValue};
+use tokio::sync::Semaphore;
+
+use crate::config::Parliament;
+
+/// The longest `Retry-After` honoured before a request is given up for this check.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
+
+/// A request that failed for good (after its retries).
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum FetchError {
+    #[error("GET {url}: 404 Not Found")]
+    NotFound { url: String },
+    #[error("GET {url}: the server answered {status} (after {attempts} attempt(s))")]
+    Status {
+        url: String,
+        status: u16,
+        attempts: u32,
+    },
+    #[error("GET {url}: no answer within {timeout:?} (after {attempts} attempt(s))")]
+    Timeout {
+        url: String,
+        timeout: Duration,
+        attempts: u32,
+    },
+    #[error("GET {url}: cannot connect: {detail} (after {attempts} attempt(s))")]
+    Connect {
+        url: String,
+        detail: String,
+        attempts: u32,
+    },
+    #[error("GET {url}: the response is larger than the {limit}-byte cap (parliament.max_response_bytes)")]
+    TooLarge { url: String, limit: u64 },
+    #[error("GET {url}: {detail}")]
+    Other { url: String, detail: String },
+}
+
+/// A successful answer.
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    /// 200, or 304 when the validators sent still hold (the body is then empty).
+    pub status: u16,
+    pub body: Vec<u8>,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+impl Fetched {
+    pub fn not_modified(&self) -> bool {
+        self.status == StatusCode::NOT_MODIFIED.as_u16()
+    }
+}
+
+/// What a conditional request sends back to the server.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validators {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+/// The shared client. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Http {
+    client: reqwest::Client,
+    timeout: Duration,
+    retries: u32,
+    backoff: Duration,
+    max_bytes: u64,
+    in_flight: Arc<Semaphore>,
+    requests: Arc<AtomicU64>,
+}
+
+impl Http {
+    pub fn new(config: &Parliament) -> Result<Http, reqwest::Error> {
+        let client = reqwest::Client::builder()
+            .user_agent(config.user_agent.clone())
+            .timeout(config.timeout)
+            .connect_timeout(config.timeout.min(Duration::from_secs(10)))
+            .build()?;
+        Ok(Http {
+            client,
+            timeout: config.timeout,
+            retries: config.retries,
+            backoff: config.retry_backoff,
+            max_bytes: config.max_response_bytes,
+            in_flight: Arc::new(Semaphore::new(config.max_concurrent)),
+            requests: Arc::new(AtomicU64::new(0)),
+        })
+    }
+
+    /// How many HTTP requests this client has sent (retries included).
+    pub fn requests(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
+
+    /// GETs `url`, retrying transient failures. With `validators`, a 304 is a success.
+    pub async fn get(
+        &self,
+        url: &str,
+        accept: &str,
+        validators: Option<&Validators>,
+    ) -> Result<Fetched, FetchError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.get_once(url, accept, validators, attempt).await {
+                Ok(fetched) => return Ok(fetched),
+                Err((error, Some(wait))) if attempt <= self.retries => {
+                    tracing::debug!(%error, ?wait, "retrying");
+                    tokio::time::sleep(wait).await;
+                }
+                Err((error, _)) => return Err(error),
+            }
+        }
+    }
+
+    /// One attempt. The error carries how long to wait before the next try, or `None` when
+    /// trying again cannot help.
+    async fn get_once(
+        &self,
+        url: &str,
+        accept: &str,
+        validators: Option<&Validators>,
+        attempt: u32,
+    ) -> Result<Fetched, (FetchError, Option<Duration>)> {
+        let backoff = self
+            .backoff
+            .saturating_mul(1 << (attempt - 1).min(6))
+            .min(Duration::from_secs(60));
+        let _permit = self.in_flight.acquire().await.map_err(|_| {
+            let detail = "the client is shutting down".to_owned();
+            (FetchError::Other { url: url.to_owned(), detail }, None)
+        })?;
+        let mut request = self.client.get(url).header(header::ACCEPT, accept);
+        if let Some(v) = validators {
+            if let Some(etag) = &v.etag {
+                request = request.header(header::IF_NONE_MATCH, etag);
+            }
+            if let Some(lm) = &v.last_modified {
+                request = request.header(header::IF_MODIFIED_SINCE, lm);
+            }
+        }
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        let response = request.send().await.map_err(|e| self.transport(url, e, attempt, backoff))?;
+        let status = response.status();
+        if status == StatusCode::NOT_FOUND {
+            return Err((FetchError::NotFound { url: url.to_owned() }, None));
+        }
+        if status == StatusCode::NOT_MODIFIED && validators.is_some() {
+            return Ok(Fetched {
+                status: status.as_u16(),
+                body: Vec::new(),
+                etag: header_str(response.headers(), header::ETAG),
+                last_modified: header_str(response.headers(), header::LAST_MODIFIED),
+            });
+        }
+        if !status.is_success() {
+            let transient = status.is_server_error()
+                || status == StatusCode::TOO_MANY_REQUESTS
+                || status == StatusCode::REQUEST_TIMEOUT;
+            let wait = retry_after(response.headers()).unwrap_or(backoff);
+            let error = FetchError::Status {
+                url: url.to_owned(),
+                status: status.as_u16(),
+                attempts: attempt,
+            };
+            return Err((error, (transient && wait <= MAX_RETRY_AFTER).then_some(wait)));
+        }
+        if response.content_length().is_some_and(|n| n > self.max_bytes) {
+            return Err((
+                FetchError::TooLarge { url: url.to_owned(), limit: self.max_bytes },
+                None,
+            ));
+        }
+        let etag = header_str(response.headers(), header::ETAG);
+        let last_modified = header_str(response.headers(), header::LAST_MODIFIED);
+        let mut response = response;
+        let mut body = Vec::new();
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    if body.len() as u64 + chunk.len() as u64 > self.max_bytes {
+                        return Err((
+                            FetchError::TooLarge { url: url.to_owned(), limit: self.max_bytes },
+                            None,
+                        ));
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                Err(e) => return Err(self.transport(url, e, attempt, backoff)),
+            }
+        }
+        Ok(Fetched {
+            status: status.as_u16(),
+            body,
+            etag,
+            last_modified,
+        })
+    }
+
+    fn transport(
+        &self,
+        url: &str,
+        e: reqwest::Error,
+        attempt: u32,
+        backoff: Duration,
+    ) -> (FetchError, Option<Duration>) {
+        let url = url.to_owned();
+        if e.is_timeout() {
+            let timeout = self.timeout;
+            (FetchError::Timeout { url, timeout, attempts: attempt }, Some(backoff))
+        } else if e.is_connect() || e.is_request() || e.is_body() || e.is_decode() {
+            let detail = error_chain(&e.without_url());
+            (FetchError::Connect { url, detail, attempts: attempt }, Some(backoff))
+        } else {
+            let detail = error_chain(&e.without_url());
+            (FetchError::Other { url, detail }, None)
+        }
+    }
+}
+
+fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v: &HeaderValue| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let secs: u64 = header_str(headers, header::RETRY_AFTER)?.trim().parse().ok()?;
+    Some(Duration::from_secs(secs))
+}
+
+/// An error and its causes on one line.
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = cause.source();
+    }
+    out
+}
