@@ -28,23 +28,34 @@ fn parts(event: &Event, url: &str, today: NaiveDate) -> Parts {
     };
     let line = match event.kind {
         EventKind::TrackingStarted => match (&event.stage, event.date) {
-            (Some(_), Some(d)) => format!("Now tracking this bill. Latest stage: {stage}, {}.", date_phrase(d, today)),
+            (Some(_), Some(d)) => format!(
+                "Now tracking this bill. Latest stage: {stage}, {}.",
+                date_phrase(d, today)
+            ),
             (Some(_), None) => format!("Now tracking this bill. Current stage: {stage}."),
             (None, _) => "Now tracking this bill.".to_owned(),
         },
         EventKind::StageReached => match event.date {
             Some(d) if d < today => {
-                format!("{} took place on {}.", capitalise_first(stage), long_date(d))
+                format!(
+                    "{} took place on {}.",
+                    capitalise_first(stage),
+                    long_date(d)
+                )
             }
-            Some(d) => format!("{} is taking place today, {}.", capitalise_first(stage), long_date(d)),
+            Some(d) => format!(
+                "{} is taking place today, {}.",
+                capitalise_first(stage),
+                long_date(d)
+            ),
             None => format!("{} has started.", capitalise_first(stage)),
         },
         EventKind::StageScheduled => format!("Scheduled: {stage}, {}.", when(event.date)),
         EventKind::StageRescheduled => match (event.date, event.previous_date) {
             (Some(d), Some(was)) => format!(
-                "Date changed: {stage} is now {} (was {}).",
-                date_phrase(d, today),
-                long_date(was)
+                "Date changed: {stage} moved from {} to {}.",
+                long_date(was),
+                date_phrase(d, today)
             ),
             (None, Some(was)) => format!(
                 "Date withdrawn: {stage} was expected on {}; the new date is to be announced.",
@@ -64,10 +75,15 @@ fn parts(event: &Event, url: &str, today: NaiveDate) -> Parts {
             }
         }
         EventKind::Withdrawn => match event.date {
-            Some(d) => format!("Withdrawn on {}: the bill will go no further.", long_date(d)),
+            Some(d) => format!(
+                "Withdrawn on {}: the bill will go no further.",
+                long_date(d)
+            ),
             None => "Withdrawn: the bill will go no further.".to_owned(),
         },
-        EventKind::Defeated => "Defeated: the bill was voted down and will go no further.".to_owned(),
+        EventKind::Defeated => {
+            "Defeated: the bill was voted down and will go no further.".to_owned()
+        }
         EventKind::Renamed => match &event.previous_title {
             Some(old) => format!("Renamed: formerly the {old}."),
             None => "Renamed.".to_owned(),
@@ -107,11 +123,19 @@ pub fn stage_phrase(stage: &StageRef) -> String {
         && rest.ends_with("amendments")
         && let Some(other) = stage.house.other()
     {
-        let round = stage.round.map(|r| format!(", round {r}")).unwrap_or_default();
-        return format!("{other} amendments considered by the {}{round}", stage.house);
+        let round = stage
+            .round
+            .map(|r| format!(", round {r}"))
+            .unwrap_or_default();
+        return format!(
+            "{other} amendments considered by the {}{round}",
+            stage.house
+        );
     }
     match stage.house {
-        House::Commons | House::Lords => format!("{} in the {}", stage.name, stage.house.long_name()),
+        House::Commons | House::Lords => {
+            format!("{} in the {}", stage.name, stage.house.long_name())
+        }
         House::Unassigned | House::All => stage.name.clone(),
     }
 }
@@ -171,7 +195,8 @@ pub fn digests(messages: &[String], limit: usize) -> Vec<(String, std::ops::Rang
         };
         match out.last_mut() {
             Some((text, range))
-                if telegram_len(text) + telegram_len(SEPARATOR) + telegram_len(&message) <= limit =>
+                if telegram_len(text) + telegram_len(SEPARATOR) + telegram_len(&message)
+                    <= limit =>
             {
                 text.push_str(SEPARATOR);
                 text.push_str(&message);

@@ -201,7 +201,9 @@ pub struct BillRef(pub BillId);
 /// Why a string is not a bill reference.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BillRefError {
-    #[error("{0:?} is not a bill id or a bill page URL like https://bills.parliament.uk/bills/3929")]
+    #[error(
+        "{0:?} is not a bill id or a bill page URL like https://bills.parliament.uk/bills/3929"
+    )]
     NotABill(String),
     #[error("{0:?} is a URL but not a bill page: expected a path like /bills/3929")]
     NotABillPage(String),

@@ -150,39 +150,66 @@ pub fn detect(
 
     for stage in &current.stages {
         let first_now = stage.first_sitting();
-        let Some(before) = previous.stage(stage.id) else {
-            // A stage seen for the first time.
-            match first_now {
-                // Royal Assent is told by the bill-level event below.
-                Some(d) if d <= today && stage.is_royal_assent() => {}
-                Some(d) if d <= today => {
-                    events.push(Event::stage(current, stage, EventKind::StageReached, Some(d)))
-                }
-                Some(d) => {
-                    events.push(Event::stage(current, stage, EventKind::StageScheduled, Some(d)))
-                }
-                None => {}
+        // A stage seen for the first time is treated as one that was listed without a date.
+        let unseen;
+        let before = match previous.stage(stage.id) {
+            Some(before) => before,
+            None => {
+                unseen = Stage {
+                    sittings: Vec::new(),
+                    ..stage.clone()
+                };
+                &unseen
             }
-            continue;
         };
 
         if reached(before, previous_on) {
             // Already announced as reached: only new days are news.
-            for day in stage.sittings.iter().filter(|d| !before.sittings.contains(d)) {
-                events.push(Event::stage(current, stage, EventKind::SittingAdded, Some(*day)));
+            for day in stage
+                .sittings
+                .iter()
+                .filter(|d| !before.sittings.contains(d))
+            {
+                events.push(Event::stage(
+                    current,
+                    stage,
+                    EventKind::SittingAdded,
+                    Some(*day),
+                ));
             }
         } else if reached(stage, today) {
             if !stage.is_royal_assent() {
-                events.push(Event::stage(current, stage, EventKind::StageReached, first_now));
+                events.push(Event::stage(
+                    current,
+                    stage,
+                    EventKind::StageReached,
+                    first_now,
+                ));
+            }
+            // Days that became known in the same check as the start are news of their own.
+            for day in stage
+                .sittings
+                .iter()
+                .skip(1)
+                .filter(|d| !before.sittings.contains(d))
+            {
+                events.push(Event::stage(
+                    current,
+                    stage,
+                    EventKind::SittingAdded,
+                    Some(*day),
+                ));
             }
         } else {
             match (before.first_sitting(), first_now) {
-                (None, Some(d)) => {
-                    events.push(Event::stage(current, stage, EventKind::StageScheduled, Some(d)))
-                }
+                (None, Some(d)) => events.push(Event::stage(
+                    current,
+                    stage,
+                    EventKind::StageScheduled,
+                    Some(d),
+                )),
                 (Some(was), now) if Some(was) != now => {
-                    let mut event =
-                        Event::stage(current, stage, EventKind::StageRescheduled, now);
+                    let mut event = Event::stage(current, stage, EventKind::StageRescheduled, now);
                     event.previous_date = Some(was);
                     events.push(event);
                 }

@@ -91,7 +91,12 @@ pub async fn run(
                     chat: config.chat_for(id),
                 };
                 let recorded = store.record(&snapshot, &how)?;
-                log_success(&snapshot, source, recorded.first_seen, recorded.alerts.len());
+                log_success(
+                    &snapshot,
+                    source,
+                    recorded.first_seen,
+                    recorded.alerts.len(),
+                );
                 let outcome = BillOutcome {
                     bill_id: id,
                     title: Some(snapshot.bill.title.clone()),

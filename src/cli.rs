@@ -214,11 +214,16 @@ fn deliver_console(store: &mut Store, today: NaiveDate, json: bool) -> Result<us
     for a in &pending {
         let text = alert::render_text(&a.event, &a.url, today);
         if json {
-            let _ = writeln!(out, "{}", alert_json(Some(a), &a.event, &a.url, &text, "sent"));
+            let _ = writeln!(
+                out,
+                "{}",
+                alert_json(Some(a), &a.event, &a.url, &text, "sent")
+            );
         } else {
             let _ = writeln!(out, "[{}]\n{text}\n", a.event.kind.as_str());
         }
-        out.flush().map_err(|e| Failure::from(anyhow::Error::from(e)))?;
+        out.flush()
+            .map_err(|e| Failure::from(anyhow::Error::from(e)))?;
         store.mark_sent(&[a.id], Utc::now(), None)?;
     }
     Ok(pending.len())
@@ -309,7 +314,8 @@ async fn show(config: &Config, bill: &str, json: bool) -> Result<u8, Failure> {
     })?;
     let mut out = std::io::stdout().lock();
     if json {
-        let value = json!({"source": source.to_string(), "bill": snapshot.bill, "stages": snapshot.stages});
+        let value =
+            json!({"source": source.to_string(), "bill": snapshot.bill, "stages": snapshot.stages});
         let _ = writeln!(out, "{value}");
     } else {
         let _ = write!(out, "{}", describe(&snapshot, &config.stages_url(id)));
@@ -381,7 +387,11 @@ fn status(config: &Config, clock: Clock, json: bool) -> Result<u8, Failure> {
     let mut out = std::io::stdout().lock();
     let Some(store) = store else {
         if json {
-            let _ = writeln!(out, "{}", json!({"database": null, "bills": config.bills.iter().map(|b| b.id).collect::<Vec<_>>()}));
+            let _ = writeln!(
+                out,
+                "{}",
+                json!({"database": null, "bills": config.bills.iter().map(|b| b.id).collect::<Vec<_>>()})
+            );
         } else {
             let _ = writeln!(
                 out,
@@ -439,7 +449,9 @@ fn status(config: &Config, clock: Clock, json: bool) -> Result<u8, Failure> {
             let _ = writeln!(
                 out,
                 "last check: {} ({} ok, {} failed, {} new alert(s), {} request(s))",
-                c.finished_at.unwrap_or(c.started_at).format("%Y-%m-%d %H:%M:%S UTC"),
+                c.finished_at
+                    .unwrap_or(c.started_at)
+                    .format("%Y-%m-%d %H:%M:%S UTC"),
                 c.bills_ok,
                 c.bills_failed,
                 c.alerts,
@@ -504,11 +516,20 @@ fn status(config: &Config, clock: Clock, json: bool) -> Result<u8, Failure> {
                 }
             }
             if let Some((st, d)) = sn.next_scheduled(today) {
-                let _ = writeln!(out, "  next: {} on {} (provisional)", st.name, alert::long_date(d));
+                let _ = writeln!(
+                    out,
+                    "  next: {} on {} (provisional)",
+                    st.name,
+                    alert::long_date(d)
+                );
             }
         }
         if let Some(t) = &s.last_success {
-            let _ = writeln!(out, "  last success: {t} via {}", s.source.as_deref().unwrap_or("?"));
+            let _ = writeln!(
+                out,
+                "  last success: {t} via {}",
+                s.source.as_deref().unwrap_or("?")
+            );
         }
         if s.consecutive_failures > 0 {
             let _ = writeln!(

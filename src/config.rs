@@ -241,7 +241,12 @@ impl Config {
             api_url: cx.base_url(p.api_url.as_ref(), "parliament.api_url", DEFAULT_API_URL)?,
             site_url: cx.base_url(p.site_url.as_ref(), "parliament.site_url", DEFAULT_SITE_URL)?,
             timeout: cx.positive(p.timeout, "parliament.timeout", Duration::from_secs(30))?,
-            max_concurrent: cx.in_range(p.max_concurrent, "parliament.max_concurrent", 4, 1..=32)?,
+            max_concurrent: cx.in_range(
+                p.max_concurrent,
+                "parliament.max_concurrent",
+                4,
+                1..=32,
+            )?,
             user_agent: match p.user_agent {
                 Some(ua) if ua.get_ref().trim().is_empty() => {
                     return Err(cx.error(
@@ -311,7 +316,11 @@ impl Config {
         let schedule = ScheduleConfig {
             cron: match &file.schedule.cron {
                 None => Schedule::parse("*/15 * * * *").map_err(|e| {
-                    cx.error(0..0, "schedule.cron", format!("the default is invalid: {e}"))
+                    cx.error(
+                        0..0,
+                        "schedule.cron",
+                        format!("the default is invalid: {e}"),
+                    )
                 })?,
                 Some(expr) => Schedule::parse(expr.get_ref())
                     .map_err(|e| cx.error(expr.span(), "schedule.cron", e.to_string()))?,
@@ -328,11 +337,7 @@ impl Config {
             let b = entry.get_ref();
             let (id, span) = match (&b.url, &b.id) {
                 (Some(_), Some(id)) => {
-                    return Err(cx.error(
-                        id.span(),
-                        &key,
-                        "give either `url` or `id`, not both",
-                    ));
+                    return Err(cx.error(id.span(), &key, "give either `url` or `id`, not both"));
                 }
                 (None, None) => {
                     return Err(cx.error(
@@ -342,9 +347,10 @@ impl Config {
                     ));
                 }
                 (Some(url), None) => {
-                    let BillRef(id) = url.get_ref().parse::<BillRef>().map_err(|e| {
-                        cx.error(url.span(), &format!("{key}.url"), e.to_string())
-                    })?;
+                    let BillRef(id) = url
+                        .get_ref()
+                        .parse::<BillRef>()
+                        .map_err(|e| cx.error(url.span(), &format!("{key}.url"), e.to_string()))?;
                     (id, url.span())
                 }
                 (None, Some(id)) => match BillId::try_from(*id.get_ref()) {
@@ -383,11 +389,7 @@ impl Config {
                 .as_ref()
                 .map(|n| n.trim().to_owned())
                 .filter(|n| !n.is_empty());
-            bills.push(TrackedBill {
-                id,
-                name,
-                chat,
-            });
+            bills.push(TrackedBill { id, name, chat });
         }
 
         Ok(Config {
@@ -449,12 +451,42 @@ impl Context<'_> {
 
     fn toml_error(&self, e: &toml::de::Error) -> ConfigError {
         // The message of a toml error is its last paragraph; the span gives the line.
-        let message = e.message().trim().to_owned();
+        let mut message = e.message().trim().to_owned();
+        if message.contains("expected a duration") {
+            message.push_str(": write it as a string such as \"30s\", \"2m\" or \"1h 30m\"");
+        }
+        let span = e.span();
         ConfigError {
             path: self.path.to_owned(),
-            line: e.span().map(|s| self.line_of(s.start)),
-            key: None,
+            line: span.as_ref().map(|s| self.line_of(s.start)),
+            key: span.and_then(|s| self.key_at(s.start)),
             message,
+        }
+    }
+
+    /// The dotted key written on the line holding `offset` (`parliament.timeout`), from the
+    /// text itself: the table header above it and the name before `=`.
+    fn key_at(&self, offset: usize) -> Option<String> {
+        let offset = offset.min(self.text.len());
+        let line_start = self.text[..offset].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = self.text[offset..]
+            .find('\n')
+            .map_or(self.text.len(), |i| offset + i);
+        let line = self.text[line_start..line_end].trim();
+        let name = line
+            .split_once('=')
+            .map(|(k, _)| k.trim().trim_matches('"'));
+        let table = self.text[..line_start]
+            .lines()
+            .rev()
+            .map(str::trim)
+            .find(|l| l.starts_with('['))
+            .map(|h| h.trim_matches(|c| c == '[' || c == ']').trim().to_owned());
+        match (table, name) {
+            (Some(t), Some(n)) => Some(format!("{t}.{n}")),
+            (None, Some(n)) => Some(n.to_owned()),
+            (Some(t), None) if line.starts_with('[') => Some(t),
+            _ => None,
         }
     }
 
@@ -539,5 +571,32 @@ impl Context<'_> {
                 ),
             )),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_config_is_valid_and_tracks_the_border_security_bill() {
+        let config = Config::parse(EXAMPLE, Path::new("config/billwatch.toml")).expect("valid");
+        assert_eq!(config.bills.len(), 1);
+        assert_eq!(config.bills[0].id, 3929);
+        assert_eq!(config.timezone, chrono_tz::Europe::London);
+        assert_eq!(
+            config.parliament.api_url.as_str(),
+            "https://bills-api.parliament.uk/"
+        );
+        assert_eq!(config.storage.path, PathBuf::from("data/billwatch.db"));
+    }
+
+    #[test]
+    fn config_is_located_by_flag_then_env_then_default() {
+        let flag = Path::new("/etc/billwatch.toml");
+        assert_eq!(locate(Some(flag), Some("/x.toml")), flag);
+        assert_eq!(locate(None, Some("/x.toml")), PathBuf::from("/x.toml"));
+        assert_eq!(locate(None, Some("  ")), PathBuf::from(DEFAULT_PATH));
+        assert_eq!(locate(None, None), PathBuf::from(DEFAULT_PATH));
     }
 }

@@ -47,7 +47,10 @@ impl Schedule {
         let six = match fields.len() {
             5 => {
                 let dow = crontab_days(fields[4]).map_err(fail)?;
-                format!("0 {} {} {} {} {dow}", fields[0], fields[1], fields[2], fields[3])
+                format!(
+                    "0 {} {} {} {} {dow}",
+                    fields[0], fields[1], fields[2], fields[3]
+                )
             }
             6 => fields.join(" "),
             n => {
@@ -109,7 +112,9 @@ fn crontab_days(field: &str) -> Result<String, String> {
     let map = |n: &str| -> Result<String, String> {
         match n.parse::<u8>() {
             Ok(d @ 0..=7) => Ok(((d % 7) + 1).to_string()),
-            Ok(d) => Err(format!("day of week {d} is out of range (0-7, 0 and 7 = Sunday)")),
+            Ok(d) => Err(format!(
+                "day of week {d} is out of range (0-7, 0 and 7 = Sunday)"
+            )),
             Err(_) => Ok(n.to_owned()), // a name such as MON, or `*`
         }
     };
@@ -225,13 +230,27 @@ mod tests {
         let t = s
             .next_after(utc("2026-03-28T12:00:00Z"), &London)
             .expect("fires");
-        assert_ne!(t, London.with_ymd_and_hms(2026, 3, 29, 1, 30, 0).single().map(|t| t.with_timezone(&Utc)).unwrap_or(t + chrono::Duration::days(9)));
+        assert_ne!(
+            t,
+            London
+                .with_ymd_and_hms(2026, 3, 29, 1, 30, 0)
+                .single()
+                .map(|t| t.with_timezone(&Utc))
+                .unwrap_or(t + chrono::Duration::days(9))
+        );
         assert!(t > utc("2026-03-29T00:00:00Z"));
     }
 
     #[test]
     fn invalid_expressions_are_refused() {
-        for bad in ["", "* * * *", "61 * * * *", "0 9 * * 8", "0 9 * * FUNDAY", "0 0 30 2 *"] {
+        for bad in [
+            "",
+            "* * * *",
+            "61 * * * *",
+            "0 9 * * 8",
+            "0 9 * * FUNDAY",
+            "0 0 30 2 *",
+        ] {
             assert!(Schedule::parse(bad).is_err(), "{bad:?}");
         }
     }

@@ -312,7 +312,8 @@ impl Store {
 
     /// The stored snapshot of a bill and the day it was observed.
     pub fn snapshot(&self, id: BillId) -> Result<Option<(Snapshot, NaiveDate)>, StoreError> {
-        load_snapshot(&self.conn, id).map_err(|e| self.err(e))?
+        load_snapshot(&self.conn, id)
+            .map_err(|e| self.err(e))?
             .map(|(json, day)| decode_snapshot(&json, &day).map_err(|d| self.decode(d)))
             .transpose()
     }
@@ -330,7 +331,11 @@ impl Store {
 
     /// Records a successful fetch of one bill: detects what changed against the stored snapshot,
     /// writes the alerts to the outbox and the new snapshot, in one transaction.
-    pub fn record(&mut self, current: &Snapshot, how: &Recording<'_>) -> Result<Recorded, StoreError> {
+    pub fn record(
+        &mut self,
+        current: &Snapshot,
+        how: &Recording<'_>,
+    ) -> Result<Recorded, StoreError> {
         let Recording {
             today,
             now,
@@ -346,12 +351,14 @@ impl Store {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(e)?;
         let previous = match load_snapshot(&tx, current.bill.id).map_err(e)? {
-            Some((json, day)) => Some(decode_snapshot(&json, &day).map_err(|d| {
-                StoreError::Decode {
-                    path: path.clone(),
-                    detail: d,
-                }
-            })?),
+            Some((json, day)) => {
+                Some(
+                    decode_snapshot(&json, &day).map_err(|d| StoreError::Decode {
+                        path: path.clone(),
+                        detail: d,
+                    })?,
+                )
+            }
             None => None,
         };
         let events = events_for(previous.as_ref(), current, today, first);
@@ -451,7 +458,14 @@ impl Store {
             .execute(
                 "UPDATE checks SET finished_at = ?2, bills_ok = ?3, bills_failed = ?4, alerts = ?5,
                     requests = ?6 WHERE id = ?1",
-                params![id, now.to_rfc3339(), bills_ok, bills_failed, alerts, requests as i64],
+                params![
+                    id,
+                    now.to_rfc3339(),
+                    bills_ok,
+                    bills_failed,
+                    alerts,
+                    requests as i64
+                ],
             )
             .map_err(|e| self.err(e))?;
         // Keep a few weeks of history at a 15-minute schedule, not for ever.
@@ -582,7 +596,13 @@ impl Store {
                         count(*) FILTER (WHERE status = 'sent'),
                         count(*) FILTER (WHERE status = 'blocked') FROM alerts",
                 [],
-                |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64, r.get::<_, i64>(2)? as u64)),
+                |r| {
+                    Ok((
+                        r.get::<_, i64>(0)? as u64,
+                        r.get::<_, i64>(1)? as u64,
+                        r.get::<_, i64>(2)? as u64,
+                    ))
+                },
             )
             .map_err(|e| self.err(e))
     }
@@ -657,7 +677,11 @@ impl Store {
 
     /// Notes a transient failure; the alerts stay pending.
     pub fn mark_failed_attempt(&mut self, ids: &[i64], error: &str) -> Result<(), StoreError> {
-        self.update_many(ids, "UPDATE alerts SET last_error = ?2 WHERE id = ?1", error)
+        self.update_many(
+            ids,
+            "UPDATE alerts SET last_error = ?2 WHERE id = ?1",
+            error,
+        )
     }
 
     /// Parks alerts after a permanent failure; `retry` re-queues them.
@@ -683,7 +707,8 @@ impl Store {
         let path = self.path.clone();
         let tx = self.conn.transaction().map_err(|e| sqlite(&path, e))?;
         for id in ids {
-            tx.execute(sql, params![id, value]).map_err(|e| sqlite(&path, e))?;
+            tx.execute(sql, params![id, value])
+                .map_err(|e| sqlite(&path, e))?;
         }
         tx.commit().map_err(|e| sqlite(&path, e))
     }

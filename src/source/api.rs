@@ -42,20 +42,22 @@ impl ApiSource {
             return Err(SourceError::parse(
                 id,
                 &url,
-                ParseError::new(format!("asked for bill {id}, the answer is bill {}", bill.id)),
+                ParseError::new(format!(
+                    "asked for bill {id}, the answer is bill {}",
+                    bill.id
+                )),
             ));
         }
 
         let mut stages: Vec<Stage> = Vec::new();
-        for page in 0..MAX_PAGES {
-            let url = format!(
-                "{}/Stages?Skip={}&Take={PAGE_SIZE}",
-                self.bill_url(id),
-                page * PAGE_SIZE
-            );
+        let mut skip = 0;
+        for _ in 0..MAX_PAGES {
+            // The server may send fewer than asked (its own page size): skip what arrived.
+            let url = format!("{}/Stages?Skip={skip}&Take={PAGE_SIZE}", self.bill_url(id));
             let body = self.get(id, &url).await?;
             let parsed = parse_stages(&body).map_err(|e| SourceError::parse(id, &url, e))?;
             let got = parsed.stages.len();
+            skip += got;
             for stage in parsed.stages {
                 // A list that shifts while it is paged may repeat an item.
                 if !stages.iter().any(|s| s.id == stage.id) {
@@ -187,11 +189,10 @@ pub fn parse_stages(body: &[u8]) -> Result<StagesPage, ParseError> {
 }
 
 fn stage_from_api(s: ApiStage) -> Result<Stage, ParseError> {
-    let id = s
-        .id
-        .and_then(|n| u32::try_from(n).ok())
-        .filter(|n| *n > 0)
-        .ok_or_else(|| ParseError::new("a stage has no valid `id`"))?;
+    let id =
+        s.id.and_then(|n| u32::try_from(n).ok())
+            .filter(|n| *n > 0)
+            .ok_or_else(|| ParseError::new("a stage has no valid `id`"))?;
     let name = s
         .description
         .as_deref()
@@ -220,7 +221,8 @@ fn stage_from_api(s: ApiStage) -> Result<Stage, ParseError> {
 }
 
 fn parse_house(s: &str) -> Result<House, ParseError> {
-    s.parse::<House>().map_err(|e| ParseError::new(e.to_string()))
+    s.parse::<House>()
+        .map_err(|e| ParseError::new(e.to_string()))
 }
 
 /// `"2021-01-12T00:00:00"` (a UK calendar date with a zero time) or `"2021-01-12"`.

@@ -38,7 +38,9 @@ pub enum FetchError {
         detail: String,
         attempts: u32,
     },
-    #[error("GET {url}: the response is larger than the {limit}-byte cap (parliament.max_response_bytes)")]
+    #[error(
+        "GET {url}: the response is larger than the {limit}-byte cap (parliament.max_response_bytes)"
+    )]
     TooLarge { url: String, limit: u64 },
     #[error("GET {url}: {detail}")]
     Other { url: String, detail: String },
@@ -138,7 +140,13 @@ impl Http {
             .min(Duration::from_secs(60));
         let _permit = self.in_flight.acquire().await.map_err(|_| {
             let detail = "the client is shutting down".to_owned();
-            (FetchError::Other { url: url.to_owned(), detail }, None)
+            (
+                FetchError::Other {
+                    url: url.to_owned(),
+                    detail,
+                },
+                None,
+            )
         })?;
         let mut request = self.client.get(url).header(header::ACCEPT, accept);
         if let Some(v) = validators {
@@ -150,10 +158,18 @@ impl Http {
             }
         }
         self.requests.fetch_add(1, Ordering::Relaxed);
-        let response = request.send().await.map_err(|e| self.transport(url, e, attempt, backoff))?;
+        let response = request
+            .send()
+            .await
+            .map_err(|e| self.transport(url, e, attempt, backoff))?;
         let status = response.status();
         if status == StatusCode::NOT_FOUND {
-            return Err((FetchError::NotFound { url: url.to_owned() }, None));
+            return Err((
+                FetchError::NotFound {
+                    url: url.to_owned(),
+                },
+                None,
+            ));
         }
         if status == StatusCode::NOT_MODIFIED && validators.is_some() {
             return Ok(Fetched {
@@ -173,11 +189,20 @@ impl Http {
                 status: status.as_u16(),
                 attempts: attempt,
             };
-            return Err((error, (transient && wait <= MAX_RETRY_AFTER).then_some(wait)));
-        }
-        if response.content_length().is_some_and(|n| n > self.max_bytes) {
             return Err((
-                FetchError::TooLarge { url: url.to_owned(), limit: self.max_bytes },
+                error,
+                (transient && wait <= MAX_RETRY_AFTER).then_some(wait),
+            ));
+        }
+        if response
+            .content_length()
+            .is_some_and(|n| n > self.max_bytes)
+        {
+            return Err((
+                FetchError::TooLarge {
+                    url: url.to_owned(),
+                    limit: self.max_bytes,
+                },
                 None,
             ));
         }
@@ -190,7 +215,10 @@ impl Http {
                 Ok(Some(chunk)) => {
                     if body.len() as u64 + chunk.len() as u64 > self.max_bytes {
                         return Err((
-                            FetchError::TooLarge { url: url.to_owned(), limit: self.max_bytes },
+                            FetchError::TooLarge {
+                                url: url.to_owned(),
+                                limit: self.max_bytes,
+                            },
                             None,
                         ));
                     }
@@ -218,10 +246,24 @@ impl Http {
         let url = url.to_owned();
         if e.is_timeout() {
             let timeout = self.timeout;
-            (FetchError::Timeout { url, timeout, attempts: attempt }, Some(backoff))
+            (
+                FetchError::Timeout {
+                    url,
+                    timeout,
+                    attempts: attempt,
+                },
+                Some(backoff),
+            )
         } else if e.is_connect() || e.is_request() || e.is_body() || e.is_decode() {
             let detail = error_chain(&e.without_url());
-            (FetchError::Connect { url, detail, attempts: attempt }, Some(backoff))
+            (
+                FetchError::Connect {
+                    url,
+                    detail,
+                    attempts: attempt,
+                },
+                Some(backoff),
+            )
         } else {
             let detail = error_chain(&e.without_url());
             (FetchError::Other { url, detail }, None)
@@ -237,7 +279,10 @@ fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {
 }
 
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let secs: u64 = header_str(headers, header::RETRY_AFTER)?.trim().parse().ok()?;
+    let secs: u64 = header_str(headers, header::RETRY_AFTER)?
+        .trim()
+        .parse()
+        .ok()?;
     Some(Duration::from_secs(secs))
 }
 

@@ -1,0 +1,513 @@
+//! End to end: the real binary against a fake Bills API, across separate processes sharing one
+//! database.
+
+mod common;
+
+use common::*;
+use wiremock::ResponseTemplate;
+
+/// Plays the Border Security bill's journey, a check every few days from its 1st reading to
+/// Royal Assent, each check a separate process, each check run twice. Every alert must come
+/// exactly once, in order, with the right stage, House and date.
+#[tokio::test]
+async fn border_security_journey_alerts_once_each_in_order() {
+    let api = FakeApi::start().await;
+    let scratch = Scratch::new();
+    scratch.write_config(&api.uri(), &[BILL], "");
+
+    let mut day = date("2025-01-30");
+    let end = date("2025-12-05");
+    let mut all = Vec::new();
+    while day <= end {
+        let (bill, stages) = border_security_on(day, 7);
+        api.reset().await;
+        api.serve_bill(BILL, bill, stages).await;
+        let today = day.to_string();
+        let first = scratch.run(&["--today", &today, "check", "--json"]).await;
+        first.assert_code(0);
+        for line in first.alert_lines() {
+            all.push(format!("{today}: {line}"));
+        }
+        // The same data again, straight away: nothing new.
+        let again = scratch.run(&["--today", &today, "check", "--json"]).await;
+        again.assert_code(0);
+        assert_eq!(again.alerts().len(), 0, "repeat on {today}: {again:#?}");
+        day += chrono::Duration::days(3);
+    }
+
+    let expected = [
+        // 30 January: first sight, recorded silently. Then a check every three days:
+        "2025-02-05: stage_scheduled 2nd reading | Commons | 2025-02-10",
+        "2025-02-05: stage_scheduled Programme motion | Commons | 2025-02-10",
+        "2025-02-05: stage_scheduled Money resolution | Commons | 2025-02-10",
+        "2025-02-05: stage_scheduled Ways and Means resolution | Commons | 2025-02-10",
+        "2025-02-11: stage_reached 2nd reading | Commons | 2025-02-10",
+        "2025-02-11: stage_reached Programme motion | Commons | 2025-02-10",
+        "2025-02-11: stage_reached Money resolution | Commons | 2025-02-10",
+        "2025-02-11: stage_reached Ways and Means resolution | Commons | 2025-02-10",
+        "2025-02-20: stage_scheduled Committee stage | Commons | 2025-02-25",
+        "2025-02-26: stage_reached Committee stage | Commons | 2025-02-25",
+        "2025-02-26: sitting_added Committee stage | Commons | 2025-03-04",
+        "2025-03-01: sitting_added Committee stage | Commons | 2025-03-06",
+        "2025-03-04: sitting_added Committee stage | Commons | 2025-03-11",
+        "2025-03-07: sitting_added Committee stage | Commons | 2025-03-13",
+        "2025-05-06: stage_scheduled Report stage | Commons | 2025-05-12",
+        "2025-05-06: stage_scheduled 3rd reading | Commons | 2025-05-12",
+        "2025-05-06: stage_scheduled 1st reading | Lords | 2025-05-13",
+        "2025-05-12: stage_reached Report stage | Commons | 2025-05-12",
+        "2025-05-12: stage_reached 3rd reading | Commons | 2025-05-12",
+        "2025-05-15: stage_reached 1st reading | Lords | 2025-05-13",
+        "2025-05-30: stage_scheduled 2nd reading | Lords | 2025-06-04",
+        "2025-06-05: stage_reached 2nd reading | Lords | 2025-06-04",
+        "2025-06-11: stage_scheduled Committee stage | Lords | 2025-06-16",
+        "2025-06-17: stage_reached Committee stage | Lords | 2025-06-16",
+        "2025-06-17: sitting_added Committee stage | Lords | 2025-06-23",
+        "2025-06-20: sitting_added Committee stage | Lords | 2025-06-25",
+        "2025-06-26: sitting_added Committee stage | Lords | 2025-07-01",
+        "2025-08-28: sitting_added Committee stage | Lords | 2025-09-03",
+        "2025-10-21: stage_scheduled Report stage | Lords | 2025-10-27",
+        "2025-10-27: stage_reached Report stage | Lords | 2025-10-27",
+        "2025-10-27: sitting_added Report stage | Lords | 2025-11-03",
+        "2025-10-30: sitting_added Report stage | Lords | 2025-11-05",
+        "2025-11-05: sitting_added Report stage | Lords | 2025-11-11",
+        "2025-11-11: stage_scheduled 3rd reading | Lords | 2025-11-17",
+        "2025-11-17: stage_reached 3rd reading | Lords | 2025-11-17",
+        "2025-11-20: stage_scheduled Consideration of Lords amendments | Commons | 2025-11-25 | round 1",
+        "2025-11-20: stage_scheduled Consideration of Commons amendments | Lords | 2025-11-27 | round 1",
+        "2025-11-26: stage_reached Consideration of Lords amendments | Commons | 2025-11-25 | round 1",
+        "2025-11-26: stage_scheduled Consideration of Lords amendments | Commons | 2025-12-01 | round 2",
+        "2025-11-29: stage_reached Consideration of Commons amendments | Lords | 2025-11-27 | round 1",
+        "2025-12-02: stage_reached Consideration of Lords amendments | Commons | 2025-12-01 | round 2",
+        "2025-12-02: royal_assent Royal Assent | Unassigned | 2025-12-02",
+    ];
+    let got: Vec<&str> = all.iter().map(String::as_str).collect();
+    assert_eq!(got, expected, "\nall alerts:\n{}", all.join("\n"));
+}
+
+/// Reads the stored snapshot of a bill straight from the database.
+fn stored_snapshot(scratch: &Scratch, id: u32) -> Option<String> {
+    let conn = rusqlite::Connection::open(scratch.db_path()).expect("db");
+    conn.query_row(
+        "SELECT snapshot || '@' || seen_on FROM bills WHERE bill_id = ?1",
+        [id],
+        |r| r.get(0),
+    )
+    .ok()
+}
+
+fn alert_count(scratch: &Scratch) -> i64 {
+    let conn = rusqlite::Connection::open(scratch.db_path()).expect("db");
+    conn.query_row("SELECT count(*) FROM alerts", [], |r| r.get(0))
+        .expect("count")
+}
+
+/// A 500, a timeout and garbage JSON each give exit 1, no alert, and leave the stored state as
+/// it was; the next good answer then brings each alert exactly once.
+#[tokio::test]
+async fn failures_leave_state_untouched_and_lose_nothing() {
+    let api = FakeApi::start().await;
+    let scratch = Scratch::new();
+    scratch.write_config(&api.uri(), &[BILL], "");
+
+    let (bill, stages) = border_security_on(date("2025-02-01"), 0);
+    api.serve_bill(BILL, bill, stages).await;
+    scratch
+        .run(&["--today", "2025-02-01", "check", "--json"])
+        .await
+        .assert_code(0);
+    let before = stored_snapshot(&scratch, BILL).expect("recorded");
+
+    let faults = [
+        (
+            "500",
+            ResponseTemplate::new(500).set_body_string("Internal Server Error"),
+        ),
+        (
+            "timeout",
+            ResponseTemplate::new(200)
+                .set_body_string("{}")
+                .set_delay(std::time::Duration::from_secs(5)),
+        ),
+        (
+            "garbage",
+            ResponseTemplate::new(200).set_body_string("<html>maintenance</html>"),
+        ),
+        (
+            "wrong shape",
+            ResponseTemplate::new(200).set_body_json(serde_json::json!({"billId": 3929})),
+        ),
+    ];
+    for (name, response) in faults {
+        api.reset().await;
+        api.fail_bill(BILL, response).await;
+        let run = scratch
+            .run(&["--today", "2025-02-12", "check", "--json"])
+            .await;
+        run.assert_code(1);
+        assert!(run.alerts().is_empty(), "{name}: {run:#?}");
+        assert_eq!(run.summary()["bills_failed"], 1, "{name}");
+        assert_eq!(
+            stored_snapshot(&scratch, BILL).as_deref(),
+            Some(before.as_str()),
+            "{name}: state changed"
+        );
+        assert_eq!(alert_count(&scratch), 0, "{name}");
+        let error = run
+            .json_lines()
+            .into_iter()
+            .find(|v| v["type"] == "error")
+            .expect("error line");
+        assert!(
+            error["error"].as_str().expect("text").contains("bill 3929"),
+            "{name}: {error}"
+        );
+    }
+
+    // Parliament answers again: what happened meanwhile arrives, once.
+    api.reset().await;
+    let (bill, stages) = border_security_on(date("2025-02-12"), 0);
+    api.serve_bill(BILL, bill, stages).await;
+    let run = scratch
+        .run(&["--today", "2025-02-12", "check", "--json"])
+        .await;
+    run.assert_code(0);
+    assert_eq!(
+        run.alert_lines(),
+        [
+            "stage_reached 2nd reading | Commons | 2025-02-10",
+            "stage_reached Programme motion | Commons | 2025-02-10",
+            "stage_reached Money resolution | Commons | 2025-02-10",
+            "stage_reached Ways and Means resolution | Commons | 2025-02-10",
+        ]
+    );
+    let status = scratch.run(&["status", "--json"]).await;
+    status.assert_code(0);
+    let status: serde_json::Value =
+        serde_json::from_str(status.stdout.trim()).expect("status JSON");
+    assert_eq!(status["bills"][0]["consecutive_failures"], 0);
+    assert_eq!(status["alerts"]["sent"], 4);
+}
+
+/// A 404 says "no such bill"; one failing bill never stops the others.
+#[tokio::test]
+async fn one_failing_bill_does_not_stop_the_others() {
+    let api = FakeApi::start().await;
+    let scratch = Scratch::new();
+    scratch.write_config(&api.uri(), &[4040, BILL], "");
+    let (bill, stages) = border_security_on(date("2025-02-01"), 0);
+    api.serve_bill(BILL, bill, stages).await;
+    api.fail_bill(4040, ResponseTemplate::new(404)).await;
+
+    let run = scratch.run(&["--today", "2025-02-01", "check"]).await;
+    run.assert_code(1);
+    assert!(run.stdout.contains("bill 4040: no such bill"), "{run:#?}");
+    assert!(
+        run.stdout.contains("checked 2 bill(s): 1 ok, 1 failed"),
+        "{run:#?}"
+    );
+    assert!(stored_snapshot(&scratch, BILL).is_some());
+    assert!(stored_snapshot(&scratch, 4040).is_none());
+    // A 404 is not retried: it cannot get better by asking again.
+    let asked_4040 = api
+        .requests()
+        .await
+        .iter()
+        .filter(|r| r.url.path().contains("/4040"))
+        .count();
+    assert_eq!(asked_4040, 1);
+}
+
+/// A 5xx is retried (parliament.retries) before the bill counts as failed.
+#[tokio::test]
+async fn server_errors_are_retried() {
+    let api = FakeApi::start().await;
+    let scratch = Scratch::new();
+    scratch.write_config(&api.uri(), &[BILL], "");
+    // One 503, then the real answer.
+    wiremock::Mock::given(wiremock::matchers::path("/api/v1/Bills/3929"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&api.server)
+        .await;
+    let (bill, stages) = border_security_on(date("2025-02-11"), 0);
+    api.serve_bill(BILL, bill, stages).await;
+    let run = scratch
+        .run(&["--today", "2025-02-11", "check", "--json"])
+        .await;
+    run.assert_code(0);
+    assert_eq!(run.summary()["requests"], 3, "503, retry, stages");
+}
+
+/// A bill with more stages than one page holds: every page is fetched.
+#[tokio::test]
+async fn all_pages_of_stages_are_fetched() {
+    let api = FakeApi::start().await;
+    let scratch = Scratch::new();
+    scratch.write_config(&api.uri(), &[777], "");
+    let items: Vec<serde_json::Value> = (1..=45)
+        .map(|i| {
+            serde_json::json!({
+                "id": 5000 + i, "stageId": 14, "sessionId": 40, "description": "Programme motion",
+                "abbreviation": null, "house": "Commons", "sortOrder": i,
+                "stageSittings": [{"id": 9000 + i, "stageId": 14, "billStageId": 5000 + i, "billId": 777,
+                                    "date": "2025-03-01T00:00:00"}]
+            })
+        })
+        .collect();
+    let bill = serde_json::json!({"billId": 777, "shortTitle": "Long Bill", "isAct": false, "isDefeated": false,
+                                  "currentHouse": "Commons", "lastUpdate": "2025-03-01T10:00:00.1234567"});
+    api.serve_bill(777, bill, serde_json::json!({"items": items}))
+        .await;
+    let run = scratch.run(&["show", "777", "--json"]).await;
+    run.assert_code(0);
+    let shown: serde_json::Value = serde_json::from_str(run.stdout.trim()).expect("json");
+    assert_eq!(shown["stages"].as_array().expect("stages").len(), 45);
+    let pages = api
+        .requests()
+        .await
+        .iter()
+        .filter(|r| r.url.path().ends_with("/Stages"))
+        .count();
+    assert_eq!(pages, 3);
+    // `show` keeps no state.
+    assert!(!scratch.db_path().exists());
+}
+
+/// `--announce` tells subscribers where a newly tracked bill stands; without it, silence.
+#[tokio::test]
+async fn announce_on_first_sight() {
+    let api = FakeApi::start().await;
+    let scratch = Scratch::new();
+    scratch.write_config(&api.uri(), &[BILL], "");
+    let (bill, stages) = border_security_on(date("2025-03-05"), 0);
+    api.serve_bill(BILL, bill, stages).await;
+    let run = scratch
+        .run(&["--today", "2025-03-05", "check", "--announce", "--json"])
+        .await;
+    run.assert_code(0);
+    assert_eq!(
+        run.alert_lines(),
+        ["tracking_started Committee stage | Commons | 2025-02-25"]
+    );
+    let text = run.alerts()[0]["text"].as_str().expect("text").to_owned();
+    assert_eq!(
+        text,
+        "Border Security, Asylum and Immigration Bill\n\
+         Now tracking this bill. Latest stage: Committee stage in the House of Commons, 25 February 2025.\n\
+         Stages of this bill: https://bills.example.test/bills/3929/stages"
+    );
+    // Announcing again changes nothing: the bill is no longer new.
+    let again = scratch
+        .run(&["--today", "2025-03-05", "check", "--announce", "--json"])
+        .await;
+    assert!(again.alerts().is_empty());
+}
+
+/// `--dry-run` prints what would be sent and writes nothing, not even a database.
+#[tokio::test]
+async fn dry_run_touches_no_state() {
+    let api = FakeApi::start().await;
+    let scratch = Scratch::new();
+    scratch.write_config(&api.uri(), &[BILL], "");
+    let (bill, stages) = border_security_on(date("2025-02-01"), 0);
+    api.serve_bill(BILL, bill, stages).await;
+    let run = scratch
+        .run(&["--today", "2025-02-01", "check", "--dry-run", "--announce"])
+        .await;
+    run.assert_code(0);
+    assert!(
+        run.stdout.contains("[would send: tracking_started]"),
+        "{run:#?}"
+    );
+    assert!(!scratch.db_path().exists());
+
+    scratch
+        .run(&["--today", "2025-02-01", "check"])
+        .await
+        .assert_code(0);
+    let before = stored_snapshot(&scratch, BILL);
+    api.reset().await;
+    let (bill, stages) = border_security_on(date("2025-02-11"), 0);
+    api.serve_bill(BILL, bill, stages).await;
+    let run = scratch
+        .run(&["--today", "2025-02-11", "check", "--dry-run", "--json"])
+        .await;
+    assert_eq!(run.alerts().len(), 4);
+    assert_eq!(stored_snapshot(&scratch, BILL), before);
+    assert_eq!(alert_count(&scratch), 0);
+}
+
+/// A bad config gives exit 2 and a message naming file, line and key; nothing is touched.
+#[tokio::test]
+async fn bad_configs_exit_2_with_file_line_and_key() {
+    let scratch = Scratch::new();
+    let cases = [
+        (
+            "[[bills]]\nid = 3929\ncolour = \"red\"\n",
+            "line 3",
+            "unknown field `colour`",
+        ),
+        (
+            "[[bills]]\nurl = \"https://bills.parliament.uk/acts/3929\"\n",
+            "line 2",
+            "not a bill page",
+        ),
+        (
+            "[[bills]]\nid = 3929\n[[bills]]\nurl = \"https://bills.parliament.uk/bills/3929/stages\"\n",
+            "line 4",
+            "listed twice",
+        ),
+        (
+            "[parliament]\ntimeout = 30\n[[bills]]\nid = 1\n",
+            "line 2",
+            "timeout",
+        ),
+        (
+            "timezone = \"Mars/Olympus\"\n[[bills]]\nid = 1\n",
+            "key `timezone`",
+            "not a known time zone",
+        ),
+        (
+            "[telegram]\nchat = \"@billwatch_test\"\ntoken = \"123:abc\"\n[[bills]]\nid = 1\n",
+            "key `telegram.token`",
+            "TELEGRAM_BOT_TOKEN",
+        ),
+        (
+            "[parliament]\nmax_concurrent = 0\n[[bills]]\nid = 1\n",
+            "line 2",
+            "out of range",
+        ),
+    ];
+    for (text, place, message) in cases {
+        std::fs::write(scratch.config_path(), text).expect("write");
+        for cmd in [&["validate"][..], &["check"][..]] {
+            let run = scratch.run(cmd).await;
+            run.assert_code(2);
+            let path = scratch.config_path().display().to_string();
+            assert!(run.stderr.contains(&path), "{text:?}: {}", run.stderr);
+            assert!(run.stderr.contains(place), "{text:?}: {}", run.stderr);
+            assert!(run.stderr.contains(message), "{text:?}: {}", run.stderr);
+            // The token must not be echoed back.
+            assert!(!run.stderr.contains("123:abc"), "{}", run.stderr);
+        }
+        assert!(!scratch.db_path().exists(), "{text:?} touched the database");
+    }
+    // A missing file says so and how to fix it.
+    let run = tokio::process::Command::new(env!("CARGO_BIN_EXE_billwatch"))
+        .args(["--config", "/nonexistent/billwatch.toml", "validate"])
+        .output()
+        .await
+        .expect("ran");
+    assert_eq!(run.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("does not exist"));
+}
+
+/// A database that is not a billwatch database, or from a newer version, is refused and left
+/// exactly as it was.
+#[tokio::test]
+async fn corrupt_or_newer_database_is_never_overwritten() {
+    let api = FakeApi::start().await;
+    let scratch = Scratch::new();
+    scratch.write_config(&api.uri(), &[BILL], "");
+    let (bill, stages) = border_security_on(date("2025-02-01"), 0);
+    api.serve_bill(BILL, bill, stages).await;
+    std::fs::create_dir_all(scratch.path("data")).expect("mkdir");
+
+    std::fs::write(
+        scratch.db_path(),
+        b"this is not a database, but someone's notes",
+    )
+    .expect("write");
+    let run = scratch.run(&["check"]).await;
+    run.assert_code(1);
+    assert!(
+        run.stderr
+            .contains("is not a billwatch database, or it is damaged"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        std::fs::read(scratch.db_path()).expect("read"),
+        b"this is not a database, but someone's notes"
+    );
+
+    std::fs::remove_file(scratch.db_path()).expect("rm");
+    scratch.run(&["check"]).await.assert_code(0);
+    {
+        let conn = rusqlite::Connection::open(scratch.db_path()).expect("db");
+        conn.pragma_update(None, "user_version", 99).expect("bump");
+    }
+    let run = scratch.run(&["check"]).await;
+    run.assert_code(1);
+    assert!(
+        run.stderr.contains("written by a newer billwatch"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// A process killed in the middle of a check (here while Parliament is slow to answer) leaves
+/// the database as it was; the next check produces each alert exactly once.
+#[tokio::test]
+async fn killed_mid_check_then_rerun_alerts_exactly_once() {
+    let api = FakeApi::start().await;
+    let scratch = Scratch::new();
+    scratch.write_config(&api.uri(), &[BILL], "");
+    let (bill, stages) = border_security_on(date("2025-02-01"), 0);
+    api.serve_bill(BILL, bill, stages).await;
+    scratch
+        .run(&["--today", "2025-02-01", "check"])
+        .await
+        .assert_code(0);
+
+    // The stages answer takes ages; the process is killed while it waits.
+    api.reset().await;
+    let (bill, stages) = border_security_on(date("2025-02-11"), 0);
+    wiremock::Mock::given(wiremock::matchers::path("/api/v1/Bills/3929/Stages"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(stages.clone())
+                .set_delay(std::time::Duration::from_secs(30)),
+        )
+        .mount(&api.server)
+        .await;
+    wiremock::Mock::given(wiremock::matchers::path("/api/v1/Bills/3929"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(bill.clone()))
+        .mount(&api.server)
+        .await;
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_billwatch"))
+        .arg("--config")
+        .arg(scratch.config_path())
+        .args(["--today", "2025-02-11", "check"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    for _ in 0..100 {
+        if api
+            .requests()
+            .await
+            .iter()
+            .any(|r| r.url.path().ends_with("/Stages"))
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    child.kill().await.expect("kill");
+    assert_eq!(alert_count(&scratch), 0);
+
+    api.reset().await;
+    api.serve_bill(BILL, bill, stages).await;
+    let run = scratch
+        .run(&["--today", "2025-02-11", "check", "--json"])
+        .await;
+    run.assert_code(0);
+    assert_eq!(run.alerts().len(), 4);
+    let again = scratch
+        .run(&["--today", "2025-02-11", "check", "--json"])
+        .await;
+    assert_eq!(again.alerts().len(), 0);
+    assert_eq!(alert_count(&scratch), 4);
+}

@@ -1,0 +1,300 @@
+//! Shared by the end-to-end tests: a fake Bills API that plays a bill's journey, a scratch
+//! folder with a config, and the real `billwatch` binary.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use serde_json::{Value, json};
+use wiremock::matchers::{method, path, path_regex};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+pub const BILL: u32 = 3929;
+
+/// The project's own fixtures.
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+pub fn read_json(name: &str) -> Value {
+    let text = std::fs::read_to_string(fixture(name)).expect("fixture");
+    serde_json::from_str(&text).expect("fixture JSON")
+}
+
+pub fn date(s: &str) -> NaiveDate {
+    s.parse().expect("date")
+}
+
+/// The Border Security bill as Parliament would have shown it on `day`: stages appear once
+/// announced (`notice` days before their first sitting), sittings once within `notice` days,
+/// and the bill becomes an Act on its Royal Assent day.
+pub fn border_security_on(day: NaiveDate, notice: i64) -> (Value, Value) {
+    let full_bill = read_json("api/bill-3929.json");
+    let full = read_json("api/bill-3929-stages.json");
+    let horizon = day + chrono::Duration::days(notice);
+    let mut items = Vec::new();
+    for item in full["items"].as_array().expect("items") {
+        let sittings: Vec<Value> = item["stageSittings"]
+            .as_array()
+            .expect("sittings")
+            .iter()
+            .filter(|s| sitting_date(s) <= horizon)
+            .cloned()
+            .collect();
+        if sittings.is_empty() {
+            continue;
+        }
+        let mut item = item.clone();
+        item["stageSittings"] = Value::Array(sittings);
+        items.push(item);
+    }
+    let mut bill = full_bill.clone();
+    let assented = items.iter().any(|i| {
+        i["stageId"] == 11
+            && i["stageSittings"]
+                .as_array()
+                .is_some_and(|s| s.iter().any(|s| sitting_date(s) <= day))
+    });
+    if !assented {
+        bill["isAct"] = json!(false);
+        bill["shortTitle"] = json!("Border Security, Asylum and Immigration Bill");
+        bill["formerShortTitle"] = Value::Null;
+        // Royal Assent is listed only once given.
+        items.retain(|i| i["stageId"] != 11);
+    }
+    let current = items
+        .iter()
+        .rfind(|i| {
+            i["stageSittings"]
+                .as_array()
+                .is_some_and(|s| s.iter().any(|s| sitting_date(s) <= day))
+        })
+        .cloned();
+    bill["currentStage"] = current.unwrap_or(Value::Null);
+    bill["currentHouse"] = bill["currentStage"]["house"].clone();
+    let total = items.len();
+    (
+        bill,
+        json!({"items": items, "totalResults": total, "itemsPerPage": 20}),
+    )
+}
+
+fn sitting_date(s: &Value) -> NaiveDate {
+    let d = s["date"].as_str().expect("date");
+    NaiveDate::parse_from_str(&d[..10], "%Y-%m-%d").expect("date")
+}
+
+/// Serves `GET /api/v1/Bills/{id}/Stages` one page at a time, at most 20 items, whatever `Take`
+/// asks, as a real paged list would.
+struct PagedStages(Value);
+
+impl Respond for PagedStages {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let mut skip = 0usize;
+        let mut take = 20usize;
+        for (k, v) in request.url.query_pairs() {
+            match k.to_ascii_lowercase().as_str() {
+                "skip" => skip = v.parse().unwrap_or(0),
+                "take" => take = v.parse::<usize>().unwrap_or(20).min(20),
+                _ => {}
+            }
+        }
+        let items = self.0["items"].as_array().cloned().unwrap_or_default();
+        let page: Vec<Value> = items.iter().skip(skip).take(take).cloned().collect();
+        ResponseTemplate::new(200).set_body_json(json!({
+            "items": page,
+            "totalResults": items.len(),
+            "itemsPerPage": 20,
+        }))
+    }
+}
+
+/// A fake Bills API.
+pub struct FakeApi {
+    pub server: MockServer,
+}
+
+impl FakeApi {
+    pub async fn start() -> FakeApi {
+        FakeApi {
+            server: MockServer::start().await,
+        }
+    }
+
+    pub fn uri(&self) -> String {
+        self.server.uri()
+    }
+
+    /// Replaces whatever the fake serves for bill `id`.
+    pub async fn serve_bill(&self, id: u32, bill: Value, stages: Value) {
+        Mock::given(method("GET"))
+            .and(path(format!("/api/v1/Bills/{id}")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(bill))
+            .mount(&self.server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path(format!("/api/v1/Bills/{id}/Stages")))
+            .respond_with(PagedStages(stages))
+            .mount(&self.server)
+            .await;
+    }
+
+    /// Every request for bill `id` answers with `response`.
+    pub async fn fail_bill(&self, id: u32, response: ResponseTemplate) {
+        Mock::given(method("GET"))
+            .and(path_regex(format!("^/api/v1/Bills/{id}(/.*)?$")))
+            .respond_with(response)
+            .mount(&self.server)
+            .await;
+    }
+
+    pub async fn reset(&self) {
+        self.server.reset().await;
+    }
+
+    /// Requests received so far.
+    pub async fn requests(&self) -> Vec<Request> {
+        self.server.received_requests().await.unwrap_or_default()
+    }
+}
+
+/// A scratch folder holding a config and a database.
+pub struct Scratch {
+    pub dir: tempfile::TempDir,
+}
+
+impl Scratch {
+    pub fn new() -> Scratch {
+        Scratch {
+            dir: tempfile::tempdir().expect("tempdir"),
+        }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn config_path(&self) -> PathBuf {
+        self.path("billwatch.toml")
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        self.path("data/billwatch.db")
+    }
+
+    /// Writes a config pointing at `api` that tracks `bills`, plus `extra` TOML appended.
+    pub fn write_config(&self, api: &str, bills: &[u32], extra: &str) {
+        let mut text = format!(
+            "[parliament]\napi_url = \"{api}\"\nsite_url = \"https://bills.example.test\"\n\
+             timeout = \"2s\"\nretries = 1\nretry_backoff = \"10ms\"\n\n\
+             [storage]\npath = \"{}\"\n\n{extra}\n",
+            self.db_path().display()
+        );
+        for id in bills {
+            text.push_str(&format!("[[bills]]\nid = {id}\n\n"));
+        }
+        std::fs::write(self.config_path(), text).expect("write config");
+    }
+
+    /// Runs the real binary with this folder's config.
+    pub async fn run(&self, args: &[&str]) -> Run {
+        self.run_env(args, &[]).await
+    }
+
+    pub async fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_billwatch"));
+        cmd.arg("--config")
+            .arg(self.config_path())
+            .args(args)
+            .current_dir(self.dir.path())
+            .env_remove("BILLWATCH_CONFIG")
+            .env_remove("TELEGRAM_BOT_TOKEN")
+            .env("RUST_LOG", "billwatch=debug,warn");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let output = tokio::time::timeout(Duration::from_secs(60), cmd.output())
+            .await
+            .expect("billwatch finished within 60 s")
+            .expect("billwatch ran");
+        Run::from(output)
+    }
+}
+
+/// What one run of the binary did.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl From<Output> for Run {
+    fn from(o: Output) -> Self {
+        Run {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+}
+
+impl Run {
+    /// The JSON lines printed on stdout.
+    pub fn json_lines(&self) -> Vec<Value> {
+        self.stdout
+            .lines()
+            .filter(|l| l.starts_with('{'))
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line {l:?}: {e}")))
+            .collect()
+    }
+
+    /// The alerts printed (`--json`).
+    pub fn alerts(&self) -> Vec<Value> {
+        self.json_lines()
+            .into_iter()
+            .filter(|v| v["type"] == "alert")
+            .collect()
+    }
+
+    pub fn summary(&self) -> Value {
+        self.json_lines()
+            .into_iter()
+            .find(|v| v["type"] == "summary")
+            .unwrap_or_else(|| panic!("no summary in {self:#?}"))
+    }
+
+    /// `kind stage house date` for each alert, compactly, for exact assertions.
+    pub fn alert_lines(&self) -> Vec<String> {
+        self.alerts().iter().map(alert_line).collect()
+    }
+
+    #[track_caller]
+    pub fn assert_code(&self, code: i32) -> &Self {
+        assert_eq!(self.code, code, "exit code; output:\n{self:#?}");
+        self
+    }
+}
+
+pub fn alert_line(a: &Value) -> String {
+    let s = |v: &Value| {
+        v.as_str()
+            .map(str::to_owned)
+            .unwrap_or_else(|| "-".to_owned())
+    };
+    let mut line = format!(
+        "{} {} | {} | {}",
+        s(&a["kind"]),
+        s(&a["stage"]),
+        s(&a["house"]),
+        s(&a["date"])
+    );
+    if let Some(r) = a["round"].as_u64() {
+        line.push_str(&format!(" | round {r}"));
+    }
+    line
+}

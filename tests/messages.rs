@@ -1,0 +1,178 @@
+//! Snapshot tests of the text people read, for every event kind, in both forms (console text
+//! and Telegram HTML). Review a changed snapshot as you would a changed message.
+
+use billwatch::alert::{digests, escape_html, render_html, render_text, telegram_len};
+use billwatch::bill::House;
+use billwatch::changes::{Event, EventKind, StageRef};
+use chrono::NaiveDate;
+
+const URL: &str = "https://bills.parliament.uk/bills/3929/stages";
+
+fn d(s: &str) -> NaiveDate {
+    s.parse().expect("date")
+}
+
+fn today() -> NaiveDate {
+    d("2025-11-20")
+}
+
+fn event(kind: EventKind, stage: Option<(&str, House, Option<u32>)>, date: Option<&str>) -> Event {
+    Event {
+        bill_id: 3929,
+        kind,
+        title: "Border Security, Asylum and Immigration Bill".to_owned(),
+        stage: stage.map(|(name, house, round)| StageRef {
+            id: 19040,
+            stage_type: None,
+            name: name.to_owned(),
+            house,
+            round,
+        }),
+        date: date.map(d),
+        previous_date: None,
+        previous_title: None,
+    }
+}
+
+fn both(e: &Event) -> String {
+    format!(
+        "--- text\n{}\n--- html\n{}\n",
+        render_text(e, URL, today()),
+        render_html(e, URL, today())
+    )
+}
+
+#[test]
+fn tracking_started() {
+    let e = event(
+        EventKind::TrackingStarted,
+        Some(("3rd reading", House::Lords, None)),
+        Some("2025-11-17"),
+    );
+    insta::assert_snapshot!(both(&e));
+}
+
+#[test]
+fn stage_scheduled_is_provisional() {
+    let e = event(
+        EventKind::StageScheduled,
+        Some(("Consideration of Lords amendments", House::Commons, Some(1))),
+        Some("2025-11-25"),
+    );
+    insta::assert_snapshot!(both(&e));
+}
+
+#[test]
+fn stage_rescheduled() {
+    let mut e = event(
+        EventKind::StageRescheduled,
+        Some(("3rd reading", House::Lords, None)),
+        Some("2025-11-24"),
+    );
+    e.previous_date = Some(d("2025-11-21"));
+    let mut withdrawn = e.clone();
+    withdrawn.date = None;
+    insta::assert_snapshot!(format!("{}{}", both(&e), both(&withdrawn)));
+}
+
+#[test]
+fn stage_reached_past_and_today() {
+    let past = event(
+        EventKind::StageReached,
+        Some(("2nd reading", House::Lords, None)),
+        Some("2025-06-04"),
+    );
+    let today = event(
+        EventKind::StageReached,
+        Some(("3rd reading", House::Lords, None)),
+        Some("2025-11-20"),
+    );
+    insta::assert_snapshot!(format!("{}{}", both(&past), both(&today)));
+}
+
+#[test]
+fn ping_pong_round() {
+    let e = event(
+        EventKind::StageReached,
+        Some(("Consideration of Lords amendments", House::Commons, Some(2))),
+        Some("2025-11-19"),
+    );
+    insta::assert_snapshot!(both(&e));
+}
+
+#[test]
+fn sitting_added() {
+    let e = event(
+        EventKind::SittingAdded,
+        Some(("Report stage", House::Lords, None)),
+        Some("2025-11-27"),
+    );
+    insta::assert_snapshot!(both(&e));
+}
+
+#[test]
+fn royal_assent_with_the_acts_name() {
+    let mut e = event(
+        EventKind::RoyalAssent,
+        Some(("Royal Assent", House::Unassigned, None)),
+        Some("2025-12-02"),
+    );
+    e.title = "Border Security, Asylum and Immigration Act 2025".to_owned();
+    e.previous_title = Some("Border Security, Asylum and Immigration Bill".to_owned());
+    insta::assert_snapshot!(both(&e));
+}
+
+#[test]
+fn withdrawn_defeated_renamed() {
+    let w = event(EventKind::Withdrawn, None, Some("2025-03-01"));
+    let f = event(EventKind::Defeated, None, None);
+    let mut r = event(EventKind::Renamed, None, None);
+    r.previous_title = Some("Immigration Bill".to_owned());
+    insta::assert_snapshot!(format!("{}{}{}", both(&w), both(&f), both(&r)));
+}
+
+#[test]
+fn scraped_text_is_escaped_in_html() {
+    let mut e = event(
+        EventKind::StageReached,
+        Some(("Report <stage> & \"more\"", House::Commons, None)),
+        Some("2025-11-19"),
+    );
+    e.title = "Children’s Wellbeing & Schools <Bill> \"2025\"".to_owned();
+    let html = render_html(&e, "https://bills.parliament.uk/bills/1?a=1&b=2", today());
+    assert!(
+        html.contains("<b>Children’s Wellbeing &amp; Schools &lt;Bill&gt; &quot;2025&quot;</b>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("Report &lt;stage&gt; &amp; &quot;more&quot;"),
+        "{html}"
+    );
+    assert!(
+        html.contains("href=\"https://bills.parliament.uk/bills/1?a=1&amp;b=2\""),
+        "{html}"
+    );
+    assert_eq!(escape_html("a<b>&\"c\"’"), "a&lt;b&gt;&amp;&quot;c&quot;’");
+}
+
+#[test]
+fn digests_split_at_message_boundaries_under_the_limit() {
+    let e = event(
+        EventKind::SittingAdded,
+        Some(("Committee stage", House::Lords, None)),
+        Some("2025-06-25"),
+    );
+    let one = render_html(&e, URL, today());
+    let messages: Vec<String> = (0..200).map(|_| one.clone()).collect();
+    let parts = digests(&messages, 4096);
+    assert!(parts.len() > 1);
+    let mut covered = 0;
+    for (text, range) in &parts {
+        assert!(telegram_len(text) <= 4096, "{} chars", telegram_len(text));
+        assert_eq!(range.start, covered, "contiguous");
+        covered = range.end;
+        // Every message in the range is whole in the digest.
+        assert_eq!(text.matches(one.as_str()).count(), range.len());
+    }
+    assert_eq!(covered, 200);
+}
