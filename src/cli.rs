@@ -15,8 +15,10 @@ use crate::alert;
 use crate::bill::{BillRef, Snapshot};
 use crate::check::{self, CheckOptions, CheckReport};
 use crate::config::{self, Config, ConfigError};
+use crate::shutdown::Shutdown;
 use crate::source::Sources;
 use crate::store::{Alert, Store};
+use crate::telegram::{self, Delivery, Sender, TOKEN_ENV, Token};
 
 /// Watches UK Parliament bills and alerts a Telegram channel when one reaches a new stage.
 #[derive(Debug, Parser)]
@@ -65,6 +67,10 @@ pub enum Command {
     },
     /// Check the config file only.
     Validate,
+    /// Put alerts blocked by a Telegram problem back in the queue and deliver them.
+    Retry,
+    /// Send one test message to each configured Telegram chat, to prove the setup.
+    TestTelegram,
 }
 
 /// A failure that ends the command, with its exit code.
@@ -150,6 +156,8 @@ async fn dispatch(args: Args) -> Result<u8, Failure> {
         }
         Command::Show { bill, json } => show(&config, &bill, json).await,
         Command::Status { json } => status(&config, clock, json),
+        Command::Retry => retry(&config, clock).await,
+        Command::TestTelegram => test_telegram(&config).await,
     }
 }
 
@@ -163,7 +171,34 @@ fn validate(config: &Config) -> Result<u8, Failure> {
     }
     let _ = writeln!(out, "  bills API: {}", config.parliament.api_url);
     let _ = writeln!(out, "  database: {}", config.storage.path.display());
-    let _ = writeln!(out, "  alerts go to: the console");
+    match &config.telegram {
+        None => {
+            let _ = writeln!(out, "  alerts go to: the console (no [telegram] section)");
+        }
+        Some(t) => {
+            let _ = writeln!(
+                out,
+                "  alerts go to: Telegram chat {} via {}",
+                t.chat, t.api_url
+            );
+            for b in config.bills.iter().filter(|b| b.chat.is_some()) {
+                let _ = writeln!(
+                    out,
+                    "    bill {} goes to {}",
+                    b.id,
+                    b.chat.as_deref().unwrap_or("")
+                );
+            }
+            if let Some(admin) = &t.admin_chat {
+                let _ = writeln!(out, "  operator notices go to: {admin}");
+            }
+            let token = match Token::load(t, std::env::var(TOKEN_ENV).ok()) {
+                Ok(_) => "present".to_owned(),
+                Err(e) => format!("NOT usable: {e}"),
+            };
+            let _ = writeln!(out, "  bot token: {token}");
+        }
+    }
     let _ = writeln!(out, "  time zone: {}", config.timezone);
     Ok(0)
 }
@@ -177,10 +212,137 @@ async fn check_once(
     let sources = Sources::new(config)?;
     let mut store = Store::open(&config.storage.path)?;
     let today = clock.today(config);
+    let mut sender = sender(config)?;
     let report = check::run(config, &sources, &mut store, clock.now(), today, options).await?;
-    let delivered = deliver_console(&mut store, today, json)?;
+    let mut delivered = deliver_console(&mut store, today, json)?;
+    let mut undelivered = false;
+    if let (Some(sender), Some(telegram)) = (sender.as_mut(), config.telegram.as_ref()) {
+        sender
+            .report_health(&mut store, &report, telegram.failure_threshold)
+            .await?;
+        let delivery = deliver_telegram(sender, &mut store, today).await?;
+        delivered += delivery.sent;
+        undelivered = delivery.pending > 0 || delivery.blocked > 0;
+    }
     print_summary(&report, delivered, json);
-    Ok(if report.failed() > 0 { 1 } else { 0 })
+    Ok(if report.failed() > 0 || undelivered {
+        1
+    } else {
+        0
+    })
+}
+
+/// The Telegram sender, when the config has a `[telegram]` section. A missing or malformed
+/// token is a configuration error.
+fn sender(config: &Config) -> Result<Option<Sender>, Failure> {
+    let Some(t) = &config.telegram else {
+        return Ok(None);
+    };
+    let token = Token::load(t, std::env::var(TOKEN_ENV).ok()).map_err(|e| Failure {
+        code: 2,
+        error: e.into(),
+    })?;
+    let client =
+        telegram::Client::new(t, token).map_err(|e| Failure::from(anyhow::Error::from(e)))?;
+    Ok(Some(Sender::new(client, t, &config.storage.path)))
+}
+
+async fn deliver_telegram(
+    sender: &mut Sender,
+    store: &mut Store,
+    today: NaiveDate,
+) -> Result<Delivery, Failure> {
+    let mut shutdown = Shutdown::never();
+    let delivery = sender
+        .deliver(store, today, &mut shutdown)
+        .await?
+        .unwrap_or_default();
+    if delivery.sent > 0 {
+        tracing::info!(
+            alerts = delivery.sent,
+            messages = delivery.messages,
+            "sent to Telegram"
+        );
+    }
+    if delivery.pending > 0 {
+        tracing::warn!(
+            alerts = delivery.pending,
+            "not delivered yet, kept for the next try: {}",
+            delivery.last_error.as_deref().unwrap_or("")
+        );
+    }
+    if delivery.blocked > 0 {
+        tracing::error!(
+            alerts = delivery.blocked,
+            "blocked by Telegram; see `billwatch status`, fix, then `billwatch retry`"
+        );
+    }
+    Ok(delivery)
+}
+
+async fn retry(config: &Config, clock: Clock) -> Result<u8, Failure> {
+    let mut sender = sender(config)?;
+    let mut store = Store::open(&config.storage.path)?;
+    let requeued = store.requeue_blocked()?;
+    println!("{requeued} blocked alert(s) queued again");
+    let today = clock.today(config);
+    let Some(sender) = sender.as_mut() else {
+        let delivered = deliver_console(&mut store, today, false)?;
+        println!("{delivered} delivered to the console");
+        return Ok(0);
+    };
+    let d = deliver_telegram(sender, &mut store, today).await?;
+    println!(
+        "{} alert(s) sent in {} message(s); {} blocked again; {} still pending",
+        d.sent, d.messages, d.blocked, d.pending
+    );
+    Ok(if d.blocked > 0 || d.pending > 0 { 1 } else { 0 })
+}
+
+async fn test_telegram(config: &Config) -> Result<u8, Failure> {
+    let Some(t) = &config.telegram else {
+        return Err(Failure {
+            code: 2,
+            error: anyhow::anyhow!(
+                "config {} has no [telegram] section: add one with `chat = \"@yourchannel\"`",
+                config.path.display()
+            ),
+        });
+    };
+    let Some(sender) = sender(config)? else {
+        return Ok(2);
+    };
+    let client = sender.client();
+    let bot = match client.whoami().await {
+        Ok(name) => name,
+        Err(e) => {
+            eprintln!("FAILED: {e}");
+            return Ok(1);
+        }
+    };
+    println!("bot token works: the bot is @{bot}");
+    let mut chats: Vec<&str> = vec![t.chat.as_str()];
+    chats.extend(config.bills.iter().filter_map(|b| b.chat.as_deref()));
+    chats.extend(t.admin_chat.as_deref());
+    chats.sort_unstable();
+    chats.dedup();
+    let mut failed = 0;
+    for chat in chats {
+        let text = format!(
+            "✅ billwatch test message: @{} can post to {}. Tracking {} bill(s).",
+            alert::escape_html(&bot),
+            alert::escape_html(chat),
+            config.bills.len()
+        );
+        match client.send_html(chat, &text).await {
+            Ok(id) => println!("{chat}: OK (message {id})"),
+            Err(e) => {
+                failed += 1;
+                println!("{chat}: FAILED: {e}");
+            }
+        }
+    }
+    Ok(if failed > 0 { 1 } else { 0 })
 }
 
 async fn check_dry_run(

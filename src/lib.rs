@@ -22,5 +22,7 @@ pub mod check;
 pub mod cli;
 pub mod config;
 pub mod schedule;
+pub mod shutdown;
 pub mod source;
 pub mod store;
+pub mod telegram;

@@ -298,3 +298,112 @@ pub fn alert_line(a: &Value) -> String {
     }
     line
 }
+
+/// The bot token the tests use. It must never appear in anything billwatch prints.
+pub const TOKEN: &str = "123456789:AAtestSECRETtokenVALUE_0123456789ab";
+
+/// A fake Telegram Bot API.
+pub struct FakeTelegram {
+    pub server: MockServer,
+}
+
+/// A `sendMessage` answer as Telegram gives it.
+pub fn telegram_ok(message_id: i64) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(json!({
+        "ok": true,
+        "result": {
+            "message_id": message_id,
+            "date": 1_764_000_000,
+            "chat": {"id": -1001234567890i64, "title": "Bill alerts", "type": "channel"},
+            "text": "ok"
+        }
+    }))
+}
+
+pub fn telegram_error(
+    status: u16,
+    description: &str,
+    retry_after: Option<u64>,
+) -> ResponseTemplate {
+    let mut body = json!({"ok": false, "error_code": status, "description": description});
+    if let Some(s) = retry_after {
+        body["parameters"] = json!({"retry_after": s});
+    }
+    ResponseTemplate::new(status).set_body_json(body)
+}
+
+impl FakeTelegram {
+    /// A fake that accepts every message, numbering them from 1000.
+    pub async fn start() -> FakeTelegram {
+        let fake = FakeTelegram {
+            server: MockServer::start().await,
+        };
+        fake.accept_all().await;
+        fake
+    }
+
+    pub fn uri(&self) -> String {
+        self.server.uri()
+    }
+
+    pub async fn accept_all(&self) {
+        Mock::given(method("POST"))
+            .and(path_regex(r"(?i)^/bot[^/]+/sendmessage$"))
+            .respond_with(Counter::default())
+            .mount(&self.server)
+            .await;
+        Mock::given(method("POST"))
+            .and(path_regex(r"(?i)^/bot[^/]+/getme$"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "ok": true,
+                "result": {"id": 123456789, "is_bot": true, "first_name": "billwatch", "username": "billwatch_test_bot",
+                           "can_join_groups": true, "can_read_all_group_messages": false, "supports_inline_queries": false,
+                           "can_connect_to_business": false, "has_main_web_app": false}
+            })))
+            .mount(&self.server)
+            .await;
+    }
+
+    /// The next `n` sendMessage calls answer with `response` (then the default again).
+    pub async fn next_sends(&self, n: u64, response: ResponseTemplate) {
+        Mock::given(method("POST"))
+            .and(path_regex(r"(?i)^/bot[^/]+/sendmessage$"))
+            .respond_with(response)
+            .up_to_n_times(n)
+            .with_priority(1)
+            .mount(&self.server)
+            .await;
+    }
+
+    /// Every sendMessage call so far, as (token in the path, JSON body).
+    pub async fn sends(&self) -> Vec<(String, Value)> {
+        self.server
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|r| r.url.path().to_ascii_lowercase().ends_with("/sendmessage"))
+            .map(|r| {
+                let token = r
+                    .url
+                    .path()
+                    .trim_start_matches("/bot")
+                    .split('/')
+                    .next()
+                    .unwrap_or("")
+                    .to_owned();
+                (token, serde_json::from_slice(&r.body).expect("JSON body"))
+            })
+            .collect()
+    }
+}
+
+/// Answers sendMessage with increasing message ids.
+#[derive(Default)]
+struct Counter(std::sync::atomic::AtomicI64);
+
+impl Respond for Counter {
+    fn respond(&self, _: &Request) -> ResponseTemplate {
+        telegram_ok(1000 + self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst))
+    }
+}
