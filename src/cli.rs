@@ -11,14 +11,14 @@ use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Parser, Subcommand};
 use serde_json::json;
 
-use crate::alert;
 use crate::bill::{BillRef, Snapshot};
 use crate::check::{self, CheckOptions, CheckReport};
 use crate::config::{self, Config, ConfigError};
 use crate::shutdown::Shutdown;
 use crate::source::Sources;
-use crate::store::{Alert, Store};
+use crate::store::Store;
 use crate::telegram::{self, Delivery, Sender, TOKEN_ENV, Token};
+use crate::{alert, console, worker};
 
 /// Watches UK Parliament bills and alerts a Telegram channel when one reaches a new stage.
 #[derive(Debug, Parser)]
@@ -65,6 +65,11 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Run as a worker: check on the schedule in the config, deliver alerts, reload an edited
+    /// config; stop cleanly on SIGTERM or SIGINT.
+    Run,
+    /// Exit 0 when the last check finished recently enough and the database opens; else 1.
+    Health,
     /// Check the config file only.
     Validate,
     /// Put alerts blocked by a Telegram problem back in the queue and deliver them.
@@ -157,6 +162,17 @@ async fn dispatch(args: Args) -> Result<u8, Failure> {
         Command::Show { bill, json } => show(&config, &bill, json).await,
         Command::Status { json } => status(&config, clock, json),
         Command::Retry => retry(&config, clock).await,
+        Command::Run => run(config, clock).await,
+        Command::Health => match worker::health(&config, clock.now()) {
+            Ok(message) => {
+                println!("{message}");
+                Ok(0)
+            }
+            Err(message) => {
+                println!("{message}");
+                Ok(1)
+            }
+        },
         Command::TestTelegram => test_telegram(&config).await,
     }
 }
@@ -200,6 +216,23 @@ fn validate(config: &Config) -> Result<u8, Failure> {
         }
     }
     let _ = writeln!(out, "  time zone: {}", config.timezone);
+    let now = Utc::now();
+    let next = config
+        .schedule
+        .cron
+        .next_after(now, &config.timezone)
+        .map(|t| {
+            t.with_timezone(&config.timezone)
+                .format("%Y-%m-%d %H:%M %Z")
+                .to_string()
+        })
+        .unwrap_or_else(|| "never".to_owned());
+    let _ = writeln!(
+        out,
+        "  schedule (for `run`): {} (next: {next}); health allows {}",
+        config.schedule.cron,
+        humantime::format_duration(worker::max_age(config, now))
+    );
     Ok(0)
 }
 
@@ -214,7 +247,7 @@ async fn check_once(
     let today = clock.today(config);
     let mut sender = sender(config)?;
     let report = check::run(config, &sources, &mut store, clock.now(), today, options).await?;
-    let mut delivered = deliver_console(&mut store, today, json)?;
+    let mut delivered = console::deliver(&mut store, today, json)?;
     let mut undelivered = false;
     if let (Some(sender), Some(telegram)) = (sender.as_mut(), config.telegram.as_ref()) {
         sender
@@ -280,6 +313,43 @@ async fn deliver_telegram(
     Ok(delivery)
 }
 
+async fn run(config: Config, clock: Clock) -> Result<u8, Failure> {
+    let sender = sender(&config)?;
+    let (trigger, shutdown) = Shutdown::new();
+    tokio::spawn(async move {
+        wait_for_signal().await;
+        tracing::info!("stop signal received: finishing up");
+        trigger.fire();
+    });
+    let path = config.path.clone();
+    worker::run(path, config, sender, clock, shutdown).await?;
+    Ok(0)
+}
+
+/// SIGTERM (what `docker stop` sends) or SIGINT (Ctrl-C).
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(e) => {
+                tracing::warn!("cannot listen for SIGTERM ({e}); only Ctrl-C stops billwatch");
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
 async fn retry(config: &Config, clock: Clock) -> Result<u8, Failure> {
     let mut sender = sender(config)?;
     let mut store = Store::open(&config.storage.path)?;
@@ -287,7 +357,7 @@ async fn retry(config: &Config, clock: Clock) -> Result<u8, Failure> {
     println!("{requeued} blocked alert(s) queued again");
     let today = clock.today(config);
     let Some(sender) = sender.as_mut() else {
-        let delivered = deliver_console(&mut store, today, false)?;
+        let delivered = console::deliver(&mut store, today, false)?;
         println!("{delivered} delivered to the console");
         return Ok(0);
     };
@@ -359,7 +429,11 @@ async fn check_dry_run(
     for (event, url) in &report.previews {
         let text = alert::render_text(event, url, today);
         if json {
-            let _ = writeln!(out, "{}", alert_json(None, event, url, &text, "dry_run"));
+            let _ = writeln!(
+                out,
+                "{}",
+                console::alert_json(None, event, url, &text, "dry_run")
+            );
         } else {
             let _ = writeln!(out, "[would send: {}]\n{text}\n", event.kind.as_str());
         }
@@ -367,52 +441,6 @@ async fn check_dry_run(
     drop(out);
     print_summary(&report, 0, json);
     Ok(if report.failed() > 0 { 1 } else { 0 })
-}
-
-/// Prints every pending console alert, then marks it sent.
-fn deliver_console(store: &mut Store, today: NaiveDate, json: bool) -> Result<usize, Failure> {
-    let pending = store.pending(false)?;
-    let mut out = std::io::stdout().lock();
-    for a in &pending {
-        let text = alert::render_text(&a.event, &a.url, today);
-        if json {
-            let _ = writeln!(
-                out,
-                "{}",
-                alert_json(Some(a), &a.event, &a.url, &text, "sent")
-            );
-        } else {
-            let _ = writeln!(out, "[{}]\n{text}\n", a.event.kind.as_str());
-        }
-        out.flush()
-            .map_err(|e| Failure::from(anyhow::Error::from(e)))?;
-        store.mark_sent(&[a.id], Utc::now(), None)?;
-    }
-    Ok(pending.len())
-}
-
-fn alert_json(
-    alert: Option<&Alert>,
-    event: &crate::changes::Event,
-    url: &str,
-    text: &str,
-    status: &str,
-) -> serde_json::Value {
-    json!({
-        "type": "alert",
-        "id": alert.map(|a| a.id),
-        "bill_id": event.bill_id,
-        "kind": event.kind.as_str(),
-        "title": event.title,
-        "stage": event.stage.as_ref().map(|s| s.name.clone()),
-        "house": event.stage.as_ref().map(|s| s.house.to_string()),
-        "round": event.stage.as_ref().and_then(|s| s.round),
-        "date": event.date.map(|d| d.to_string()),
-        "previous_date": event.previous_date.map(|d| d.to_string()),
-        "url": url,
-        "text": text,
-        "status": status,
-    })
 }
 
 fn print_summary(report: &CheckReport, delivered: usize, json: bool) {

@@ -13,6 +13,10 @@
 //! - [`source`]: where bills come from — the Bills API over a shared, polite HTTP client.
 //! - [`store`]: SQLite — snapshots, the alert outbox, check history, in one transaction per bill.
 //! - [`check`]: one check cycle: fetch every bill, detect, persist.
+//! - [`telegram`]: delivery — the outbox to the Bot API, digests, limits, retries, blocked alerts.
+//! - [`console`]: delivery to stdout, as text or JSON lines.
+//! - [`worker`]: `billwatch run` — the schedule loop, config reload, the sender task, health.
+//! - [`shutdown`]: the signal that long waits listen to.
 //! - [`cli`]: the commands and their exit codes.
 
 pub mod alert;
@@ -21,8 +25,10 @@ pub mod changes;
 pub mod check;
 pub mod cli;
 pub mod config;
+pub mod console;
 pub mod schedule;
 pub mod shutdown;
 pub mod source;
 pub mod store;
 pub mod telegram;
+pub mod worker;
