@@ -1,0 +1,39 @@
+# billwatch: a small image that runs `billwatch run` as a non-root user.
+#
+#   docker build -t billwatch .
+#   docker run -e TELEGRAM_BOT_TOKEN=... -v billwatch-data:/data billwatch
+#
+# The shipped config is inside the image at /config/billwatch.toml; mount your own /config
+# (read-only is fine) to replace it. State lives in /data.
+
+FROM rust:1.95-slim-bookworm AS build
+WORKDIR /src
+# Dependencies first, in a layer of their own: editing billwatch's code does not rebuild them.
+COPY Cargo.toml Cargo.lock ./
+RUN mkdir -p src config \
+    && echo 'fn main() {}' > src/main.rs \
+    && touch src/lib.rs config/billwatch.toml \
+    && cargo build --release --locked \
+    && rm -rf src config target/release/.fingerprint/billwatch-* target/release/deps/billwatch-* target/release/deps/libbillwatch-*
+COPY src ./src
+COPY config ./config
+RUN cargo build --release --locked && cp target/release/billwatch /usr/local/bin/billwatch
+
+FROM debian:bookworm-slim
+# TLS roots are compiled into the binary (rustls with webpki roots): no CA package needed.
+RUN useradd --system --uid 10001 --user-group --no-create-home --home-dir /nonexistent \
+        --shell /usr/sbin/nologin billwatch \
+    && mkdir -p /config /data \
+    && chown billwatch:billwatch /data
+COPY --from=build /usr/local/bin/billwatch /usr/local/bin/billwatch
+COPY config/billwatch.toml /config/billwatch.toml
+ENV BILLWATCH_CONFIG=/config/billwatch.toml \
+    RUST_LOG=billwatch=info,warn
+# The config's default storage.path, "data/billwatch.db", resolves to /data/billwatch.db.
+WORKDIR /
+VOLUME ["/data"]
+USER billwatch:billwatch
+HEALTHCHECK --interval=5m --timeout=20s --start-period=2m --retries=3 \
+    CMD ["/usr/local/bin/billwatch", "health"]
+ENTRYPOINT ["/usr/local/bin/billwatch"]
+CMD ["run"]
