@@ -158,6 +158,20 @@ impl Snapshot {
         Snapshot { bill, stages }
     }
 
+    /// Copies from `previous` the bill fields a partial source (the stage pages) cannot see, so
+    /// that switching sources never looks like a change.
+    pub fn with_unseen_from(mut self, previous: &Snapshot) -> Snapshot {
+        let (b, p) = (&mut self.bill, &previous.bill);
+        b.long_title = b.long_title.take().or_else(|| p.long_title.clone());
+        b.current_house = b.current_house.or(p.current_house);
+        b.current_stage = b.current_stage.take().or_else(|| p.current_stage.clone());
+        b.withdrawn = b.withdrawn.or(p.withdrawn);
+        b.defeated |= p.defeated;
+        b.is_act |= p.is_act;
+        b.last_update = b.last_update.or(p.last_update);
+        self
+    }
+
     pub fn stage(&self, id: BillStageId) -> Option<&Stage> {
         self.stages.iter().find(|s| s.id == id)
     }

@@ -15,7 +15,7 @@ use crate::bill::{BillRef, Snapshot};
 use crate::check::{self, CheckOptions, CheckReport};
 use crate::config::{self, Config, ConfigError};
 use crate::shutdown::Shutdown;
-use crate::source::Sources;
+use crate::source::{SourceKind, Sources};
 use crate::store::Store;
 use crate::telegram::{self, Delivery, Sender, TOKEN_ENV, Token};
 use crate::{alert, console, worker};
@@ -55,9 +55,18 @@ pub enum Command {
     Show {
         /// A bill id (3929) or any URL of the bill's pages.
         bill: String,
+        /// Which source to ask [default: the bill's mode in the config, else auto].
+        #[arg(long, value_enum)]
+        source: Option<SourceArg>,
         /// One JSON object.
         #[arg(long)]
         json: bool,
+    },
+    /// Fetch bills from both the API and the stage pages and print every disagreement
+    /// (exit 0 when they agree, 1 when not): how to notice that the site changed.
+    Verify {
+        /// One bill (id or URL) [default: every tracked bill].
+        bill: Option<String>,
     },
     /// Tracked bills, their last known stage, the last check, and the outbox.
     Status {
@@ -76,6 +85,13 @@ pub enum Command {
     Retry,
     /// Send one test message to each configured Telegram chat, to prove the setup.
     TestTelegram,
+}
+
+/// A source named on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SourceArg {
+    Api,
+    Pages,
 }
 
 /// A failure that ends the command, with its exit code.
@@ -159,7 +175,8 @@ async fn dispatch(args: Args) -> Result<u8, Failure> {
                 check_once(&config, clock, options, json).await
             }
         }
-        Command::Show { bill, json } => show(&config, &bill, json).await,
+        Command::Show { bill, source, json } => show(&config, &bill, source, json).await,
+        Command::Verify { bill } => verify(&config, bill.as_deref()).await,
         Command::Status { json } => status(&config, clock, json),
         Command::Retry => retry(&config, clock).await,
         Command::Run => run(config, clock).await,
@@ -242,10 +259,10 @@ async fn check_once(
     options: CheckOptions,
     json: bool,
 ) -> Result<u8, Failure> {
-    let sources = Sources::new(config)?;
-    let mut store = Store::open(&config.storage.path)?;
-    let today = clock.today(config);
     let mut sender = sender(config)?;
+    let mut store = Store::open(&config.storage.path)?;
+    let sources = Sources::with_state(config)?;
+    let today = clock.today(config);
     let report = check::run(config, &sources, &mut store, clock.now(), today, options).await?;
     let mut delivered = console::deliver(&mut store, today, json)?;
     let mut undelivered = false;
@@ -492,13 +509,28 @@ fn print_summary(report: &CheckReport, delivered: usize, json: bool) {
     );
 }
 
-async fn show(config: &Config, bill: &str, json: bool) -> Result<u8, Failure> {
+fn bill_arg(bill: &str) -> Result<u32, Failure> {
     let BillRef(id) = bill.parse::<BillRef>().map_err(|e| Failure {
         code: 2,
         error: e.into(),
     })?;
+    Ok(id)
+}
+
+async fn show(
+    config: &Config,
+    bill: &str,
+    source: Option<SourceArg>,
+    json: bool,
+) -> Result<u8, Failure> {
+    let id = bill_arg(bill)?;
     let sources = Sources::new(config)?;
-    let (snapshot, source) = sources.fetch(id).await.map_err(|e| Failure {
+    let fetched = match source {
+        None => sources.fetch(id).await,
+        Some(SourceArg::Api) => sources.fetch_from(id, SourceKind::Api).await,
+        Some(SourceArg::Pages) => sources.fetch_from(id, SourceKind::Pages).await,
+    };
+    let (snapshot, source) = fetched.map_err(|e| Failure {
         code: 1,
         error: e.into(),
     })?;
@@ -512,6 +544,51 @@ async fn show(config: &Config, bill: &str, json: bool) -> Result<u8, Failure> {
         let _ = writeln!(out, "(source: {source})");
     }
     Ok(0)
+}
+
+async fn verify(config: &Config, bill: Option<&str>) -> Result<u8, Failure> {
+    let ids: Vec<u32> = match bill {
+        Some(b) => vec![bill_arg(b)?],
+        None => config.bills.iter().map(|b| b.id).collect(),
+    };
+    let sources = Sources::new(config)?;
+    let mut bad = 0;
+    for id in ids {
+        let (api, pages) = tokio::join!(
+            sources.fetch_from(id, SourceKind::Api),
+            sources.fetch_from(id, SourceKind::Pages)
+        );
+        match (api, pages) {
+            (Ok((api, _)), Ok((pages, _))) => {
+                let diffs = crate::source::disagreements(&api, &pages);
+                if diffs.is_empty() {
+                    println!(
+                        "bill {id}: the API and the pages agree ({} stages)",
+                        api.stages.len()
+                    );
+                } else {
+                    bad += 1;
+                    println!(
+                        "bill {id}: {} disagreement(s) between the API and the pages:",
+                        diffs.len()
+                    );
+                    for d in diffs {
+                        println!("  {d}");
+                    }
+                }
+            }
+            (api, pages) => {
+                bad += 1;
+                if let Err(e) = api {
+                    println!("bill {id}: the API failed: {e}");
+                }
+                if let Err(e) = pages {
+                    println!("bill {id}: the pages failed: {e}");
+                }
+            }
+        }
+    }
+    Ok(if bad > 0 { 1 } else { 0 })
 }
 
 /// A bill and its stages as a table a person reads.

@@ -53,6 +53,29 @@ impl fmt::Display for ConfigError {
     }
 }
 
+/// Where bills are fetched from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// The Bills API only.
+    Api,
+    /// The bills.parliament.uk stage pages only.
+    Pages,
+    /// The API first; the pages when the API fails or answers with something unreadable.
+    #[default]
+    Auto,
+}
+
+impl fmt::Display for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Mode::Api => "api",
+            Mode::Pages => "pages",
+            Mode::Auto => "auto",
+        })
+    }
+}
+
 /// The validated config.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -70,12 +93,15 @@ pub struct Config {
 pub struct Parliament {
     pub api_url: Url,
     pub site_url: Url,
+    pub mode: Mode,
     pub timeout: Duration,
     pub max_concurrent: usize,
     pub user_agent: String,
     pub retries: u32,
     pub retry_backoff: Duration,
     pub max_response_bytes: u64,
+    /// Pause between two page requests.
+    pub page_delay: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -110,6 +136,8 @@ pub struct TrackedBill {
     pub name: Option<String>,
     /// Overrides `telegram.chat` for this bill's alerts.
     pub chat: Option<String>,
+    /// Overrides `parliament.mode` for this bill.
+    pub mode: Option<Mode>,
 }
 
 mod raw {
@@ -135,6 +163,7 @@ mod raw {
     pub struct Parliament {
         pub api_url: Option<Spanned<String>>,
         pub site_url: Option<Spanned<String>>,
+        pub mode: Option<super::Mode>,
         #[serde(default, with = "humantime_serde")]
         pub timeout: Option<Duration>,
         pub max_concurrent: Option<Spanned<usize>>,
@@ -143,6 +172,8 @@ mod raw {
         #[serde(default, with = "humantime_serde")]
         pub retry_backoff: Option<Duration>,
         pub max_response_bytes: Option<Spanned<u64>>,
+        #[serde(default, with = "humantime_serde")]
+        pub page_delay: Option<Duration>,
     }
 
     #[derive(Deserialize, Default)]
@@ -183,6 +214,7 @@ mod raw {
         pub id: Option<Spanned<i64>>,
         pub name: Option<String>,
         pub chat: Option<Spanned<String>>,
+        pub mode: Option<super::Mode>,
     }
 }
 
@@ -240,6 +272,7 @@ impl Config {
         let parliament = Parliament {
             api_url: cx.base_url(p.api_url.as_ref(), "parliament.api_url", DEFAULT_API_URL)?,
             site_url: cx.base_url(p.site_url.as_ref(), "parliament.site_url", DEFAULT_SITE_URL)?,
+            mode: p.mode.unwrap_or_default(),
             timeout: cx.positive(p.timeout, "parliament.timeout", Duration::from_secs(30))?,
             max_concurrent: cx.in_range(
                 p.max_concurrent,
@@ -266,6 +299,7 @@ impl Config {
                 10 * 1024 * 1024,
                 1024..=1024 * 1024 * 1024,
             )?,
+            page_delay: p.page_delay.unwrap_or(Duration::from_secs(1)),
         };
 
         let storage = Storage {
@@ -389,7 +423,12 @@ impl Config {
                 .as_ref()
                 .map(|n| n.trim().to_owned())
                 .filter(|n| !n.is_empty());
-            bills.push(TrackedBill { id, name, chat });
+            bills.push(TrackedBill {
+                id,
+                name,
+                chat,
+                mode: b.mode,
+            });
         }
 
         Ok(Config {
@@ -406,6 +445,13 @@ impl Config {
     /// The bill's entry in the config, if it is tracked.
     pub fn bill(&self, id: BillId) -> Option<&TrackedBill> {
         self.bills.iter().find(|b| b.id == id)
+    }
+
+    /// The source mode that applies to one bill.
+    pub fn mode_for(&self, id: BillId) -> Mode {
+        self.bill(id)
+            .and_then(|b| b.mode)
+            .unwrap_or(self.parliament.mode)
     }
 
     /// The chat a bill's alerts go to: its own, else the channel, else none (the console).

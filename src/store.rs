@@ -61,6 +61,16 @@ const MIGRATIONS: &[&str] = &[
         requests     INTEGER NOT NULL DEFAULT 0
     );
     "#,
+    // 2: stored copies of pages, for conditional requests.
+    r#"
+    CREATE TABLE http_cache (
+        url           TEXT PRIMARY KEY,
+        etag          TEXT,
+        last_modified TEXT,
+        body          BLOB NOT NULL,
+        stored_at     TEXT NOT NULL
+    );
+    "#,
 ];
 
 /// What went wrong with the database. The file is never reset or overwritten because of it.
@@ -360,6 +370,15 @@ impl Store {
                 )
             }
             None => None,
+        };
+        // The pages do not show everything the API does: keep what they cannot see.
+        let filled;
+        let current = match (&previous, source) {
+            (Some((prev, _)), "pages") => {
+                filled = current.clone().with_unseen_from(prev);
+                &filled
+            }
+            _ => current,
         };
         let events = events_for(previous.as_ref(), current, today, first);
         let now_s = now.to_rfc3339();

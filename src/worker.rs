@@ -110,7 +110,7 @@ async fn checker_loop(
 ) -> anyhow::Result<()> {
     let mut seen = fingerprint(&path);
     let mut rejected: Option<Fingerprint> = None;
-    let mut sources = Sources::new(&config)?;
+    let mut sources = Sources::with_state(&config)?;
     tracing::info!(
         bills = config.bills.len(),
         schedule = %config.schedule.cron,
@@ -139,7 +139,7 @@ async fn checker_loop(
                 Ok(new) => {
                     let new = Arc::new(new);
                     describe_reload(&config, &new);
-                    sources = Sources::new(&new)?;
+                    sources = Sources::with_state(&new)?;
                     config = new;
                     let _ = tx.send(ToSender::Config(config.clone()));
                     seen = now_seen;

@@ -3,14 +3,16 @@
 
 pub mod api;
 pub mod http;
+pub mod pages;
 
 use std::fmt;
 
 use crate::bill::{BillId, Snapshot};
-use crate::config::Config;
+use crate::config::{Config, Mode};
 
 pub use api::ApiSource;
 pub use http::{FetchError, Http};
+pub use pages::{PageCache, PageSource};
 
 /// An answer that arrived but could not be read as what it should be.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -38,6 +40,12 @@ pub enum SourceError {
         url: String,
         error: ParseError,
     },
+    #[error("bill {bill}: both sources failed. API: {api}. Pages: {pages}")]
+    Both {
+        bill: BillId,
+        api: Box<SourceError>,
+        pages: Box<SourceError>,
+    },
 }
 
 impl SourceError {
@@ -54,34 +62,185 @@ impl SourceError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SourceKind {
     Api,
+    Pages,
 }
 
 impl fmt::Display for SourceKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             SourceKind::Api => "api",
+            SourceKind::Pages => "pages",
         })
     }
 }
 
-/// Every source, built once from the config.
+/// Every source, built once from the config; they share one HTTP client.
 #[derive(Debug, Clone)]
 pub struct Sources {
     pub http: Http,
     pub api: ApiSource,
+    pub pages: PageSource,
+    modes: Vec<(BillId, Mode)>,
+    default_mode: Mode,
 }
 
 impl Sources {
+    /// Sources without state: no stored page copies, failed pages not saved (`show`, `verify`,
+    /// `--dry-run`).
     pub fn new(config: &Config) -> anyhow::Result<Sources> {
+        Sources::build(config, None, None)
+    }
+
+    /// Sources for checks that keep state: page copies in the database for conditional
+    /// requests, pages that fail to parse saved beside it.
+    pub fn with_state(config: &Config) -> anyhow::Result<Sources> {
+        let cache = PageCache::open(&config.storage.path)?;
+        let dir = config
+            .storage
+            .path
+            .parent()
+            .map(|p| p.join("failed-pages"))
+            .unwrap_or_else(|| "failed-pages".into());
+        Sources::build(config, Some(cache), Some(dir))
+    }
+
+    fn build(
+        config: &Config,
+        cache: Option<PageCache>,
+        failed_dir: Option<std::path::PathBuf>,
+    ) -> anyhow::Result<Sources> {
         let http = Http::new(&config.parliament)?;
         Ok(Sources {
             api: ApiSource::new(http.clone(), config.parliament.api_url.clone()),
+            pages: PageSource::new(
+                http.clone(),
+                config.parliament.site_url.clone(),
+                config.parliament.page_delay,
+                cache,
+                failed_dir,
+            ),
             http,
+            modes: config
+                .bills
+                .iter()
+                .filter_map(|b| b.mode.map(|m| (b.id, m)))
+                .collect(),
+            default_mode: config.parliament.mode,
         })
     }
 
-    /// Fetches one bill.
-    pub async fn fetch(&self, id: BillId) -> Result<(Snapshot, SourceKind), SourceError> {
-        self.api.fetch(id).await.map(|s| (s, SourceKind::Api))
+    /// The mode for one bill: its own, else the config's.
+    pub fn mode_for(&self, id: BillId) -> Mode {
+        self.modes
+            .iter()
+            .find(|(b, _)| *b == id)
+            .map(|(_, m)| *m)
+            .unwrap_or(self.default_mode)
     }
+
+    /// Fetches one bill in its mode. In `auto`, the pages serve when the API fails or answers
+    /// with something unreadable (not when it says the bill does not exist).
+    pub async fn fetch(&self, id: BillId) -> Result<(Snapshot, SourceKind), SourceError> {
+        match self.mode_for(id) {
+            Mode::Api => self.fetch_from(id, SourceKind::Api).await,
+            Mode::Pages => self.fetch_from(id, SourceKind::Pages).await,
+            Mode::Auto => match self.api.fetch(id).await {
+                Ok(s) => Ok((s, SourceKind::Api)),
+                Err(e @ SourceError::NoSuchBill { .. }) => Err(e),
+                Err(api) => {
+                    tracing::warn!(bill = id, "the API failed, trying the stage pages: {api}");
+                    match self.pages.fetch(id).await {
+                        Ok(s) => {
+                            tracing::info!(
+                                bill = id,
+                                source = "pages",
+                                "served by the stage pages"
+                            );
+                            Ok((s, SourceKind::Pages))
+                        }
+                        Err(pages) => Err(SourceError::Both {
+                            bill: id,
+                            api: Box::new(api),
+                            pages: Box::new(pages),
+                        }),
+                    }
+                }
+            },
+        }
+    }
+
+    /// Fetches one bill from one named source.
+    pub async fn fetch_from(
+        &self,
+        id: BillId,
+        kind: SourceKind,
+    ) -> Result<(Snapshot, SourceKind), SourceError> {
+        let snapshot = match kind {
+            SourceKind::Api => self.api.fetch(id).await?,
+            SourceKind::Pages => self.pages.fetch(id).await?,
+        };
+        Ok((snapshot, kind))
+    }
+}
+
+/// Every way the two sources disagree about one bill, in words; empty when they agree.
+/// Sort order and stage type ids are not compared (the pages do not show them).
+pub fn disagreements(api: &Snapshot, pages: &Snapshot) -> Vec<String> {
+    let mut out = Vec::new();
+    if api.bill.title != pages.bill.title {
+        out.push(format!(
+            "title: API {:?}, pages {:?}",
+            api.bill.title, pages.bill.title
+        ));
+    }
+    let days = |d: &[chrono::NaiveDate]| {
+        if d.is_empty() {
+            "no date".to_owned()
+        } else {
+            d.iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    };
+    for a in &api.stages {
+        match pages.stage(a.id) {
+            None => out.push(format!(
+                "stage {} ({}, {}) is in the API but not on the pages",
+                a.id, a.name, a.house
+            )),
+            Some(p) => {
+                if !a.name.eq_ignore_ascii_case(&p.name) {
+                    out.push(format!(
+                        "stage {}: name: API {:?}, pages {:?}",
+                        a.id, a.name, p.name
+                    ));
+                }
+                if a.house != p.house {
+                    out.push(format!(
+                        "stage {} ({}): House: API {}, pages {}",
+                        a.id, a.name, a.house, p.house
+                    ));
+                }
+                if a.sittings != p.sittings {
+                    out.push(format!(
+                        "stage {} ({}): dates: API {}, pages {}",
+                        a.id,
+                        a.name,
+                        days(&a.sittings),
+                        days(&p.sittings)
+                    ));
+                }
+            }
+        }
+    }
+    for p in &pages.stages {
+        if api.stage(p.id).is_none() {
+            out.push(format!(
+                "stage {} ({}, {}) is on the pages but not in the API",
+                p.id, p.name, p.house
+            ));
+        }
+    }
+    out
 }

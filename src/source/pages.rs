@@ -1,0 +1,614 @@
+//! The website (bills.parliament.uk): the stage pages people read, scraped into the same model
+//! the Bills API gives.
+//!
+//! No copy of the stages *list* page's HTML was available when this was written, so it is read by
+//! what is stable rather than by guessed class names: every link to `/bills/{id}/stages/{n}` is a
+//! stage (the link carries its bill-stage id), and the smallest element around a link that holds
+//! no other stage is that stage's item, in which the House ("Commons", "Lords", "Not before either
+//! House") and the date ("20 May 2024", "From 6 April 2022", "Date to be announced") are found by
+//! their text. A page that answers but yields no stage, or a stage without a readable name, House
+//! or date, is a layout change: an error, never "the bill has no stages".
+//!
+//! A stage that sits on several days ("From 6 April 2022") has its days read from its detail page
+//! (`/bills/{id}/stages/{n}`: one "Sitting  11 November 2020 - Debate" heading per day).
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use rusqlite::{Connection, OptionalExtension, params};
+use scraper::{ElementRef, Html, Selector};
+use url::Url;
+
+use super::api::clean_text;
+use super::http::{FetchError, Http, Validators};
+use super::{ParseError, SourceError};
+use crate::bill::{Bill, BillId, House, ROYAL_ASSENT_STAGE_TYPE, Snapshot, Stage};
+use crate::config::join;
+
+/// How a stage's date is shown on the list page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListedDate {
+    /// One sitting, on this day.
+    On(NaiveDate),
+    /// Several sittings, the first on this day: the detail page has them all.
+    From(NaiveDate),
+    /// "Date to be announced".
+    ToBeAnnounced,
+}
+
+/// One stage as the list page shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedStage {
+    pub id: u32,
+    pub name: String,
+    pub house: House,
+    pub date: ListedDate,
+}
+
+/// What the list page says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StageList {
+    pub title: Option<String>,
+    /// In the page's order (newest first on the real site).
+    pub stages: Vec<ListedStage>,
+}
+
+/// What a stage's detail page says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StageDetail {
+    pub title: Option<String>,
+    pub name: Option<String>,
+    pub sittings: Vec<NaiveDate>,
+}
+
+fn selector(s: &str) -> Selector {
+    Selector::parse(s).unwrap_or_else(|e| panic!("built-in selector {s:?} is invalid: {e}"))
+}
+
+fn strip_bom(html: &str) -> &str {
+    html.strip_prefix('\u{feff}').unwrap_or(html)
+}
+
+/// The bill-stage id a link points to, if it is `/bills/{bill}/stages/{n}` (relative or not).
+fn stage_link(href: &str, bill: BillId) -> Option<u32> {
+    let path = match Url::parse(href) {
+        Ok(url) => url.path().to_owned(),
+        Err(_) => href.split(['?', '#']).next().unwrap_or("").to_owned(),
+    };
+    let mut parts = path.trim_matches('/').split('/');
+    match (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) {
+        (Some("bills"), Some(b), Some("stages"), Some(n), None) if b.parse() == Ok(bill) => {
+            n.parse().ok().filter(|n: &u32| *n > 0)
+        }
+        _ => None,
+    }
+}
+
+/// The first "11 November 2020" in a text (also "6 April 2022", "Wednesday 11 November 2020").
+pub fn parse_page_date(text: &str) -> Option<NaiveDate> {
+    match parse_listed_date(text)? {
+        ListedDate::On(d) | ListedDate::From(d) => Some(d),
+        ListedDate::ToBeAnnounced => None,
+    }
+}
+
+/// "11 November 2020", "From 6 April 2022" or "Date to be announced", anywhere in `text`.
+fn parse_listed_date(text: &str) -> Option<ListedDate> {
+    if text.to_ascii_lowercase().contains("to be announced") {
+        return Some(ListedDate::ToBeAnnounced);
+    }
+    let words: Vec<&str> = text.split_whitespace().collect();
+    for start in 0..words.len().saturating_sub(2) {
+        let candidate = words[start..start + 3].join(" ");
+        let candidate = candidate.trim_end_matches([',', '.', ')']);
+        if let Ok(date) = NaiveDate::parse_from_str(candidate, "%d %B %Y") {
+            let from = start > 0 && words[start - 1].eq_ignore_ascii_case("from");
+            return Some(if from {
+                ListedDate::From(date)
+            } else {
+                ListedDate::On(date)
+            });
+        }
+    }
+    None
+}
+
+fn parse_house_text(text: &str) -> Option<House> {
+    let t = clean_text(text);
+    let t = t
+        .trim_start_matches("House:")
+        .trim()
+        .trim_end_matches('.')
+        .trim();
+    match t.to_ascii_lowercase().as_str() {
+        "commons" | "house of commons" => Some(House::Commons),
+        "lords" | "house of lords" => Some(House::Lords),
+        "not before either house" => Some(House::Unassigned),
+        _ => None,
+    }
+}
+
+/// Badges on the list ("1", "2", "C", "R", "3", "RA") and link words that are not names.
+fn is_noise(text: &str) -> bool {
+    matches!(
+        text.to_ascii_lowercase().as_str(),
+        "1" | "2" | "3" | "c" | "r" | "ra" | "view" | "details" | "view details" | "more"
+    )
+}
+
+fn heading_title(doc: &Html) -> Option<String> {
+    doc.select(&selector("h1"))
+        .map(|h| clean_text(&h.text().collect::<String>()))
+        .find(|t| !t.is_empty())
+}
+
+/// Parses `/bills/{bill}/stages`.
+pub fn parse_stage_list(html: &str, bill: BillId) -> Result<StageList, ParseError> {
+    let doc = Html::parse_document(strip_bom(html));
+    let links = selector("a[href]");
+    let mut seen: Vec<u32> = Vec::new();
+    let mut stages = Vec::new();
+    for link in doc.select(&links) {
+        let Some(id) = link.attr("href").and_then(|h| stage_link(h, bill)) else {
+            continue;
+        };
+        if seen.contains(&id) {
+            continue;
+        }
+        seen.push(id);
+        let item = stage_item(link, id, bill, &links);
+        stages.push(read_item(item, link, id)?);
+    }
+    if stages.is_empty() {
+        return Err(ParseError::new(format!(
+            "no stage found: the page has no link to /bills/{bill}/stages/<id> (has the site's layout changed?)"
+        )));
+    }
+    Ok(StageList {
+        title: heading_title(&doc),
+        stages,
+    })
+}
+
+/// The smallest element around `link` that is one stage's item: climb while the parent holds no
+/// link to another stage, stopping at a list item, table row, article or card.
+fn stage_item<'a>(link: ElementRef<'a>, id: u32, bill: BillId, links: &Selector) -> ElementRef<'a> {
+    let mut item = link;
+    for _ in 0..8 {
+        let name = item.value().name();
+        let class = item.value().attr("class").unwrap_or("");
+        let is_item = matches!(name, "li" | "tr" | "article")
+            || class
+                .split_whitespace()
+                .any(|c| c == "card" || c == "card-clickable");
+        if is_item && item != link {
+            break;
+        }
+        let Some(parent) = item.parent().and_then(ElementRef::wrap) else {
+            break;
+        };
+        if matches!(
+            parent.value().name(),
+            "body" | "main" | "html" | "ul" | "ol" | "table" | "tbody"
+        ) {
+            break;
+        }
+        let other_stage = parent
+            .select(links)
+            .filter_map(|a| a.attr("href").and_then(|h| stage_link(h, bill)))
+            .any(|n| n != id);
+        if other_stage {
+            break;
+        }
+        item = parent;
+    }
+    item
+}
+
+fn read_item(
+    item: ElementRef<'_>,
+    link: ElementRef<'_>,
+    id: u32,
+) -> Result<ListedStage, ParseError> {
+    let fragments: Vec<String> = item
+        .text()
+        .map(clean_text)
+        .filter(|t| !t.is_empty())
+        .collect();
+    let house = fragments.iter().find_map(|t| parse_house_text(t));
+    // The date may be split over elements ("From" in one, the day in another): read it from
+    // the item's whole text.
+    let date = parse_listed_date(&fragments.join(" "));
+    let primary = item
+        .select(&selector(".primary-info"))
+        .map(|e| clean_text(&e.text().collect::<String>()))
+        .find(|t| is_name(t));
+    let name = link
+        .text()
+        .map(clean_text)
+        .find(|t| is_name(t))
+        .or(primary)
+        .or_else(|| {
+            fragments
+                .iter()
+                .filter(|t| is_name(t))
+                .max_by_key(|t| t.len())
+                .cloned()
+        });
+    let Some(name) = name else {
+        return Err(ParseError::new(format!("stage {id} has no readable name")));
+    };
+    let Some(house) = house else {
+        return Err(ParseError::new(format!(
+            "stage {id} ({name}) shows no House (Commons, Lords, or \"Not before either House\")"
+        )));
+    };
+    let Some(date) = date else {
+        return Err(ParseError::new(format!(
+            "stage {id} ({name}) shows no date (\"11 November 2020\", \"From ...\" or \"Date to be announced\")"
+        )));
+    };
+    Ok(ListedStage {
+        id,
+        name,
+        house,
+        date,
+    })
+}
+
+fn is_name(t: &str) -> bool {
+    !t.is_empty()
+        && !is_noise(t)
+        && parse_house_text(t).is_none()
+        && parse_listed_date(t).is_none()
+        && t.chars().any(|c| c.is_alphabetic())
+}
+
+/// Parses `/bills/{bill}/stages/{n}`: the stage's name and every day it sat.
+pub fn parse_stage_detail(html: &str) -> Result<StageDetail, ParseError> {
+    let doc = Html::parse_document(strip_bom(html));
+    let name = doc
+        .select(&selector("h2"))
+        .map(|h| clean_text(&h.text().collect::<String>()))
+        .find(|t| !t.is_empty());
+    let mut days = BTreeSet::new();
+    // One collapsible heading per sitting: "Sitting  11 November 2020 - Debate".
+    for heading in doc.select(&selector("h3, h4, .collapse-heading, a[data-toggle]")) {
+        let text = clean_text(&heading.text().collect::<String>());
+        if let Some(rest) = text.strip_prefix("Sitting")
+            && let Some(d) = parse_page_date(rest.split(" - ").next().unwrap_or(rest))
+        {
+            days.insert(d);
+        }
+    }
+    // The document cards carry the date too.
+    if days.is_empty() {
+        for label in doc.select(&selector(".indicators-left .indicator-label")) {
+            if let Some(d) = parse_page_date(&label.text().collect::<String>()) {
+                days.insert(d);
+            }
+        }
+    }
+    Ok(StageDetail {
+        title: heading_title(&doc),
+        name,
+        sittings: days.into_iter().collect(),
+    })
+}
+
+/// The stage type id Parliament uses for a well-known stage, from its name and House.
+pub fn stage_type_of(name: &str, house: House) -> Option<u32> {
+    let n = name.to_ascii_lowercase();
+    let id = match (n.as_str(), house) {
+        ("1st reading", House::Commons) => 6,
+        ("2nd reading", House::Commons) => 7,
+        ("committee stage", House::Commons) => 8,
+        ("report stage", House::Commons) => 9,
+        ("3rd reading", House::Commons) => 10,
+        ("consideration of lords amendments", House::Commons) => 12,
+        ("programme motion", House::Commons) => 14,
+        ("money resolution", House::Commons) => 15,
+        ("ways and means resolution", House::Commons) => 36,
+        ("committee of the whole house", House::Commons) => 49,
+        ("1st reading", House::Lords) => 1,
+        ("2nd reading", House::Lords) => 2,
+        ("committee stage", House::Lords) => 3,
+        ("report stage", House::Lords) => 4,
+        ("3rd reading", House::Lords) => 5,
+        ("royal assent", _) => ROYAL_ASSENT_STAGE_TYPE,
+        _ => return None,
+    };
+    Some(id)
+}
+
+/// Stored copies of pages for conditional requests: a 304 reuses the copy.
+#[derive(Debug, Clone)]
+pub struct PageCache {
+    conn: Arc<Mutex<Connection>>,
+}
+
+impl PageCache {
+    /// Uses the `http_cache` table of billwatch's (already migrated) database.
+    pub fn open(path: &std::path::Path) -> rusqlite::Result<PageCache> {
+        let conn = Connection::open(path)?;
+        conn.busy_timeout(Duration::from_secs(15))?;
+        Ok(PageCache {
+            conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    fn get(&self, url: &str) -> Option<(Validators, Vec<u8>)> {
+        let conn = self.conn.lock().ok()?;
+        conn.query_row(
+            "SELECT etag, last_modified, body FROM http_cache WHERE url = ?1",
+            params![url],
+            |r| {
+                Ok((
+                    Validators {
+                        etag: r.get(0)?,
+                        last_modified: r.get(1)?,
+                    },
+                    r.get::<_, Vec<u8>>(2)?,
+                ))
+            },
+        )
+        .optional()
+        .ok()
+        .flatten()
+    }
+
+    fn put(&self, url: &str, validators: &Validators, body: &[u8]) {
+        let Ok(conn) = self.conn.lock() else { return };
+        if let Err(e) = conn.execute(
+            "INSERT INTO http_cache (url, etag, last_modified, body, stored_at)
+             VALUES (?1, ?2, ?3, ?4, datetime('now'))
+             ON CONFLICT (url) DO UPDATE SET etag = excluded.etag,
+                last_modified = excluded.last_modified, body = excluded.body,
+                stored_at = excluded.stored_at",
+            params![url, validators.etag, validators.last_modified, body],
+        ) {
+            tracing::warn!("cannot store the page copy of {url}: {e}");
+        }
+    }
+}
+
+/// How many pages that failed to parse are kept for diagnosis, and how much of each.
+const KEEP_FAILED_PAGES: usize = 5;
+const FAILED_PAGE_CAP: usize = 2 * 1024 * 1024;
+
+/// The website's stage pages for one site URL.
+#[derive(Debug, Clone)]
+pub struct PageSource {
+    http: Http,
+    site: Url,
+    cache: Option<PageCache>,
+    /// Pause between two page requests.
+    delay: Duration,
+    /// Where pages that fail to parse are saved (none: not saved).
+    failed_dir: Option<PathBuf>,
+}
+
+impl PageSource {
+    pub fn new(
+        http: Http,
+        site: Url,
+        delay: Duration,
+        cache: Option<PageCache>,
+        failed_dir: Option<PathBuf>,
+    ) -> Self {
+        PageSource {
+            http,
+            site,
+            cache,
+            delay,
+            failed_dir,
+        }
+    }
+
+    pub fn list_url(&self, id: BillId) -> String {
+        join(&self.site, &format!("bills/{id}/stages"))
+    }
+
+    /// The bill and its stages, as the pages show them.
+    pub async fn fetch(&self, id: BillId) -> Result<Snapshot, SourceError> {
+        let url = self.list_url(id);
+        let html = self.get_page(id, &url).await?;
+        let list =
+            parse_stage_list(&html, id).map_err(|e| self.layout_changed(id, &url, &html, e))?;
+        let title = list.title.clone().ok_or_else(|| {
+            self.layout_changed(
+                id,
+                &url,
+                &html,
+                ParseError::new("the page has no bill title (h1)"),
+            )
+        })?;
+
+        let count = list.stages.len();
+        let mut stages = Vec::with_capacity(count);
+        for (index, listed) in list.stages.into_iter().enumerate() {
+            let sittings = match listed.date {
+                ListedDate::ToBeAnnounced => Vec::new(),
+                ListedDate::On(d) => vec![d],
+                ListedDate::From(first) => {
+                    tokio::time::sleep(self.delay).await;
+                    let detail_url = join(&self.site, &format!("bills/{id}/stages/{}", listed.id));
+                    let page = self.get_page(id, &detail_url).await?;
+                    let detail = parse_stage_detail(&page)
+                        .map_err(|e| self.layout_changed(id, &detail_url, &page, e))?;
+                    if detail.sittings.is_empty() {
+                        let e = ParseError::new(format!(
+                            "the list says stage {} sits from {first}, its page shows no sitting",
+                            listed.id
+                        ));
+                        return Err(self.layout_changed(id, &detail_url, &page, e));
+                    }
+                    let mut days = detail.sittings;
+                    if !days.contains(&first) {
+                        days.push(first);
+                    }
+                    days
+                }
+            };
+            stages.push(Stage {
+                id: listed.id,
+                stage_type: stage_type_of(&listed.name, listed.house),
+                name: listed.name,
+                house: listed.house,
+                sittings,
+                // The list is newest first.
+                sort_order: (count - index) as i32,
+            });
+        }
+        let is_act = is_act_title(&title);
+        let bill = Bill {
+            id,
+            title,
+            long_title: None,
+            current_house: None,
+            current_stage: None,
+            is_act,
+            withdrawn: None,
+            defeated: false,
+            last_update: None,
+        };
+        Ok(Snapshot::new(bill, stages))
+    }
+
+    async fn get_page(&self, id: BillId, url: &str) -> Result<String, SourceError> {
+        let cached = self.cache.as_ref().and_then(|c| c.get(url));
+        let fetched = self
+            .http
+            .get(url, "text/html", cached.as_ref().map(|(v, _)| v))
+            .await
+            .map_err(|e| match e {
+                FetchError::NotFound { url } => SourceError::NoSuchBill { bill: id, url },
+                error => SourceError::Fetch { bill: id, error },
+            })?;
+        let body = if fetched.not_modified() {
+            tracing::debug!(url, "not modified: using the stored copy");
+            cached.map(|(_, body)| body).unwrap_or_default()
+        } else {
+            if let Some(cache) = &self.cache
+                && (fetched.etag.is_some() || fetched.last_modified.is_some())
+            {
+                let v = Validators {
+                    etag: fetched.etag.clone(),
+                    last_modified: fetched.last_modified.clone(),
+                };
+                cache.put(url, &v, &fetched.body);
+            }
+            fetched.body
+        };
+        String::from_utf8(body)
+            .map_err(|_| SourceError::parse(id, url, ParseError::new("the page is not UTF-8 text")))
+    }
+
+    /// A page that answered but cannot be read: saved for diagnosis, then an error.
+    fn layout_changed(&self, id: BillId, url: &str, html: &str, error: ParseError) -> SourceError {
+        let saved = self.save_failed(id, html);
+        let error = match saved {
+            Some(path) => {
+                ParseError::new(format!("{error}; the page was saved to {}", path.display()))
+            }
+            None => error,
+        };
+        SourceError::parse(id, url, error)
+    }
+
+    fn save_failed(&self, id: BillId, html: &str) -> Option<PathBuf> {
+        let dir = self.failed_dir.as_ref()?;
+        std::fs::create_dir_all(dir).ok()?;
+        let name = format!(
+            "bill-{id}-{}.html",
+            chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ")
+        );
+        let path = dir.join(name);
+        let mut end = html.len().min(FAILED_PAGE_CAP);
+        while !html.is_char_boundary(end) {
+            end -= 1;
+        }
+        std::fs::write(&path, &html[..end]).ok()?;
+        // Keep only the newest few.
+        if let Ok(entries) = std::fs::read_dir(dir) {
+            let mut files: Vec<PathBuf> = entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "html"))
+                .collect();
+            files.sort();
+            let excess = files.len().saturating_sub(KEEP_FAILED_PAGES);
+            for old in files.into_iter().take(excess) {
+                let _ = std::fs::remove_file(old);
+            }
+        }
+        Some(path)
+    }
+}
+
+/// "Border Security, Asylum and Immigration Act 2025" names an Act.
+fn is_act_title(title: &str) -> bool {
+    let mut words = title.split_whitespace().rev();
+    matches!((words.next(), words.next()), (Some(year), Some("Act")) if year.len() == 4 && year.bytes().all(|b| b.is_ascii_digit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_in_the_forms_the_site_uses() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+        assert_eq!(parse_page_date("11 November 2020"), d("2020-11-11"));
+        assert_eq!(
+            parse_page_date("Sitting 6 April 2022 - Debate"),
+            d("2022-04-06")
+        );
+        assert_eq!(
+            parse_listed_date("From 6 April 2022"),
+            d("2022-04-06").map(ListedDate::From)
+        );
+        assert_eq!(
+            parse_listed_date("Date to be announced"),
+            Some(ListedDate::ToBeAnnounced)
+        );
+        assert_eq!(parse_listed_date("Commons"), None);
+    }
+
+    #[test]
+    fn stage_links() {
+        assert_eq!(stage_link("/bills/3929/stages/19001", 3929), Some(19001));
+        assert_eq!(
+            stage_link(
+                "https://bills.parliament.uk/bills/3929/stages/19001?x=1",
+                3929
+            ),
+            Some(19001)
+        );
+        assert_eq!(stage_link("/bills/3929/stages", 3929), None);
+        assert_eq!(stage_link("/bills/3930/stages/19001", 3929), None);
+        assert_eq!(
+            stage_link("/bills/3929/stages/19001/amendments", 3929),
+            None
+        );
+    }
+
+    #[test]
+    fn act_titles() {
+        assert!(is_act_title(
+            "Border Security, Asylum and Immigration Act 2025"
+        ));
+        assert!(!is_act_title(
+            "Border Security, Asylum and Immigration Bill"
+        ));
+        assert!(!is_act_title("Act 2025 Bill"));
+    }
+}
