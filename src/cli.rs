@@ -483,6 +483,8 @@ fn print_summary(report: &CheckReport, delivered: usize, json: bool) {
                 "new_alerts": report.alerts.len() + report.previews.len(),
                 "delivered": delivered,
                 "requests": report.requests,
+                "fetched": report.bills.iter().filter(|b| b.source.as_deref().is_some_and(|s| s != "listing") || b.error.is_some()).count(),
+                "listing": report.listing,
             })
         );
         return;
@@ -496,9 +498,14 @@ fn print_summary(report: &CheckReport, delivered: usize, json: bool) {
     }
     let first = report.bills.iter().filter(|b| b.first_seen).count();
     let new = report.alerts.len() + report.previews.len();
+    let listing = match &report.listing {
+        check::Listing::NotUsed => String::new(),
+        check::Listing::Used { changed } => format!(" (listing: {changed} changed)"),
+        check::Listing::Failed { .. } => " (listing failed: every bill fetched)".to_owned(),
+    };
     let _ = writeln!(
         out,
-        "checked {} bill(s): {} ok, {} failed; {} first seen; {} new alert(s); {} delivered; {} request(s)",
+        "checked {} bill(s): {} ok, {} failed; {} first seen; {} new alert(s); {} delivered; {} request(s){listing}",
         report.bills.len(),
         report.ok(),
         report.failed(),

@@ -102,6 +102,10 @@ pub struct Parliament {
     pub max_response_bytes: u64,
     /// Pause between two page requests.
     pub page_delay: Duration,
+    /// Ask the API which bills changed, and fetch only those.
+    pub listing: bool,
+    /// Every bill is fetched in full at least this often, whatever the listing says.
+    pub full_refresh: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -174,6 +178,9 @@ mod raw {
         pub max_response_bytes: Option<Spanned<u64>>,
         #[serde(default, with = "humantime_serde")]
         pub page_delay: Option<Duration>,
+        pub listing: Option<bool>,
+        #[serde(default, with = "humantime_serde")]
+        pub full_refresh: Option<Duration>,
     }
 
     #[derive(Deserialize, Default)]
@@ -300,6 +307,8 @@ impl Config {
                 1024..=1024 * 1024 * 1024,
             )?,
             page_delay: p.page_delay.unwrap_or(Duration::from_secs(1)),
+            listing: p.listing.unwrap_or(true),
+            full_refresh: p.full_refresh.unwrap_or(Duration::from_secs(24 * 3600)),
         };
 
         let storage = Storage {

@@ -61,6 +61,7 @@ const MIGRATIONS: &[&str] = &[
         requests     INTEGER NOT NULL DEFAULT 0
     );
     "#,
+    // 3 (below) adds what a check needs to skip unchanged bills.
     // 2: stored copies of pages, for conditional requests.
     r#"
     CREATE TABLE http_cache (
@@ -71,7 +72,16 @@ const MIGRATIONS: &[&str] = &[
         stored_at     TEXT NOT NULL
     );
     "#,
+    // 3: what lets a check skip bills the listing shows unchanged.
+    r#"
+    ALTER TABLE bills ADD COLUMN last_update TEXT;      -- the bill's lastUpdate as Parliament gave it
+    ALTER TABLE bills ADD COLUMN next_due TEXT;         -- the first day a stored stage is due to start
+    ALTER TABLE bill_health ADD COLUMN last_full_fetch TEXT;
+    "#,
 ];
+
+/// How a bill's `lastUpdate` is kept, to the nanosecond.
+const LAST_UPDATE_FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.f";
 
 /// What went wrong with the database. The file is never reset or overwritten because of it.
 #[derive(Debug, thiserror::Error)]
@@ -151,6 +161,8 @@ pub struct Recording<'a> {
     pub url: &'a str,
     /// Where the alerts go: a Telegram chat, or `None` for the console.
     pub chat: Option<&'a str>,
+    /// The snapshot was fetched in full now (not the stored one, seen again because its day came).
+    pub fetched: bool,
 }
 
 /// What to do with a bill seen for the first time.
@@ -353,6 +365,7 @@ impl Store {
             first,
             url,
             chat,
+            fetched,
         } = *how;
         let path = self.path.clone();
         let e = |e| sqlite(&path, e);
@@ -410,20 +423,35 @@ impl Store {
             detail: d.to_string(),
         })?;
         tx.execute(
-            "INSERT INTO bills (bill_id, snapshot, seen_on, first_seen, updated_at, source)
-             VALUES (?1, ?2, ?3, ?4, ?4, ?5)
+            "INSERT INTO bills (bill_id, snapshot, seen_on, first_seen, updated_at, source,
+                                last_update, next_due)
+             VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7)
              ON CONFLICT (bill_id) DO UPDATE SET
                 snapshot = excluded.snapshot, seen_on = excluded.seen_on,
-                updated_at = excluded.updated_at, source = excluded.source",
-            params![current.bill.id, json, today.to_string(), now_s, source],
+                updated_at = excluded.updated_at, source = excluded.source,
+                last_update = excluded.last_update, next_due = excluded.next_due",
+            params![
+                current.bill.id,
+                json,
+                today.to_string(),
+                now_s,
+                source,
+                current
+                    .bill
+                    .last_update
+                    .map(|t| t.format(LAST_UPDATE_FORMAT).to_string()),
+                next_due(current, today).map(|d| d.to_string()),
+            ],
         )
         .map_err(e)?;
         tx.execute(
-            "INSERT INTO bill_health (bill_id, last_attempt, last_success, consecutive_failures)
-             VALUES (?1, ?2, ?2, 0)
+            "INSERT INTO bill_health (bill_id, last_attempt, last_success, consecutive_failures,
+                                      last_full_fetch)
+             VALUES (?1, ?2, ?2, 0, CASE WHEN ?3 THEN ?2 END)
              ON CONFLICT (bill_id) DO UPDATE SET last_attempt = excluded.last_attempt,
-                last_success = excluded.last_success, consecutive_failures = 0, last_error = NULL",
-            params![current.bill.id, now_s],
+                last_success = excluded.last_success, consecutive_failures = 0, last_error = NULL,
+                last_full_fetch = COALESCE(excluded.last_full_fetch, last_full_fetch)",
+            params![current.bill.id, now_s, fetched],
         )
         .map_err(e)?;
         tx.commit().map_err(e)?;
@@ -431,6 +459,77 @@ impl Store {
             first_seen: previous.is_none(),
             alerts,
         })
+    }
+
+    /// For every bill the database knows: what decides whether a check must fetch it.
+    pub fn fetch_states(&self) -> Result<Vec<FetchState>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT ids.bill_id, b.last_update, b.next_due, b.bill_id IS NOT NULL,
+                        h.last_full_fetch, COALESCE(h.consecutive_failures, 0)
+                 FROM (SELECT bill_id FROM bills UNION SELECT bill_id FROM bill_health) ids
+                 LEFT JOIN bills b ON b.bill_id = ids.bill_id
+                 LEFT JOIN bill_health h ON h.bill_id = ids.bill_id",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, BillId>(0)?,
+                    r.get::<_, Option<String>>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, bool>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                    r.get::<_, u32>(5)?,
+                ))
+            })
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (bill_id, last_update, next_due, has_snapshot, full, failures) =
+                row.map_err(|e| self.err(e))?;
+            out.push(FetchState {
+                bill_id,
+                // An unreadable value only means "fetch it": never an error.
+                last_update: last_update.and_then(|t| {
+                    chrono::NaiveDateTime::parse_from_str(&t, LAST_UPDATE_FORMAT).ok()
+                }),
+                next_due: next_due.and_then(|d| d.parse().ok()),
+                has_snapshot,
+                last_full_fetch: full.and_then(|t| parse_ts(&t).ok()),
+                consecutive_failures: failures,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Notes that the listing showed these bills unchanged: checked, successfully, without a fetch.
+    pub fn touch_unchanged(
+        &mut self,
+        ids: &[BillId],
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        let tx = self.conn.transaction().map_err(|e| sqlite(&path, e))?;
+        {
+            let mut stmt = tx
+                .prepare(
+                    "UPDATE bill_health SET last_attempt = ?2, last_success = ?2 WHERE bill_id = ?1",
+                )
+                .map_err(|e| sqlite(&path, e))?;
+            let now = now.to_rfc3339();
+            for id in ids {
+                stmt.execute(params![id, now])
+                    .map_err(|e| sqlite(&path, e))?;
+            }
+        }
+        tx.commit().map_err(|e| sqlite(&path, e))
+    }
+
+    /// When the last finished check started.
+    pub fn last_check_started(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        Ok(self.last_check()?.map(|c| c.started_at))
     }
 
     /// Records a failed fetch; returns how many checks in a row have now failed for the bill.
@@ -751,6 +850,30 @@ impl Store {
             .map_err(|e| self.err(e))?;
         Ok(before.unwrap_or(false))
     }
+}
+
+/// The first day on which a stage of `snapshot` not yet started by `today` is due to start: the
+/// day a check must look at the bill again even if Parliament changes nothing.
+pub fn next_due(snapshot: &Snapshot, today: NaiveDate) -> Option<NaiveDate> {
+    snapshot
+        .stages
+        .iter()
+        .filter_map(|s| s.first_sitting())
+        .filter(|d| *d > today)
+        .min()
+}
+
+/// What a check needs to know about a stored bill to decide whether to fetch it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FetchState {
+    pub bill_id: BillId,
+    /// Parliament's `lastUpdate` when the bill was last fetched.
+    pub last_update: Option<chrono::NaiveDateTime>,
+    /// The day the stored snapshot has a stage due to start.
+    pub next_due: Option<NaiveDate>,
+    pub has_snapshot: bool,
+    pub last_full_fetch: Option<DateTime<Utc>>,
+    pub consecutive_failures: u32,
 }
 
 /// The events for `current` given what was stored before (none: a bill seen for the first time).

@@ -16,6 +16,69 @@ use crate::config::join;
 const PAGE_SIZE: usize = 100;
 /// A bill with more pages than this is not a bill: stop rather than loop.
 const MAX_PAGES: usize = 50;
+/// Bills asked for per page of the listing.
+const LISTING_PAGE: usize = 50;
+/// More changed bills than this many pages since the last check: fetch every bill instead.
+const MAX_LISTING_PAGES: usize = 20;
+
+/// Why the listing of recently updated bills could not be used.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ListingError {
+    #[error("{0}")]
+    Fetch(FetchError),
+    #[error("{url} answered something billwatch cannot read: {error}")]
+    Parse { url: String, error: ParseError },
+    #[error("more than {pages} pages of bills changed since the last check")]
+    TooLong { pages: usize },
+}
+
+/// One page of `GET /api/v1/Bills`: bill ids with their `lastUpdate`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BillList {
+    pub bills: Vec<(BillId, Option<NaiveDateTime>)>,
+    pub total: usize,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ApiBillSummary {
+    bill_id: Option<i64>,
+    last_update: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ApiBillList {
+    items: Option<Vec<ApiBillSummary>>,
+    total_results: Option<i64>,
+}
+
+/// Parses one page of `GET /api/v1/Bills`.
+pub fn parse_bill_list(body: &[u8]) -> Result<BillList, ParseError> {
+    let raw: ApiBillList = serde_json::from_slice(strip_bom(body))
+        .map_err(|e| ParseError::new(format!("not a list of bills: {e}")))?;
+    let items = raw
+        .items
+        .ok_or_else(|| ParseError::new("the list of bills has no `items`"))?;
+    let mut bills = Vec::with_capacity(items.len());
+    for item in items {
+        let id = item
+            .bill_id
+            .and_then(|n| BillId::try_from(n).ok())
+            .ok_or_else(|| ParseError::new("a bill in the list has no valid `billId`"))?;
+        let updated = item
+            .last_update
+            .as_deref()
+            .map(parse_datetime)
+            .transpose()?;
+        bills.push((id, updated));
+    }
+    let total = raw
+        .total_results
+        .and_then(|n| usize::try_from(n).ok())
+        .unwrap_or(bills.len());
+    Ok(BillList { bills, total })
+}
 
 /// The Bills API for one base URL.
 #[derive(Debug, Clone)]
@@ -69,6 +132,45 @@ impl ApiSource {
             }
         }
         Ok(Snapshot::new(bill, stages))
+    }
+
+    /// Every bill updated at or after `since` (UK local time, as Parliament writes `lastUpdate`),
+    /// with its `lastUpdate`: one request when little changed, paging only as far back as `since`.
+    pub async fn changed_since(
+        &self,
+        since: NaiveDateTime,
+    ) -> Result<std::collections::HashMap<BillId, NaiveDateTime>, ListingError> {
+        let mut out = std::collections::HashMap::new();
+        let mut skip = 0;
+        for _ in 0..MAX_LISTING_PAGES {
+            let url = join(
+                &self.base,
+                &format!(
+                    "api/v1/Bills?SortOrder=DateUpdatedDescending&Skip={skip}&Take={LISTING_PAGE}"
+                ),
+            );
+            let fetched = self
+                .http
+                .get(&url, "application/json", None)
+                .await
+                .map_err(ListingError::Fetch)?;
+            let page = parse_bill_list(&fetched.body)
+                .map_err(|e| ListingError::Parse { url, error: e })?;
+            let got = page.bills.len();
+            skip += got;
+            let oldest = page.bills.iter().filter_map(|(_, t)| *t).min();
+            for (id, updated) in page.bills {
+                if let Some(t) = updated {
+                    out.insert(id, t);
+                }
+            }
+            if got == 0 || skip >= page.total || oldest.is_none_or(|t| t < since) {
+                return Ok(out);
+            }
+        }
+        Err(ListingError::TooLong {
+            pages: MAX_LISTING_PAGES,
+        })
     }
 
     async fn get(&self, id: BillId, url: &str) -> Result<Vec<u8>, SourceError> {

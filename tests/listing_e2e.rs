@@ -1,0 +1,242 @@
+//! The listing path: one request tells which bills changed; only those are fetched.
+
+mod common;
+
+use common::*;
+use wiremock::ResponseTemplate;
+
+/// Serves bill `id` as the Border Security bill was on `day` (ids and title made its own).
+async fn serve(api: &FakeApi, id: u32, day: &str) {
+    let (mut bill, mut stages) = border_security_on(date(day), 7);
+    bill["billId"] = id.into();
+    bill["shortTitle"] = format!("Bill number {id}").into();
+    for item in stages["items"].as_array_mut().expect("items") {
+        item["id"] = (item["id"].as_u64().expect("id") + u64::from(id) * 100).into();
+    }
+    api.serve_bill(id, bill, stages).await;
+}
+
+fn fetches(requests: &[wiremock::Request]) -> Vec<String> {
+    requests
+        .iter()
+        .map(|r| r.url.path().to_owned())
+        .filter(|p| p != "/api/v1/Bills")
+        .collect()
+}
+
+const BILLS: [u32; 5] = [101, 102, 103, 104, 105];
+/// The day of the first check: the 2nd reading (10 February) is already announced.
+const START: &str = "2025-02-04";
+
+async fn setup(extra_parliament: &str) -> (FakeApi, Scratch) {
+    let api = FakeApi::start().await;
+    let scratch = Scratch::new();
+    scratch.write_config_site(
+        &api.uri(),
+        "https://bills.example.test",
+        extra_parliament,
+        &BILLS,
+        "",
+    );
+    for id in BILLS {
+        serve(&api, id, START).await;
+    }
+    let first = scratch.run(&["--today", START, "check", "--json"]).await;
+    first.assert_code(0);
+    assert_eq!(
+        first.summary()["requests"],
+        10,
+        "the first check fetches everything"
+    );
+    (api, scratch)
+}
+
+/// Nothing changed: one request. Two bills changed: the listing and those two.
+#[tokio::test]
+async fn only_changed_bills_are_fetched() {
+    let (api, scratch) = setup("").await;
+    api.reset().await;
+    for id in BILLS {
+        serve(&api, id, START).await;
+    }
+    let run = scratch.run(&["--today", START, "check", "--json"]).await;
+    run.assert_code(0);
+    assert_eq!(run.summary()["requests"], 1);
+    assert_eq!(
+        run.summary()["listing"],
+        serde_json::json!({"used": {"changed": 0}})
+    );
+    assert!(fetches(&api.requests().await).is_empty());
+
+    // Bills 102 and 104 move on.
+    api.reset().await;
+    serve(&api, 102, "2025-02-11").await;
+    serve(&api, 104, "2025-02-11").await;
+    let run = scratch
+        .run(&["--today", "2025-02-11", "check", "--json"])
+        .await;
+    run.assert_code(0);
+    assert_eq!(
+        run.summary()["requests"],
+        5,
+        "listing + 2 bills x (record + stages)"
+    );
+    let mut fetched = fetches(&api.requests().await);
+    fetched.sort();
+    assert_eq!(
+        fetched,
+        [
+            "/api/v1/Bills/102",
+            "/api/v1/Bills/102/Stages",
+            "/api/v1/Bills/104",
+            "/api/v1/Bills/104/Stages"
+        ]
+    );
+    // Every bill's 2nd reading (10 February) is told: for 102 and 104 from the fetch, for the
+    // others from the stored snapshot, without a fetch.
+    let reached: Vec<u64> = run
+        .alerts()
+        .iter()
+        .filter(|a| a["kind"] == "stage_reached" && a["stage"] == "2nd reading")
+        .map(|a| a["bill_id"].as_u64().expect("id"))
+        .collect();
+    let mut reached = reached;
+    reached.sort();
+    assert_eq!(
+        reached,
+        [101, 102, 103, 104, 105],
+        "{:#?}",
+        run.alert_lines()
+    );
+    let status = scratch.run(&["status"]).await;
+    assert!(status.stdout.contains("5 request(s)"), "{}", status.stdout);
+}
+
+/// A scheduled stage turns into `stage_reached` on its day with no fetch at all.
+#[tokio::test]
+async fn scheduled_stage_is_reached_on_its_day_without_a_fetch() {
+    let (api, scratch) = setup("").await;
+    let run = scratch
+        .run(&["--today", "2025-02-05", "check", "--json"])
+        .await;
+    run.assert_code(0);
+    assert_eq!(run.summary()["requests"], 1);
+    assert!(run.alerts().is_empty());
+
+    let before = api.requests().await.len();
+    let run = scratch
+        .run(&["--today", "2025-02-10", "check", "--json"])
+        .await;
+    run.assert_code(0);
+    assert_eq!(run.summary()["requests"], 1, "the listing only");
+    assert_eq!(
+        fetches(&api.requests().await[before..]),
+        Vec::<String>::new()
+    );
+    // The data of 4 February already showed the 2nd reading (and its motions) set for 10 February.
+    let lines = run.alert_lines();
+    assert_eq!(lines.len(), 5 * 4, "{lines:#?}");
+    assert_eq!(
+        lines
+            .iter()
+            .filter(|l| l.starts_with("stage_reached 2nd reading | Commons | 2025-02-10"))
+            .count(),
+        5
+    );
+    // Once only.
+    let again = scratch
+        .run(&["--today", "2025-02-10", "check", "--json"])
+        .await;
+    assert!(again.alerts().is_empty());
+}
+
+/// A bill whose change the listing missed is caught by the periodic full refresh.
+#[tokio::test]
+async fn a_change_missing_from_the_listing_is_caught_by_the_full_refresh() {
+    let (api, scratch) = setup("full_refresh = \"3s\"\n").await;
+    // Bill 103 changes, but its lastUpdate (so the listing) does not.
+    api.reset().await;
+    for id in BILLS.into_iter().filter(|id| *id != 103) {
+        serve(&api, id, START).await;
+    }
+    let (mut bill, mut stages) = border_security_on(date("2025-02-26"), 7);
+    bill["billId"] = 103.into();
+    bill["shortTitle"] = "Bill number 103".into();
+    bill["lastUpdate"] = border_security_on(date(START), 7).0["lastUpdate"].clone();
+    for item in stages["items"].as_array_mut().expect("items") {
+        item["id"] = (item["id"].as_u64().expect("id") + 10300).into();
+    }
+    api.serve_bill(103, bill, stages).await;
+
+    let run = scratch
+        .run(&["--today", "2025-02-26", "check", "--json"])
+        .await;
+    let missed: Vec<_> = run
+        .alerts()
+        .iter()
+        .filter(|a| a["kind"] == "stage_reached" && a["stage"] == "Committee stage")
+        .cloned()
+        .collect();
+    assert!(
+        missed.is_empty(),
+        "not fetched yet: {:#?}",
+        run.alert_lines()
+    );
+
+    tokio::time::sleep(std::time::Duration::from_millis(3200)).await;
+    let run = scratch
+        .run(&["--today", "2025-02-26", "check", "--json"])
+        .await;
+    run.assert_code(0);
+    assert_eq!(
+        run.summary()["requests"],
+        10,
+        "every bill in full (no listing: none could be spared)"
+    );
+    let caught: Vec<u64> = run
+        .alerts()
+        .iter()
+        .filter(|a| a["kind"] == "stage_reached" && a["stage"] == "Committee stage")
+        .map(|a| a["bill_id"].as_u64().expect("id"))
+        .collect();
+    assert_eq!(caught, [103], "{:#?}", run.alert_lines());
+}
+
+/// The listing failing falls back to fetching every bill.
+#[tokio::test]
+async fn a_failed_listing_falls_back_to_per_bill_fetches() {
+    let (api, scratch) = setup("").await;
+    api.reset().await;
+    for id in BILLS {
+        serve(&api, id, "2025-02-11").await;
+    }
+    api.fail_listing(ResponseTemplate::new(503)).await;
+    let run = scratch
+        .run(&["--today", "2025-02-11", "check", "--json"])
+        .await;
+    run.assert_code(0);
+    assert_eq!(
+        run.summary()["listing"]["failed"]["error"]
+            .as_str()
+            .map(|e| e.contains("503")),
+        Some(true)
+    );
+    assert_eq!(
+        run.summary()["requests"],
+        2 + 10,
+        "the listing and its retry, then every bill"
+    );
+    assert_eq!(
+        run.alerts()
+            .iter()
+            .filter(|a| a["kind"] == "stage_reached")
+            .count(),
+        5 * 4
+    );
+    assert!(
+        run.stderr
+            .contains("the listing of changed bills failed, fetching every bill"),
+        "{}",
+        run.stderr
+    );
+}
