@@ -186,26 +186,31 @@ pub fn telegram_len(s: &str) -> usize {
 /// A single message over the limit is cut (with an ellipsis) rather than dropped.
 pub fn digests(messages: &[String], limit: usize) -> Vec<(String, std::ops::Range<usize>)> {
     const SEPARATOR: &str = "\n\n";
-    let mut out: Vec<(String, std::ops::Range<usize>)> = Vec::new();
+    let separator_len = telegram_len(SEPARATOR);
+    // (text, its length in UTF-16 units, the messages it holds)
+    let mut out: Vec<(String, usize, std::ops::Range<usize>)> = Vec::new();
     for (i, message) in messages.iter().enumerate() {
-        let message = if telegram_len(message) > limit {
-            truncate(message, limit)
+        let mut len = telegram_len(message);
+        let message = if len > limit {
+            let cut = truncate(message, limit);
+            len = telegram_len(&cut);
+            cut
         } else {
             message.clone()
         };
         match out.last_mut() {
-            Some((text, range))
-                if telegram_len(text) + telegram_len(SEPARATOR) + telegram_len(&message)
-                    <= limit =>
-            {
+            Some((text, text_len, range)) if *text_len + separator_len + len <= limit => {
                 text.push_str(SEPARATOR);
                 text.push_str(&message);
+                *text_len += separator_len + len;
                 range.end = i + 1;
             }
-            _ => out.push((message, i..i + 1)),
+            _ => out.push((message, len, i..i + 1)),
         }
     }
-    out
+    out.into_iter()
+        .map(|(text, _, range)| (text, range))
+        .collect()
 }
 
 fn truncate(s: &str, limit: usize) -> String {

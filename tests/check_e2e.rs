@@ -511,3 +511,40 @@ async fn killed_mid_check_then_rerun_alerts_exactly_once() {
     assert_eq!(again.alerts().len(), 0);
     assert_eq!(alert_count(&scratch), 4);
 }
+
+/// A stage list that says it is longer than what it gives (its server ignoring `Skip`, say) is
+/// an error after one repeated page, not a loop and not a silently shortened bill.
+#[tokio::test]
+async fn a_stage_list_shorter_than_it_says_is_an_error() {
+    let api = FakeApi::start().await;
+    let scratch = Scratch::new();
+    scratch.write_config_site(
+        &api.uri(),
+        "https://bills.example.test",
+        "mode = \"api\"\n",
+        &[BILL],
+        "",
+    );
+    let (bill, mut stages) = border_security_on(date("2025-02-11"), 0);
+    stages["totalResults"] = 40.into();
+    wiremock::Mock::given(wiremock::matchers::path("/api/v1/Bills/3929/Stages"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(stages))
+        .mount(&api.server)
+        .await;
+    wiremock::Mock::given(wiremock::matchers::path("/api/v1/Bills/3929"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(bill))
+        .mount(&api.server)
+        .await;
+    let run = scratch
+        .run(&["--today", "2025-02-11", "check", "--json"])
+        .await;
+    run.assert_code(1);
+    assert!(
+        run.stdout
+            .contains("the API says the bill has 40 stages but gave only 5"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(run.summary()["requests"], 3);
+    assert!(stored_snapshot(&scratch, BILL).is_none());
+}

@@ -121,14 +121,27 @@ impl ApiSource {
             let parsed = parse_stages(&body).map_err(|e| SourceError::parse(id, &url, e))?;
             let got = parsed.stages.len();
             skip += got;
+            let before = stages.len();
             for stage in parsed.stages {
                 // A list that shifts while it is paged may repeat an item.
                 if !stages.iter().any(|s| s.id == stage.id) {
                     stages.push(stage);
                 }
             }
-            if got == 0 || stages.len() >= parsed.total {
+            if stages.len() >= parsed.total {
                 break;
+            }
+            if got == 0 || stages.len() == before {
+                // Asking on would not help: the list is shorter than it says.
+                return Err(SourceError::parse(
+                    id,
+                    &url,
+                    ParseError::new(format!(
+                        "the API says the bill has {} stages but gave only {}",
+                        parsed.total,
+                        stages.len()
+                    )),
+                ));
             }
         }
         Ok(Snapshot::new(bill, stages))

@@ -68,6 +68,25 @@ fn selector(s: &str) -> Selector {
     Selector::parse(s).unwrap_or_else(|e| panic!("built-in selector {s:?} is invalid: {e}"))
 }
 
+/// The selectors, parsed once.
+struct Selectors {
+    links: Selector,
+    primary: Selector,
+    h1: Selector,
+    h2: Selector,
+    sitting_headings: Selector,
+    date_labels: Selector,
+}
+
+static SELECTORS: std::sync::LazyLock<Selectors> = std::sync::LazyLock::new(|| Selectors {
+    links: selector("a[href]"),
+    primary: selector(".primary-info"),
+    h1: selector("h1"),
+    h2: selector("h2"),
+    sitting_headings: selector("h3, h4, .collapse-heading, a[data-toggle]"),
+    date_labels: selector(".indicators-left .indicator-label"),
+});
+
 fn strip_bom(html: &str) -> &str {
     html.strip_prefix('\u{feff}').unwrap_or(html)
 }
@@ -107,10 +126,16 @@ fn parse_listed_date(text: &str) -> Option<ListedDate> {
         return Some(ListedDate::ToBeAnnounced);
     }
     let words: Vec<&str> = text.split_whitespace().collect();
-    for start in 0..words.len().saturating_sub(2) {
-        let candidate = words[start..start + 3].join(" ");
-        let candidate = candidate.trim_end_matches([',', '.', ')']);
-        if let Ok(date) = NaiveDate::parse_from_str(candidate, "%d %B %Y") {
+    for (start, window) in words.windows(3).enumerate() {
+        // Cheap tests first: a day number, a month name, a year.
+        let [day, month, year] = window else { continue };
+        let year = year.trim_end_matches([',', '.', ')']);
+        let (Ok(day), Some(month), Ok(year)) =
+            (day.parse::<u32>(), month_number(month), year.parse::<i32>())
+        else {
+            continue;
+        };
+        if let Some(date) = NaiveDate::from_ymd_opt(year, month, day) {
             let from = start > 0 && words[start - 1].eq_ignore_ascii_case("from");
             return Some(if from {
                 ListedDate::From(date)
@@ -120,6 +145,27 @@ fn parse_listed_date(text: &str) -> Option<ListedDate> {
         }
     }
     None
+}
+
+fn month_number(name: &str) -> Option<u32> {
+    const MONTHS: [&str; 12] = [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ];
+    MONTHS
+        .iter()
+        .position(|m| m.eq_ignore_ascii_case(name))
+        .map(|i| i as u32 + 1)
 }
 
 fn parse_house_text(text: &str) -> Option<House> {
@@ -146,7 +192,7 @@ fn is_noise(text: &str) -> bool {
 }
 
 fn heading_title(doc: &Html) -> Option<String> {
-    doc.select(&selector("h1"))
+    doc.select(&SELECTORS.h1)
         .map(|h| clean_text(&h.text().collect::<String>()))
         .find(|t| !t.is_empty())
 }
@@ -154,10 +200,10 @@ fn heading_title(doc: &Html) -> Option<String> {
 /// Parses `/bills/{bill}/stages`.
 pub fn parse_stage_list(html: &str, bill: BillId) -> Result<StageList, ParseError> {
     let doc = Html::parse_document(strip_bom(html));
-    let links = selector("a[href]");
+    let links = &SELECTORS.links;
     let mut seen: Vec<u32> = Vec::new();
     let mut stages = Vec::new();
-    for link in doc.select(&links) {
+    for link in doc.select(links) {
         let Some(id) = link.attr("href").and_then(|h| stage_link(h, bill)) else {
             continue;
         };
@@ -165,7 +211,7 @@ pub fn parse_stage_list(html: &str, bill: BillId) -> Result<StageList, ParseErro
             continue;
         }
         seen.push(id);
-        let item = stage_item(link, id, bill, &links);
+        let item = stage_item(link, id, bill, links);
         stages.push(read_item(item, link, id)?);
     }
     if stages.is_empty() {
@@ -229,7 +275,7 @@ fn read_item(
     // the item's whole text.
     let date = parse_listed_date(&fragments.join(" "));
     let primary = item
-        .select(&selector(".primary-info"))
+        .select(&SELECTORS.primary)
         .map(|e| clean_text(&e.text().collect::<String>()))
         .find(|t| is_name(t));
     let name = link
@@ -277,12 +323,12 @@ fn is_name(t: &str) -> bool {
 pub fn parse_stage_detail(html: &str) -> Result<StageDetail, ParseError> {
     let doc = Html::parse_document(strip_bom(html));
     let name = doc
-        .select(&selector("h2"))
+        .select(&SELECTORS.h2)
         .map(|h| clean_text(&h.text().collect::<String>()))
         .find(|t| !t.is_empty());
     let mut days = BTreeSet::new();
     // One collapsible heading per sitting: "Sitting  11 November 2020 - Debate".
-    for heading in doc.select(&selector("h3, h4, .collapse-heading, a[data-toggle]")) {
+    for heading in doc.select(&SELECTORS.sitting_headings) {
         let text = clean_text(&heading.text().collect::<String>());
         if let Some(rest) = text.strip_prefix("Sitting")
             && let Some(d) = parse_page_date(rest.split(" - ").next().unwrap_or(rest))
@@ -292,7 +338,7 @@ pub fn parse_stage_detail(html: &str) -> Result<StageDetail, ParseError> {
     }
     // The document cards carry the date too.
     if days.is_empty() {
-        for label in doc.select(&selector(".indicators-left .indicator-label")) {
+        for label in doc.select(&SELECTORS.date_labels) {
             if let Some(d) = parse_page_date(&label.text().collect::<String>()) {
                 days.insert(d);
             }
