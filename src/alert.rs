@@ -6,7 +6,7 @@
 use chrono::NaiveDate;
 
 use crate::bill::House;
-use crate::changes::{Event, EventKind, StageRef};
+use crate::changes::{Event, EventKind, NextStep, StageRef};
 
 /// Telegram's limit on one message, in characters (UTF-16 code units, to be safe).
 pub const TELEGRAM_LIMIT: usize = 4096;
@@ -15,6 +15,8 @@ pub const TELEGRAM_LIMIT: usize = 4096;
 struct Parts {
     title: String,
     line: String,
+    /// Lines after the main one: what it means, what comes next.
+    more: Vec<String>,
     link_text: &'static str,
     url: String,
 }
@@ -35,6 +37,16 @@ fn parts(event: &Event, url: &str, today: NaiveDate) -> Parts {
             (Some(_), None) => format!("Now tracking this bill. Current stage: {stage}."),
             (None, _) => "Now tracking this bill.".to_owned(),
         },
+        // "Lords amendments considered by the Commons, round 2, on 19 November 2025."
+        EventKind::StageReached if event.stage.as_ref().is_some_and(|s| s.round.is_some()) => {
+            match event.date {
+                Some(d) if d < today => {
+                    format!("{}, on {}.", capitalise_first(stage), long_date(d))
+                }
+                Some(d) => format!("{}, today, {}.", capitalise_first(stage), long_date(d)),
+                None => format!("{}: under way.", capitalise_first(stage)),
+            }
+        }
         EventKind::StageReached => match event.date {
             Some(d) if d < today => {
                 format!(
@@ -89,30 +101,107 @@ fn parts(event: &Event, url: &str, today: NaiveDate) -> Parts {
             None => "Renamed.".to_owned(),
         },
     };
+    let mut more = Vec::new();
+    let meaning = match event.kind {
+        EventKind::RoyalAssent => Some(ROYAL_ASSENT_MEANS),
+        EventKind::StageReached | EventKind::StageScheduled | EventKind::TrackingStarted
+            if event.first_of_its_kind || event.kind == EventKind::TrackingStarted =>
+        {
+            event.stage.as_ref().and_then(|s| explanation(&s.name))
+        }
+        _ => None,
+    };
+    if let Some(m) = meaning {
+        more.push(format!("What this means: {m}"));
+    }
+    if let Some(next) = &event.next {
+        more.push(format!("Next: {}.", next_phrase(next, today)));
+    }
     Parts {
         title: event.title.clone(),
         line,
+        more,
         link_text: "Stages of this bill",
         url: url.to_owned(),
+    }
+}
+
+const ROYAL_ASSENT_MEANS: &str =
+    "the monarch has formally agreed to the bill, which makes it an Act of Parliament: law.";
+
+/// One line on what a stage is, for someone who does not follow Parliament.
+pub fn explanation(stage_name: &str) -> Option<&'static str> {
+    let n = stage_name.to_ascii_lowercase();
+    Some(match n.as_str() {
+        "1st reading" => "the bill is formally introduced and printed; there is no debate yet.",
+        "2nd reading" => "the first debate on the bill's main ideas, usually ending in a vote.",
+        "report stage" => {
+            "the whole House looks at the bill as changed in committee and can change it further."
+        }
+        "3rd reading" => "the final look at the bill in this House before it moves on.",
+        "royal assent" => ROYAL_ASSENT_MEANS,
+        n if n.starts_with("consideration of") && n.contains("amendments") => {
+            "each House considers the other's changes, back and forth (\"ping-pong\"), until both agree on every word."
+        }
+        n if n.contains("committee") && !n.contains("second reading") => {
+            "the bill is examined line by line and changes (amendments) are voted on."
+        }
+        _ => return None,
+    })
+}
+
+/// "Committee stage in the House of Lords, 16 June 2025 (provisional)".
+fn next_phrase(next: &NextStep, today: NaiveDate) -> String {
+    let mut s = match next.house {
+        Some(house) => format!("{} in the {}", lower_first(&next.name), house.long_name()),
+        None => next.name.clone(),
+    };
+    if let Some(d) = next.date {
+        s.push_str(", ");
+        s.push_str(&date_phrase(d, today));
+    }
+    capitalise_first(&s)
+}
+
+/// "Committee stage" reads as "committee stage" mid-sentence; "1st reading" stays.
+fn lower_first(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => String::new(),
     }
 }
 
 /// What a person reads on the console or in `--json`'s `text`.
 pub fn render_text(event: &Event, url: &str, today: NaiveDate) -> String {
     let p = parts(event, url, today);
-    format!("{}\n{}\n{}: {}", p.title, p.line, p.link_text, p.url)
+    let mut out = format!("{}\n{}\n", p.title, p.line);
+    for line in &p.more {
+        out.push_str(line);
+        out.push('\n');
+    }
+    out.push_str(&format!("{}: {}", p.link_text, p.url));
+    out
 }
 
 /// The Telegram HTML form: bold title, the line, a link.
 pub fn render_html(event: &Event, url: &str, today: NaiveDate) -> String {
     let p = parts(event, url, today);
-    format!(
-        "<b>{}</b>\n{}\n<a href=\"{}\">{}</a>",
+    let mut out = format!(
+        "<b>{}</b>\n{}\n",
         escape_html(&p.title),
-        escape_html(&p.line),
+        escape_html(&p.line)
+    );
+    for line in &p.more {
+        out.push_str(&escape_html(line));
+        out.push('\n');
+    }
+    out.push_str(&format!(
+        "<a href=\"{}\">{}</a>",
         escape_html(&p.url),
         p.link_text
-    )
+    ));
+    out
 }
 
 /// "2nd reading in the House of Lords"; ping-pong as "Lords amendments considered by the

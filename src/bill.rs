@@ -87,6 +87,9 @@ pub struct Bill {
     pub title: String,
     pub long_title: Option<String>,
     pub current_house: Option<House>,
+    /// The House the bill started in (the Lords for "[HL]" bills).
+    #[serde(default)]
+    pub originating_house: Option<House>,
     /// The bill-stage the bill is at now, by the source's own account.
     pub current_stage: Option<CurrentStage>,
     pub is_act: bool,
@@ -164,6 +167,7 @@ impl Snapshot {
         let (b, p) = (&mut self.bill, &previous.bill);
         b.long_title = b.long_title.take().or_else(|| p.long_title.clone());
         b.current_house = b.current_house.or(p.current_house);
+        b.originating_house = b.originating_house.or(p.originating_house);
         b.current_stage = b.current_stage.take().or_else(|| p.current_stage.clone());
         b.withdrawn = b.withdrawn.or(p.withdrawn);
         b.defeated |= p.defeated;

@@ -99,6 +99,23 @@ pub struct Event {
     /// For `renamed` and `royal_assent`: the title it had before, when it changed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_title: Option<String>,
+    /// What comes next in the bill's journey, for a stage that started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<NextStep>,
+    /// This kind of stage appears for the bill for the first time: worth a line of explanation.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub first_of_its_kind: bool,
+}
+
+/// What comes next after a stage: the next scheduled stage if Parliament has announced one,
+/// else the next step of the usual journey.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NextStep {
+    /// "Committee stage", or at the end of the journey "consideration of amendments, or Royal Assent".
+    pub name: String,
+    pub house: Option<House>,
+    /// Set when Parliament has scheduled it.
+    pub date: Option<NaiveDate>,
 }
 
 impl Event {
@@ -111,6 +128,8 @@ impl Event {
             date: None,
             previous_date: None,
             previous_title: None,
+            next: None,
+            first_of_its_kind: false,
         }
     }
 
@@ -120,6 +139,79 @@ impl Event {
             date,
             ..Event::bill(snapshot, kind)
         }
+    }
+}
+
+/// Whether a stage is procedural (a motion or resolution that moves the bill along) rather than
+/// one of the stages people follow.
+pub fn is_procedural(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    n.contains("motion") || n.contains("resolution") || n.contains("discharged")
+}
+
+/// What comes after `stage`: the soonest later stage Parliament has scheduled, else the usual
+/// next step of the journey.
+pub fn next_step(snapshot: &Snapshot, stage: &Stage, today: NaiveDate) -> Option<NextStep> {
+    if stage.is_royal_assent() || is_procedural(&stage.name) {
+        return None;
+    }
+    let scheduled = snapshot
+        .stages
+        .iter()
+        .filter(|s| s.id != stage.id && !is_procedural(&s.name) && s.sort_order > stage.sort_order)
+        .filter_map(|s| s.first_sitting().filter(|d| *d > today).map(|d| (s, d)))
+        .min_by_key(|(s, d)| (*d, s.sort_order));
+    if let Some((s, d)) = scheduled {
+        return Some(NextStep {
+            name: s.name.clone(),
+            house: matches!(s.house, House::Commons | House::Lords).then_some(s.house),
+            date: Some(d),
+        });
+    }
+    let name = stage.name.to_ascii_lowercase();
+    let house = stage.house;
+    let step = |name: &str, house: Option<House>| {
+        Some(NextStep {
+            name: name.to_owned(),
+            house,
+            date: None,
+        })
+    };
+    let origin = snapshot
+        .bill
+        .originating_house
+        .or_else(|| snapshot.stages.first().map(|s| s.house));
+    if stage.is_ping_pong() {
+        return step(
+            "the other House's reply, or Royal Assent once both agree",
+            None,
+        );
+    }
+    match name.as_str() {
+        "1st reading" => step("2nd reading", Some(house)),
+        "2nd reading" => step("Committee stage", Some(house)),
+        "report stage" => step("3rd reading", Some(house)),
+        "3rd reading" if Some(house) == origin => match house.other() {
+            Some(other) => step("1st reading", Some(other)),
+            None => None,
+        },
+        "3rd reading" => step("consideration of amendments, or Royal Assent", None),
+        n if n.contains("committee") && !n.contains("second reading") => {
+            step("Report stage", Some(house))
+        }
+        _ => None,
+    }
+}
+
+/// Stages explained alike: all committees, all rounds of ping-pong.
+fn stage_kind(name: &str) -> String {
+    let n = name.to_ascii_lowercase();
+    if n.starts_with("consideration of") && n.contains("amendments") {
+        "ping-pong".to_owned()
+    } else if n.contains("committee") && !n.contains("second reading") {
+        "committee".to_owned()
+    } else {
+        n
     }
 }
 
@@ -179,12 +271,9 @@ pub fn detect(
             }
         } else if reached(stage, today) {
             if !stage.is_royal_assent() {
-                events.push(Event::stage(
-                    current,
-                    stage,
-                    EventKind::StageReached,
-                    first_now,
-                ));
+                let mut event = Event::stage(current, stage, EventKind::StageReached, first_now);
+                event.next = next_step(current, stage, today);
+                events.push(event);
             }
             // Days that became known in the same check as the start are news of their own.
             for day in stage
@@ -215,6 +304,13 @@ pub fn detect(
                 }
                 _ => {}
             }
+        }
+    }
+
+    for event in &mut events {
+        if let Some(stage) = &event.stage {
+            let kind = stage_kind(&stage.name);
+            event.first_of_its_kind = !previous.stages.iter().any(|s| stage_kind(&s.name) == kind);
         }
     }
 
@@ -252,6 +348,7 @@ pub fn tracking_started(current: &Snapshot, today: NaiveDate) -> Event {
     if let Some(stage) = current.latest_reached(today) {
         event.stage = Some(StageRef::of(current, stage));
         event.date = stage.first_sitting();
+        event.next = next_step(current, stage, today);
     } else if let Some(cs) = &current.bill.current_stage {
         event.stage = current
             .stage(cs.id)

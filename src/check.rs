@@ -114,6 +114,7 @@ pub async fn run(
                 url: &config.stages_url(*id),
                 chat: config.chat_for(*id),
                 fetched: false,
+                filter: config.filter_for(*id),
             };
             let recorded = store.record(&stored, &how)?;
             outcome.title = Some(stored.bill.title.clone());
@@ -135,6 +136,7 @@ pub async fn run(
                     url: &config.stages_url(id),
                     chat: config.chat_for(id),
                     fetched: true,
+                    filter: config.filter_for(id),
                 };
                 let recorded = store.record(&snapshot, &how)?;
                 log_success(
@@ -325,6 +327,10 @@ pub async fn dry_run(
                     ),
                 };
                 let url = config.stages_url(id);
+                let events: Vec<Event> = events
+                    .into_iter()
+                    .filter(|e| config.filter_for(id).allows(e))
+                    .collect();
                 let n = events.len();
                 report
                     .previews

@@ -15,6 +15,8 @@ use toml::Spanned;
 use url::Url;
 
 use crate::bill::{BillId, BillRef};
+use crate::changes::EventKind;
+use crate::filter::{AlertFilter, KNOWN_STAGES, Kinds, Stages};
 use crate::schedule::Schedule;
 
 /// Where the config is looked for when neither `--config` nor `BILLWATCH_CONFIG` says.
@@ -86,7 +88,24 @@ pub struct Config {
     pub storage: Storage,
     pub telegram: Option<Telegram>,
     pub schedule: ScheduleConfig,
+    pub alerts: Alerts,
     pub bills: Vec<TrackedBill>,
+}
+
+/// What is posted, and when.
+#[derive(Debug, Clone)]
+pub struct Alerts {
+    pub filter: AlertFilter,
+    pub mode: AlertMode,
+}
+
+/// When alerts go out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlertMode {
+    /// As soon as they are found.
+    Instant,
+    /// Once a day at this local time: one message per chat summing up the day.
+    Daily(chrono::NaiveTime),
 }
 
 #[derive(Debug, Clone)]
@@ -122,6 +141,14 @@ pub struct Telegram {
     /// After this many failed checks in a row a bill's failure is reported to `admin_chat`.
     pub failure_threshold: u32,
     pub timeout: Duration,
+    /// Telegram user ids allowed `/status` and `/check`.
+    pub operators: Vec<i64>,
+    /// Answer commands in private chats (long polling inside `billwatch run`).
+    pub commands: bool,
+    /// Keep one message per bill in its chat, edited whenever the bill moves.
+    pub status_card: bool,
+    /// Pin those cards.
+    pub pin_cards: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -142,6 +169,8 @@ pub struct TrackedBill {
     pub chat: Option<String>,
     /// Overrides `parliament.mode` for this bill.
     pub mode: Option<Mode>,
+    /// Overrides `[alerts]`'s filter for this bill.
+    pub filter: Option<AlertFilter>,
 }
 
 mod raw {
@@ -159,7 +188,25 @@ mod raw {
         #[serde(default)]
         pub schedule: Schedule,
         #[serde(default)]
+        pub alerts: Alerts,
+        #[serde(default)]
         pub bills: Vec<Spanned<Bill>>,
+    }
+
+    #[derive(Deserialize, Default)]
+    #[serde(deny_unknown_fields)]
+    pub struct Alerts {
+        pub kinds: Option<Spanned<toml::Value>>,
+        pub stages: Option<Spanned<toml::Value>>,
+        pub mode: Option<Spanned<String>>,
+        pub daily_at: Option<Spanned<String>>,
+    }
+
+    #[derive(Deserialize, Default)]
+    #[serde(deny_unknown_fields)]
+    pub struct BillAlerts {
+        pub kinds: Option<Spanned<toml::Value>>,
+        pub stages: Option<Spanned<toml::Value>>,
     }
 
     #[derive(Deserialize, Default)]
@@ -201,6 +248,11 @@ mod raw {
         pub failure_threshold: Option<Spanned<u32>>,
         #[serde(default, with = "humantime_serde")]
         pub timeout: Option<Duration>,
+        #[serde(default)]
+        pub operators: Vec<i64>,
+        pub commands: Option<bool>,
+        pub status_card: Option<bool>,
+        pub pin_cards: Option<bool>,
     }
 
     #[derive(Deserialize, Default)]
@@ -222,6 +274,7 @@ mod raw {
         pub name: Option<String>,
         pub chat: Option<Spanned<String>>,
         pub mode: Option<super::Mode>,
+        pub alerts: Option<BillAlerts>,
     }
 }
 
@@ -352,6 +405,10 @@ impl Config {
                         1..=1000,
                     )?,
                     timeout: cx.positive(t.timeout, "telegram.timeout", Duration::from_secs(20))?,
+                    operators: t.operators.clone(),
+                    commands: t.commands.unwrap_or(true),
+                    status_card: t.status_card.unwrap_or(false),
+                    pin_cards: t.pin_cards.unwrap_or(false),
                 })
             }
         };
@@ -371,6 +428,53 @@ impl Config {
             check_at_start: file.schedule.check_at_start.unwrap_or(true),
             jitter: file.schedule.jitter.unwrap_or(Duration::ZERO),
             health_max_age: file.schedule.health_max_age,
+        };
+
+        let global = AlertFilter {
+            kinds: cx
+                .kinds(file.alerts.kinds.as_ref(), "alerts.kinds")?
+                .unwrap_or(Kinds::Default),
+            stages: cx
+                .stages(file.alerts.stages.as_ref(), "alerts.stages")?
+                .unwrap_or(Stages::Major),
+        };
+        let mode = match file.alerts.mode.as_ref().map(|m| (m, m.get_ref().as_str())) {
+            None | Some((_, "instant")) => {
+                if let Some(at) = &file.alerts.daily_at {
+                    return Err(cx.error(
+                        at.span(),
+                        "alerts.daily_at",
+                        "only used with mode = \"daily\"",
+                    ));
+                }
+                AlertMode::Instant
+            }
+            Some((_, "daily")) => {
+                let at = match &file.alerts.daily_at {
+                    None => chrono::NaiveTime::from_hms_opt(18, 0, 0).unwrap_or_default(),
+                    Some(at) => {
+                        chrono::NaiveTime::parse_from_str(at.get_ref(), "%H:%M").map_err(|_| {
+                            cx.error(
+                                at.span(),
+                                "alerts.daily_at",
+                                format!("{:?} is not a time like \"18:00\"", at.get_ref()),
+                            )
+                        })?
+                    }
+                };
+                AlertMode::Daily(at)
+            }
+            Some((m, other)) => {
+                return Err(cx.error(
+                    m.span(),
+                    "alerts.mode",
+                    format!("{other:?} is not a mode: use \"instant\" or \"daily\""),
+                ));
+            }
+        };
+        let alerts = Alerts {
+            filter: global.clone(),
+            mode,
         };
 
         let mut bills = Vec::with_capacity(file.bills.len());
@@ -432,11 +536,23 @@ impl Config {
                 .as_ref()
                 .map(|n| n.trim().to_owned())
                 .filter(|n| !n.is_empty());
+            let filter = match &b.alerts {
+                None => None,
+                Some(a) => Some(AlertFilter {
+                    kinds: cx
+                        .kinds(a.kinds.as_ref(), &format!("{key}.alerts.kinds"))?
+                        .unwrap_or_else(|| global.kinds.clone()),
+                    stages: cx
+                        .stages(a.stages.as_ref(), &format!("{key}.alerts.stages"))?
+                        .unwrap_or_else(|| global.stages.clone()),
+                }),
+            };
             bills.push(TrackedBill {
                 id,
                 name,
                 chat,
                 mode: b.mode,
+                filter,
             });
         }
 
@@ -447,6 +563,7 @@ impl Config {
             storage,
             telegram,
             schedule,
+            alerts,
             bills,
         })
     }
@@ -454,6 +571,13 @@ impl Config {
     /// The bill's entry in the config, if it is tracked.
     pub fn bill(&self, id: BillId) -> Option<&TrackedBill> {
         self.bills.iter().find(|b| b.id == id)
+    }
+
+    /// What is posted for one bill: its own filter, else `[alerts]`'s.
+    pub fn filter_for(&self, id: BillId) -> &AlertFilter {
+        self.bill(id)
+            .and_then(|b| b.filter.as_ref())
+            .unwrap_or(&self.alerts.filter)
     }
 
     /// The source mode that applies to one bill.
@@ -586,6 +710,79 @@ impl Context<'_> {
                      \"-1001234567890\""
                 ),
             ))
+        }
+    }
+
+    /// `"default"`, `"all"` or a list of alert kinds.
+    fn kinds(
+        &self,
+        value: Option<&Spanned<toml::Value>>,
+        key: &str,
+    ) -> Result<Option<Kinds>, ConfigError> {
+        let Some(value) = value else { return Ok(None) };
+        let names = EventKind::ALL.map(|k| k.as_str()).join(", ");
+        match value.get_ref() {
+            toml::Value::String(s) if s == "default" => Ok(Some(Kinds::Default)),
+            toml::Value::String(s) if s == "all" => Ok(Some(Kinds::All)),
+            toml::Value::Array(items) => {
+                let mut kinds = Vec::new();
+                for item in items {
+                    let name = item.as_str().unwrap_or_default();
+                    let kind = EventKind::ALL
+                        .into_iter()
+                        .find(|k| k.as_str() == name)
+                        .ok_or_else(|| {
+                            self.error(
+                                value.span(),
+                                key,
+                                format!("{item} is not an alert kind; the kinds are: {names}"),
+                            )
+                        })?;
+                    kinds.push(kind);
+                }
+                Ok(Some(Kinds::List(kinds)))
+            }
+            other => Err(self.error(
+                value.span(),
+                key,
+                format!("{other} is not \"default\", \"all\" or a list of kinds ({names})"),
+            )),
+        }
+    }
+
+    /// `"major"`, `"all"` or a list of stage names.
+    fn stages(
+        &self,
+        value: Option<&Spanned<toml::Value>>,
+        key: &str,
+    ) -> Result<Option<Stages>, ConfigError> {
+        let Some(value) = value else { return Ok(None) };
+        match value.get_ref() {
+            toml::Value::String(s) if s == "major" => Ok(Some(Stages::Major)),
+            toml::Value::String(s) if s == "all" => Ok(Some(Stages::All)),
+            toml::Value::Array(items) => {
+                let mut names = Vec::new();
+                for item in items {
+                    let name = item.as_str().unwrap_or_default();
+                    if !KNOWN_STAGES.iter().any(|k| k.eq_ignore_ascii_case(name)) {
+                        return Err(self.error(
+                            value.span(),
+                            key,
+                            format!(
+                                "{item} is not a stage Parliament uses; known stages: {}",
+                                KNOWN_STAGES.join(", ")
+                            ),
+                        ));
+                    }
+                    names.push(name.to_ascii_lowercase());
+                }
+                Ok(Some(Stages::List(names)))
+            }
+            other => Err(self.error(
+                value.span(),
+                key,
+                format!("{other} is not \"major\", \"all\" or a list of stage names"),
+            )),
         }
     }
 

@@ -26,6 +26,7 @@ pub mod check;
 pub mod cli;
 pub mod config;
 pub mod console;
+pub mod filter;
 pub mod schedule;
 pub mod shutdown;
 pub mod source;

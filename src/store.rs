@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use crate::bill::{BillId, Snapshot};
 use crate::changes::{self, Event};
+use crate::filter::AlertFilter;
 
 /// Each entry moves the schema up one version (`PRAGMA user_version`). Never edit an entry that
 /// has shipped; add a new one.
@@ -163,6 +164,8 @@ pub struct Recording<'a> {
     pub chat: Option<&'a str>,
     /// The snapshot was fetched in full now (not the stored one, seen again because its day came).
     pub fetched: bool,
+    /// Which events become alerts; the others are only recorded in the snapshot.
+    pub filter: &'a AlertFilter,
 }
 
 /// What to do with a bill seen for the first time.
@@ -366,6 +369,7 @@ impl Store {
             url,
             chat,
             fetched,
+            filter,
         } = *how;
         let path = self.path.clone();
         let e = |e| sqlite(&path, e);
@@ -393,7 +397,13 @@ impl Store {
             }
             _ => current,
         };
-        let events = events_for(previous.as_ref(), current, today, first);
+        let (events, muted): (Vec<Event>, Vec<Event>) =
+            events_for(previous.as_ref(), current, today, first)
+                .into_iter()
+                .partition(|e| filter.allows(e));
+        for e in &muted {
+            tracing::debug!(bill = e.bill_id, kind = e.kind.as_str(), stage = ?e.stage.as_ref().map(|s| &s.name), "recorded, not posted (alerts filter)");
+        }
         let now_s = now.to_rfc3339();
         let mut alerts = Vec::with_capacity(events.len());
         for event in events {

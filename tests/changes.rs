@@ -15,6 +15,7 @@ fn bill(title: &str) -> Bill {
         title: title.to_owned(),
         long_title: None,
         current_house: Some(House::Commons),
+        originating_house: Some(House::Commons),
         current_stage: None,
         is_act: false,
         withdrawn: None,

@@ -13,7 +13,12 @@ use wiremock::ResponseTemplate;
 async fn border_security_journey_alerts_once_each_in_order() {
     let api = FakeApi::start().await;
     let scratch = Scratch::new();
-    scratch.write_config(&api.uri(), &[BILL], "");
+    // Every event, procedural stages and extra sittings included: detection end to end.
+    scratch.write_config(
+        &api.uri(),
+        &[BILL],
+        "[alerts]\nkinds = \"all\"\nstages = \"all\"\n",
+    );
 
     let mut day = date("2025-01-30");
     let end = date("2025-12-05");
@@ -171,21 +176,17 @@ async fn failures_leave_state_untouched_and_lose_nothing() {
         .run(&["--today", "2025-02-12", "check", "--json"])
         .await;
     run.assert_code(0);
+    // The motions passed that day are recorded, not posted.
     assert_eq!(
         run.alert_lines(),
-        [
-            "stage_reached 2nd reading | Commons | 2025-02-10",
-            "stage_reached Programme motion | Commons | 2025-02-10",
-            "stage_reached Money resolution | Commons | 2025-02-10",
-            "stage_reached Ways and Means resolution | Commons | 2025-02-10",
-        ]
+        ["stage_reached 2nd reading | Commons | 2025-02-10"]
     );
     let status = scratch.run(&["status", "--json"]).await;
     status.assert_code(0);
     let status: serde_json::Value =
         serde_json::from_str(status.stdout.trim()).expect("status JSON");
     assert_eq!(status["bills"][0]["consecutive_failures"], 0);
-    assert_eq!(status["alerts"]["sent"], 4);
+    assert_eq!(status["alerts"]["sent"], 1);
 }
 
 /// A 404 says "no such bill"; one failing bill never stops the others.
@@ -295,6 +296,8 @@ async fn announce_on_first_sight() {
         text,
         "Border Security, Asylum and Immigration Bill\n\
          Now tracking this bill. Latest stage: Committee stage in the House of Commons, 25 February 2025.\n\
+         What this means: the bill is examined line by line and changes (amendments) are voted on.\n\
+         Next: Report stage in the House of Commons.\n\
          Stages of this bill: https://bills.example.test/bills/3929/stages"
     );
     // Announcing again changes nothing: the bill is no longer new.
@@ -333,7 +336,7 @@ async fn dry_run_touches_no_state() {
     let run = scratch
         .run(&["--today", "2025-02-11", "check", "--dry-run", "--json"])
         .await;
-    assert_eq!(run.alerts().len(), 4);
+    assert_eq!(run.alerts().len(), 1);
     assert_eq!(stored_snapshot(&scratch, BILL), before);
     assert_eq!(alert_count(&scratch), 0);
 }
@@ -377,6 +380,26 @@ async fn bad_configs_exit_2_with_file_line_and_key() {
             "[parliament]\nmax_concurrent = 0\n[[bills]]\nid = 1\n",
             "line 2",
             "out of range",
+        ),
+        (
+            "[alerts]\nstages = [\"2nd reading\", \"Third reading\"]\n[[bills]]\nid = 1\n",
+            "key `alerts.stages`",
+            "\"Third reading\" is not a stage Parliament uses",
+        ),
+        (
+            "[alerts]\nkinds = [\"stage_reached\", \"stage_started\"]\n[[bills]]\nid = 1\n",
+            "key `alerts.kinds`",
+            "\"stage_started\" is not an alert kind",
+        ),
+        (
+            "[[bills]]\nid = 1\nalerts = { stages = \"some\" }\n",
+            "key `bills[0].alerts.stages`",
+            "is not \"major\", \"all\"",
+        ),
+        (
+            "[alerts]\nmode = \"weekly\"\n[[bills]]\nid = 1\n",
+            "line 2",
+            "use \"instant\" or \"daily\"",
         ),
     ];
     for (text, place, message) in cases {
@@ -504,12 +527,12 @@ async fn killed_mid_check_then_rerun_alerts_exactly_once() {
         .run(&["--today", "2025-02-11", "check", "--json"])
         .await;
     run.assert_code(0);
-    assert_eq!(run.alerts().len(), 4);
+    assert_eq!(run.alerts().len(), 1);
     let again = scratch
         .run(&["--today", "2025-02-11", "check", "--json"])
         .await;
     assert_eq!(again.alerts().len(), 0);
-    assert_eq!(alert_count(&scratch), 4);
+    assert_eq!(alert_count(&scratch), 1);
 }
 
 /// A stage list that says it is longer than what it gives (its server ignoring `Skip`, say) is
@@ -547,4 +570,59 @@ async fn a_stage_list_shorter_than_it_says_is_an_error() {
     );
     assert_eq!(run.summary()["requests"], 3);
     assert!(stored_snapshot(&scratch, BILL).is_none());
+}
+
+/// The same journey with the default alert filter: what subscribers see. Procedural stages
+/// (programme motion, money and ways and means resolutions) and further committee days are
+/// recorded but not posted; every stage people follow is, once.
+#[tokio::test]
+async fn border_security_journey_as_subscribers_see_it() {
+    let api = FakeApi::start().await;
+    let scratch = Scratch::new();
+    scratch.write_config(&api.uri(), &[BILL], "");
+    let mut day = date("2025-01-30");
+    let mut all = Vec::new();
+    while day <= date("2025-12-05") {
+        let (bill, stages) = border_security_on(day, 7);
+        api.reset().await;
+        api.serve_bill(BILL, bill, stages).await;
+        let today = day.to_string();
+        let run = scratch.run(&["--today", &today, "check", "--json"]).await;
+        run.assert_code(0);
+        all.extend(
+            run.alert_lines()
+                .into_iter()
+                .map(|l| format!("{today}: {l}")),
+        );
+        day += chrono::Duration::days(3);
+    }
+    let expected = [
+        "2025-02-05: stage_scheduled 2nd reading | Commons | 2025-02-10",
+        "2025-02-11: stage_reached 2nd reading | Commons | 2025-02-10",
+        "2025-02-20: stage_scheduled Committee stage | Commons | 2025-02-25",
+        "2025-02-26: stage_reached Committee stage | Commons | 2025-02-25",
+        "2025-05-06: stage_scheduled Report stage | Commons | 2025-05-12",
+        "2025-05-06: stage_scheduled 3rd reading | Commons | 2025-05-12",
+        "2025-05-06: stage_scheduled 1st reading | Lords | 2025-05-13",
+        "2025-05-12: stage_reached Report stage | Commons | 2025-05-12",
+        "2025-05-12: stage_reached 3rd reading | Commons | 2025-05-12",
+        "2025-05-15: stage_reached 1st reading | Lords | 2025-05-13",
+        "2025-05-30: stage_scheduled 2nd reading | Lords | 2025-06-04",
+        "2025-06-05: stage_reached 2nd reading | Lords | 2025-06-04",
+        "2025-06-11: stage_scheduled Committee stage | Lords | 2025-06-16",
+        "2025-06-17: stage_reached Committee stage | Lords | 2025-06-16",
+        "2025-10-21: stage_scheduled Report stage | Lords | 2025-10-27",
+        "2025-10-27: stage_reached Report stage | Lords | 2025-10-27",
+        "2025-11-11: stage_scheduled 3rd reading | Lords | 2025-11-17",
+        "2025-11-17: stage_reached 3rd reading | Lords | 2025-11-17",
+        "2025-11-20: stage_scheduled Consideration of Lords amendments | Commons | 2025-11-25 | round 1",
+        "2025-11-20: stage_scheduled Consideration of Commons amendments | Lords | 2025-11-27 | round 1",
+        "2025-11-26: stage_reached Consideration of Lords amendments | Commons | 2025-11-25 | round 1",
+        "2025-11-26: stage_scheduled Consideration of Lords amendments | Commons | 2025-12-01 | round 2",
+        "2025-11-29: stage_reached Consideration of Commons amendments | Lords | 2025-11-27 | round 1",
+        "2025-12-02: stage_reached Consideration of Lords amendments | Commons | 2025-12-01 | round 2",
+        "2025-12-02: royal_assent Royal Assent | Unassigned | 2025-12-02",
+    ];
+    let got: Vec<&str> = all.iter().map(String::as_str).collect();
+    assert_eq!(got, expected, "\nall alerts:\n{}", all.join("\n"));
 }

@@ -3,7 +3,7 @@
 
 use billwatch::alert::{digests, escape_html, render_html, render_text, telegram_len};
 use billwatch::bill::House;
-use billwatch::changes::{Event, EventKind, StageRef};
+use billwatch::changes::{Event, EventKind, NextStep, StageRef};
 use chrono::NaiveDate;
 
 const URL: &str = "https://bills.parliament.uk/bills/3929/stages";
@@ -31,6 +31,8 @@ fn event(kind: EventKind, stage: Option<(&str, House, Option<u32>)>, date: Optio
         date: date.map(d),
         previous_date: None,
         previous_title: None,
+        next: None,
+        first_of_its_kind: false,
     }
 }
 
@@ -77,11 +79,16 @@ fn stage_rescheduled() {
 
 #[test]
 fn stage_reached_past_and_today() {
-    let past = event(
+    let mut past = event(
         EventKind::StageReached,
         Some(("2nd reading", House::Lords, None)),
         Some("2025-06-04"),
     );
+    past.next = Some(NextStep {
+        name: "Committee stage".into(),
+        house: Some(House::Lords),
+        date: None,
+    });
     let today = event(
         EventKind::StageReached,
         Some(("3rd reading", House::Lords, None)),
@@ -92,12 +99,52 @@ fn stage_reached_past_and_today() {
 
 #[test]
 fn ping_pong_round() {
-    let e = event(
+    let mut e = event(
         EventKind::StageReached,
         Some(("Consideration of Lords amendments", House::Commons, Some(2))),
         Some("2025-11-19"),
     );
+    e.next = Some(NextStep {
+        name: "the other House's reply, or Royal Assent once both agree".into(),
+        house: None,
+        date: None,
+    });
     insta::assert_snapshot!(both(&e));
+}
+
+/// The first committee stage of a bill: what it means, and what comes next (scheduled); the
+/// first round of ping-pong; a 3rd reading sending the bill to the other House.
+#[test]
+fn first_of_its_kind_with_what_comes_next() {
+    let mut e = event(
+        EventKind::StageReached,
+        Some(("Committee stage", House::Lords, None)),
+        Some("2025-06-16"),
+    );
+    e.first_of_its_kind = true;
+    e.next = Some(NextStep {
+        name: "Report stage".into(),
+        house: Some(House::Lords),
+        date: Some(d("2025-11-24")),
+    });
+    let mut ping_pong = event(
+        EventKind::StageScheduled,
+        Some(("Consideration of Lords amendments", House::Commons, Some(1))),
+        Some("2025-11-25"),
+    );
+    ping_pong.first_of_its_kind = true;
+    let mut third = event(
+        EventKind::StageReached,
+        Some(("3rd reading", House::Commons, None)),
+        Some("2025-05-12"),
+    );
+    third.first_of_its_kind = true;
+    third.next = Some(NextStep {
+        name: "1st reading".into(),
+        house: Some(House::Lords),
+        date: None,
+    });
+    insta::assert_snapshot!(format!("{}{}{}", both(&e), both(&ping_pong), both(&third)));
 }
 
 #[test]

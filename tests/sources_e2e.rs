@@ -9,6 +9,8 @@ use common::*;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, ResponseTemplate};
 
+const ALL_ALERTS: &str = "[alerts]\nkinds = \"all\"\nstages = \"all\"\n";
+
 async fn serve_api(api: &FakeApi, day: &str) {
     api.reset().await;
     let (bill, stages) = border_security_on(date(day), 0);
@@ -36,7 +38,8 @@ async fn auto_mode_falls_back_to_the_pages_with_the_same_alerts() {
     // What the API alone says happened between 1 February and 5 March.
     let reference_api = FakeApi::start().await;
     let reference = Scratch::new();
-    reference.write_config(&reference_api.uri(), &[BILL], "");
+    // Every event, so that the two sources are compared on all of them.
+    reference.write_config(&reference_api.uri(), &[BILL], ALL_ALERTS);
     serve_api(&reference_api, "2025-02-01").await;
     reference
         .run(&["--today", "2025-02-01", "check"])
@@ -64,7 +67,7 @@ async fn auto_mode_falls_back_to_the_pages_with_the_same_alerts() {
         let api = FakeApi::start().await;
         let site = FakeSite::start().await;
         let scratch = Scratch::new();
-        scratch.write_config_site(&api.uri(), &site.uri(), "", &[BILL], "");
+        scratch.write_config_site(&api.uri(), &site.uri(), "", &[BILL], ALL_ALERTS);
         serve_api(&api, "2025-02-01").await;
         serve_site(&site, "2025-02-01").await;
         scratch

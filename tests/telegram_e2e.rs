@@ -66,15 +66,16 @@ async fn each_alert_is_posted_once_across_runs() {
         .assert_code(0);
     assert!(tg.sends().await.is_empty(), "first sight is silent");
 
-    serve_day(&api, "2025-02-11").await;
-    let run = run_tg(&scratch, &["--today", "2025-02-11", "check"]).await;
+    // Three months on: five stages reached meanwhile.
+    serve_day(&api, "2025-05-15").await;
+    let run = run_tg(&scratch, &["--today", "2025-05-15", "check"]).await;
     run.assert_code(0);
     assert_no_token(&run);
-    let run = run_tg(&scratch, &["--today", "2025-02-11", "check"]).await;
+    let run = run_tg(&scratch, &["--today", "2025-05-15", "check"]).await;
     run.assert_code(0);
 
     let sends = tg.sends().await;
-    // Four alerts pending at once for one chat: one digest message.
+    // Five alerts pending at once for one chat: one digest message.
     assert_eq!(sends.len(), 1, "{sends:#?}");
     let (token, body) = &sends[0];
     assert_eq!(token, TOKEN);
@@ -85,7 +86,7 @@ async fn each_alert_is_posted_once_across_runs() {
     assert_eq!(
         text.matches("<b>Border Security, Asylum and Immigration Bill</b>")
             .count(),
-        4
+        5
     );
     assert!(
         text.contains("2nd reading in the House of Commons took place on 10 February 2025."),
@@ -97,8 +98,8 @@ async fn each_alert_is_posted_once_across_runs() {
     );
 
     // The next change is a single alert: a message of its own.
-    serve_day(&api, "2025-02-26").await;
-    run_tg(&scratch, &["--today", "2025-02-26", "check"])
+    serve_day(&api, "2025-06-05").await;
+    run_tg(&scratch, &["--today", "2025-06-05", "check"])
         .await
         .assert_code(0);
     let sends = tg.sends().await;
@@ -106,14 +107,15 @@ async fn each_alert_is_posted_once_across_runs() {
     assert_eq!(
         texts(&sends)[1],
         "<b>Border Security, Asylum and Immigration Bill</b>\n\
-         Committee stage in the House of Commons took place on 25 February 2025.\n\
+         2nd reading in the House of Lords took place on 4 June 2025.\n\
+         Next: Committee stage in the House of Lords.\n\
          <a href=\"https://bills.example.test/bills/3929/stages\">Stages of this bill</a>"
     );
     let status = run_tg(&scratch, &["status", "--json"]).await;
     let status: Value = serde_json::from_str(status.stdout.trim()).expect("json");
     assert_eq!(
         status["alerts"],
-        serde_json::json!({"pending": 0, "sent": 5, "blocked": 0})
+        serde_json::json!({"pending": 0, "sent": 6, "blocked": 0})
     );
 }
 

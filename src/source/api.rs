@@ -202,6 +202,7 @@ struct ApiBill {
     short_title: Option<String>,
     long_title: Option<String>,
     current_house: Option<String>,
+    originating_house: Option<String>,
     current_stage: Option<ApiStage>,
     #[serde(default)]
     is_act: bool,
@@ -257,6 +258,11 @@ pub fn parse_bill(body: &[u8]) -> Result<Bill, ParseError> {
         .filter(|t| !t.is_empty())
         .ok_or_else(|| ParseError::new("the bill record has no `shortTitle`"))?;
     let current_house = raw.current_house.as_deref().map(parse_house).transpose()?;
+    let originating_house = raw
+        .originating_house
+        .as_deref()
+        .map(parse_house)
+        .transpose()?;
     let current_stage = match raw.current_stage {
         None => None,
         Some(s) => {
@@ -277,6 +283,7 @@ pub fn parse_bill(body: &[u8]) -> Result<Bill, ParseError> {
             .map(clean_text)
             .filter(|t| !t.is_empty()),
         current_house,
+        originating_house,
         current_stage,
         is_act: raw.is_act,
         withdrawn: raw.bill_withdrawn.as_deref().map(parse_date).transpose()?,

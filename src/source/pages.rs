@@ -521,6 +521,12 @@ impl PageSource {
             title,
             long_title: None,
             current_house: None,
+            // The list is newest first: its oldest stage is where the bill started.
+            originating_house: stages
+                .iter()
+                .min_by_key(|s| s.sort_order)
+                .map(|s| s.house)
+                .filter(|h| matches!(h, House::Commons | House::Lords)),
             current_stage: None,
             is_act,
             withdrawn: None,

@@ -1,0 +1,178 @@
+//! Signal over noise: which events become alerts. Pure.
+//!
+//! By default only the stages people follow are posted — readings, committee, report, each round
+//! of ping-pong, Royal Assent — and only these kinds: a stage scheduled, moved or reached, Royal
+//! Assent, withdrawn, defeated. Procedural stages (programme motions, money and ways and means
+//! resolutions, carry-over motions, ...) and further sittings of a stage already announced are
+//! recorded in the bill's snapshot but not posted.
+
+use crate::changes::{Event, EventKind, is_procedural};
+
+/// Which kinds of event are posted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Kinds {
+    /// Everything but `sitting_added` and `renamed`.
+    Default,
+    All,
+    List(Vec<EventKind>),
+}
+
+/// Which stages' events are posted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stages {
+    /// Everything but procedural stages (motions and resolutions).
+    Major,
+    All,
+    /// Stage names, lower case.
+    List(Vec<String>),
+}
+
+/// What is posted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertFilter {
+    pub kinds: Kinds,
+    pub stages: Stages,
+}
+
+impl Default for AlertFilter {
+    fn default() -> Self {
+        AlertFilter {
+            kinds: Kinds::Default,
+            stages: Stages::Major,
+        }
+    }
+}
+
+impl AlertFilter {
+    /// Whether `event` becomes an alert. `tracking_started` (asked for with `--announce`) always does.
+    pub fn allows(&self, event: &Event) -> bool {
+        if event.kind == EventKind::TrackingStarted {
+            return true;
+        }
+        let kind = match &self.kinds {
+            Kinds::Default => !matches!(event.kind, EventKind::SittingAdded | EventKind::Renamed),
+            Kinds::All => true,
+            Kinds::List(kinds) => kinds.contains(&event.kind),
+        };
+        let stage = match (&event.stage, event.kind) {
+            // Bill-level events, Royal Assent included, are not about one stage.
+            (None, _) | (_, EventKind::RoyalAssent) => true,
+            (Some(stage), _) => match &self.stages {
+                Stages::Major => !is_procedural(&stage.name),
+                Stages::All => true,
+                Stages::List(names) => names.contains(&stage.name.to_ascii_lowercase()),
+            },
+        };
+        kind && stage
+    }
+}
+
+/// Stage names Parliament uses (the Bills API's stage types), for checking a config's list.
+pub const KNOWN_STAGES: &[&str] = &[
+    "1st reading",
+    "2nd reading",
+    "Committee stage",
+    "Report stage",
+    "3rd reading",
+    "Consideration of Lords amendments",
+    "Consideration of Commons amendments",
+    "Royal Assent",
+    "Committee of the whole House",
+    "Committee stage (re-committed clauses and schedules)",
+    "Second reading committee",
+    "Select Committee stage",
+    "Grand Committee",
+    "Lords Special Public Bill Committee",
+    "Legislative Grand Committee",
+    "Second House Examination",
+    "Reconsideration",
+    "Consequential consideration",
+    "Programme motion",
+    "Money resolution",
+    "Ways and Means resolution",
+    "Allocation of time motion",
+    "Guillotine motion",
+    "Carry-over motion",
+    "Order of Commitment discharged",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bill::House;
+    use crate::changes::StageRef;
+
+    fn event(kind: EventKind, stage: Option<&str>) -> Event {
+        Event {
+            bill_id: 1,
+            kind,
+            title: "A Bill".into(),
+            stage: stage.map(|name| StageRef {
+                id: 1,
+                stage_type: None,
+                name: name.into(),
+                house: House::Commons,
+                round: None,
+            }),
+            date: None,
+            previous_date: None,
+            previous_title: None,
+            next: None,
+            first_of_its_kind: false,
+        }
+    }
+
+    #[test]
+    fn the_default_keeps_motions_and_extra_sittings_out() {
+        let f = AlertFilter::default();
+        for name in [
+            "2nd reading",
+            "Committee stage",
+            "Report stage",
+            "3rd reading",
+            "Consideration of Lords amendments",
+        ] {
+            assert!(
+                f.allows(&event(EventKind::StageReached, Some(name))),
+                "{name}"
+            );
+            assert!(
+                f.allows(&event(EventKind::StageScheduled, Some(name))),
+                "{name}"
+            );
+        }
+        for name in [
+            "Programme motion",
+            "Money resolution",
+            "Ways and Means resolution",
+            "Carry-over motion",
+            "Allocation of time motion",
+        ] {
+            assert!(
+                !f.allows(&event(EventKind::StageReached, Some(name))),
+                "{name}"
+            );
+        }
+        assert!(!f.allows(&event(EventKind::SittingAdded, Some("Committee stage"))));
+        assert!(f.allows(&event(EventKind::RoyalAssent, Some("Royal Assent"))));
+        assert!(f.allows(&event(EventKind::Withdrawn, None)));
+        assert!(f.allows(&event(EventKind::Defeated, None)));
+        assert!(!f.allows(&event(EventKind::Renamed, None)));
+    }
+
+    #[test]
+    fn explicit_lists() {
+        let f = AlertFilter {
+            kinds: Kinds::List(vec![EventKind::StageReached]),
+            stages: Stages::List(vec!["2nd reading".into()]),
+        };
+        assert!(f.allows(&event(EventKind::StageReached, Some("2nd Reading"))));
+        assert!(!f.allows(&event(EventKind::StageReached, Some("Committee stage"))));
+        assert!(!f.allows(&event(EventKind::StageScheduled, Some("2nd reading"))));
+        let all = AlertFilter {
+            kinds: Kinds::All,
+            stages: Stages::All,
+        };
+        assert!(all.allows(&event(EventKind::SittingAdded, Some("Money resolution"))));
+    }
+}
