@@ -313,3 +313,125 @@ fn truncate(s: &str, limit: usize) -> String {
     out.push('…');
     out
 }
+
+/// The steps of a House's part of the journey, as the status card shows them.
+const STEPS: [(&str, &str); 5] = [
+    ("1st reading", "1st reading"),
+    ("2nd reading", "2nd reading"),
+    ("committee", "committee"),
+    ("report stage", "report"),
+    ("3rd reading", "3rd reading"),
+];
+
+fn step_of(name: &str) -> Option<usize> {
+    let n = name.to_ascii_lowercase();
+    if n.contains("committee") && !n.contains("second reading") {
+        return Some(2);
+    }
+    STEPS.iter().position(|(key, _)| *key == n)
+}
+
+/// The live status card of a bill (Telegram HTML): the title, progress through both Houses
+/// (✅ done, ▶️ current, ▫️ to come), the current stage and its date, the next scheduled stage,
+/// and a link. Pure: the same snapshot and day give the same text, so an unchanged bill is never
+/// edited.
+pub fn card_html(snapshot: &crate::bill::Snapshot, url: &str, today: NaiveDate) -> String {
+    let current = snapshot
+        .stages
+        .iter()
+        .filter(|s| !crate::changes::is_procedural(&s.name))
+        .filter(|s| s.first_sitting().is_some_and(|d| d <= today))
+        .max_by_key(|s| (s.first_sitting(), s.sort_order, s.id));
+    let origin = snapshot
+        .bill
+        .originating_house
+        .or_else(|| snapshot.stages.first().map(|s| s.house))
+        .unwrap_or(House::Commons);
+    let houses = [origin, origin.other().unwrap_or(House::Lords)];
+    let reached = |house: House, step: usize| {
+        snapshot.stages.iter().any(|s| {
+            s.house == house
+                && step_of(&s.name) == Some(step)
+                && s.first_sitting().is_some_and(|d| d <= today)
+        })
+    };
+    let mut out = format!("<b>{}</b>\n", escape_html(&snapshot.bill.title));
+    for house in houses {
+        let marks: Vec<String> = STEPS
+            .iter()
+            .enumerate()
+            .map(|(i, (_, label))| {
+                let is_current =
+                    current.is_some_and(|c| c.house == house && step_of(&c.name) == Some(i));
+                let mark = if is_current {
+                    "▶️"
+                } else if reached(house, i) {
+                    "✅"
+                } else {
+                    "▫️"
+                };
+                format!("{mark} {label}")
+            })
+            .collect();
+        out.push_str(&format!("<b>{house}</b>: {}\n", marks.join(" · ")));
+    }
+    let rounds = snapshot
+        .stages
+        .iter()
+        .filter(|s| s.is_ping_pong() && s.first_sitting().is_some_and(|d| d <= today))
+        .count();
+    if rounds > 0 {
+        out.push_str(&format!(
+            "<b>Ping-pong</b>: {rounds} round(s) of amendments considered\n"
+        ));
+    }
+    let assented = snapshot.bill.is_act
+        || snapshot
+            .stages
+            .iter()
+            .any(|s| s.is_royal_assent() && s.first_sitting().is_some_and(|d| d <= today));
+    out.push_str(if assented {
+        "<b>Royal Assent</b>: ✅ now an Act of Parliament\n"
+    } else {
+        "<b>Royal Assent</b>: ▫️\n"
+    });
+    if snapshot.bill.withdrawn.is_some() {
+        out.push_str("Withdrawn: the bill will go no further.\n");
+    } else if snapshot.bill.defeated {
+        out.push_str("Defeated: the bill will go no further.\n");
+    }
+    if let Some(c) = current {
+        let stage = crate::changes::StageRef {
+            id: c.id,
+            stage_type: c.stage_type,
+            name: c.name.clone(),
+            house: c.house,
+            round: snapshot.ping_pong_round(c),
+        };
+        let since = c.first_sitting().map(long_date).unwrap_or_default();
+        out.push_str(&format!(
+            "Now: {} (since {})\n",
+            escape_html(&capitalise_first(&stage_phrase(&stage))),
+            since
+        ));
+    }
+    // What comes next: the stage Parliament has scheduled, else the usual next step.
+    match current.and_then(|c| crate::changes::next_step(snapshot, c, today)) {
+        Some(next) => {
+            let when = match next.date {
+                Some(d) => format!(", {}", date_phrase(d, today)),
+                None => " (no date yet)".to_owned(),
+            };
+            let mut phrase = next_phrase(&NextStep { date: None, ..next }, today);
+            phrase.push_str(&when);
+            out.push_str(&format!("Next: {}\n", escape_html(&phrase)));
+        }
+        None if !assented => out.push_str("Next: no date announced yet\n"),
+        None => {}
+    }
+    out.push_str(&format!(
+        "<a href=\"{}\">Stages of this bill</a>",
+        escape_html(url)
+    ));
+    out
+}

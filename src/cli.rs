@@ -270,7 +270,7 @@ async fn check_once(
         sender
             .report_health(&mut store, &report, telegram.failure_threshold)
             .await?;
-        let delivery = deliver_telegram(sender, &mut store, today).await?;
+        let delivery = deliver_telegram(sender, &mut store, config, today).await?;
         delivered += delivery.sent;
         undelivered = delivery.pending > 0 || delivery.blocked > 0;
     }
@@ -300,13 +300,15 @@ fn sender(config: &Config) -> Result<Option<Sender>, Failure> {
 async fn deliver_telegram(
     sender: &mut Sender,
     store: &mut Store,
+    config: &Config,
     today: NaiveDate,
 ) -> Result<Delivery, Failure> {
     let mut shutdown = Shutdown::never();
     let delivery = sender
-        .deliver(store, today, &mut shutdown)
+        .deliver(store, config, today, &mut shutdown)
         .await?
         .unwrap_or_default();
+    sender.sync_cards(store, config, today).await?;
     if delivery.sent > 0 {
         tracing::info!(
             alerts = delivery.sent,
@@ -378,7 +380,7 @@ async fn retry(config: &Config, clock: Clock) -> Result<u8, Failure> {
         println!("{delivered} delivered to the console");
         return Ok(0);
     };
-    let d = deliver_telegram(sender, &mut store, today).await?;
+    let d = deliver_telegram(sender, &mut store, config, today).await?;
     println!(
         "{} alert(s) sent in {} message(s); {} blocked again; {} still pending",
         d.sent, d.messages, d.blocked, d.pending

@@ -5,15 +5,19 @@
 //! The pure core (no I/O, no clock):
 //! - [`bill`]: the model — a bill, its stages, their sittings; bill references from the config.
 //! - [`changes`]: change detection, `detect(previous, current, today) -> Vec<Event>`.
-//! - [`alert`]: an event in plain words, as console text or Telegram HTML; digests.
+//! - [`alert`]: an event in plain words, as console text or Telegram HTML; digests; status cards.
+//! - [`filter`]: which events become alerts (signal over noise).
 //! - [`schedule`]: cron schedule maths in the configured time zone.
 //! - [`config`]: the strict TOML config, validated once.
 //!
 //! The edges that do I/O:
-//! - [`source`]: where bills come from — the Bills API over a shared, polite HTTP client.
+//! - [`source`]: where bills come from — the Bills API and the stage pages, over one polite HTTP
+//!   client; the `auto` fallback and `verify`'s comparison.
 //! - [`store`]: SQLite — snapshots, the alert outbox, check history, in one transaction per bill.
 //! - [`check`]: one check cycle: fetch every bill, detect, persist.
-//! - [`telegram`]: delivery — the outbox to the Bot API, digests, limits, retries, blocked alerts.
+//! - [`telegram`]: delivery — the outbox to the Bot API, digests, limits, retries, blocked alerts,
+//!   status cards, operator notices.
+//! - [`commands`]: the bot's commands in private chats (teloxide dispatcher, long polling).
 //! - [`console`]: delivery to stdout, as text or JSON lines.
 //! - [`worker`]: `billwatch run` — the schedule loop, config reload, the sender task, health.
 //! - [`shutdown`]: the signal that long waits listen to.
@@ -24,6 +28,7 @@ pub mod bill;
 pub mod changes;
 pub mod check;
 pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod console;
 pub mod filter;

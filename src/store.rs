@@ -79,6 +79,21 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE bills ADD COLUMN next_due TEXT;         -- the first day a stored stage is due to start
     ALTER TABLE bill_health ADD COLUMN last_full_fetch TEXT;
     "#,
+    // 4: small facts (the last daily digest per chat) and the live status cards.
+    r#"
+    CREATE TABLE meta (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    CREATE TABLE cards (
+        bill_id    INTEGER NOT NULL,
+        chat       TEXT NOT NULL,
+        message_id INTEGER NOT NULL,
+        text       TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (bill_id, chat)
+    );
+    "#,
 ];
 
 /// How a bill's `lastUpdate` is kept, to the nanosecond.
@@ -839,6 +854,59 @@ impl Store {
                 .map_err(|e| sqlite(&path, e))?;
         }
         tx.commit().map_err(|e| sqlite(&path, e))
+    }
+
+    /// A small stored fact.
+    pub fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
+        self.conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", params![key], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    pub fn set_meta(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![key, value],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// A bill's status card in a chat: its message id and the text it shows.
+    pub fn card(&self, bill: BillId, chat: &str) -> Result<Option<(i64, String)>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT message_id, text FROM cards WHERE bill_id = ?1 AND chat = ?2",
+                params![bill, chat],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    pub fn set_card(
+        &mut self,
+        bill: BillId,
+        chat: &str,
+        message_id: i64,
+        text: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO cards (bill_id, chat, message_id, text, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (bill_id, chat) DO UPDATE SET message_id = excluded.message_id,
+                    text = excluded.text, updated_at = excluded.updated_at",
+                params![bill, chat, message_id, text, now.to_rfc3339()],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
     }
 
     /// Whether a bill's run of failures has been reported to the operator; sets the flag.

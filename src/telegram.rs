@@ -25,13 +25,14 @@ use std::time::Duration;
 
 use chrono::{NaiveDate, Utc};
 use teloxide::RequestError;
+use teloxide::payloads::{EditMessageTextSetters, PinChatMessageSetters, SendMessageSetters};
 use teloxide::prelude::Requester;
 use teloxide::types::{ChatId, LinkPreviewOptions, ParseMode, Recipient};
-use teloxide::{ApiError, Bot, payloads::SendMessageSetters};
+use teloxide::{ApiError, Bot};
 use tokio::time::Instant;
 
 use crate::alert::{self, TELEGRAM_LIMIT};
-use crate::config::Telegram;
+use crate::config::{AlertMode, Config, Telegram};
 use crate::shutdown::Shutdown;
 use crate::store::{Alert, Store, StoreError};
 
@@ -173,18 +174,54 @@ impl Client {
             .bot
             .send_message(recipient(chat), text)
             .parse_mode(ParseMode::Html)
-            .link_preview_options(LinkPreviewOptions {
-                is_disabled: true,
-                url: None,
-                prefer_small_media: false,
-                prefer_large_media: false,
-                show_above_text: false,
-            })
+            .link_preview_options(no_preview())
             .await;
         match result {
             Ok(message) => Ok(i64::from(message.id.0)),
             Err(e) => Err(self.classify(chat, e)),
         }
+    }
+
+    /// Replaces the text of a message the bot posted.
+    pub async fn edit_html(
+        &self,
+        chat: &str,
+        message_id: i64,
+        text: &str,
+    ) -> Result<(), EditError> {
+        let id = teloxide::types::MessageId(i32::try_from(message_id).unwrap_or(i32::MAX));
+        let result = self
+            .bot
+            .edit_message_text(recipient(chat), id, text)
+            .parse_mode(ParseMode::Html)
+            .link_preview_options(no_preview())
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(RequestError::Api(ApiError::MessageNotModified)) => Ok(()),
+            Err(RequestError::Api(
+                ApiError::MessageToEditNotFound
+                | ApiError::MessageIdInvalid
+                | ApiError::MessageCantBeEdited,
+            )) => Err(EditError::Gone),
+            Err(e) => Err(EditError::Failed(self.classify(chat, e))),
+        }
+    }
+
+    /// Pins a message without notifying anyone.
+    pub async fn pin(&self, chat: &str, message_id: i64) -> Result<(), SendError> {
+        let id = teloxide::types::MessageId(i32::try_from(message_id).unwrap_or(i32::MAX));
+        self.bot
+            .pin_chat_message(recipient(chat), id)
+            .disable_notification(true)
+            .await
+            .map(|_| ())
+            .map_err(|e| self.classify(chat, e))
+    }
+
+    /// The bot itself, for the dispatcher.
+    pub fn bot(&self) -> &Bot {
+        &self.bot
     }
 
     /// The bot's own username, proving the token works.
@@ -262,6 +299,24 @@ fn classify_api(chat: &str, api: ApiError, redact: &dyn Fn(String) -> String) ->
     }
 }
 
+fn no_preview() -> LinkPreviewOptions {
+    LinkPreviewOptions {
+        is_disabled: true,
+        url: None,
+        prefer_small_media: false,
+        prefer_large_media: false,
+        show_above_text: false,
+    }
+}
+
+/// Why a message could not be edited.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EditError {
+    /// The message is gone (deleted) or can no longer be edited: post a new one.
+    Gone,
+    Failed(SendError),
+}
+
 /// `@channelname` or a numeric chat id.
 fn recipient(chat: &str) -> Recipient {
     match chat.parse::<i64>() {
@@ -317,6 +372,8 @@ pub struct Delivery {
     pub blocked: usize,
     /// Alerts still pending after the round, and why.
     pub pending: usize,
+    /// Alerts waiting for the daily digest (not a failure).
+    pub deferred: usize,
     pub last_error: Option<String>,
 }
 
@@ -350,6 +407,7 @@ impl Sender {
     pub async fn deliver(
         &mut self,
         store: &mut Store,
+        config: &Config,
         today: NaiveDate,
         shutdown: &mut Shutdown,
     ) -> Result<Option<Delivery>, StoreError> {
@@ -381,10 +439,29 @@ impl Sender {
             }
         }
         for (chat, alerts) in by_chat {
-            let texts: Vec<String> = alerts
+            // In daily mode a chat's alerts wait for its digest time, once a day.
+            let digest_key = format!("digest:{chat}");
+            if let AlertMode::Daily(at) = config.alerts.mode {
+                let local_now = Utc::now().with_timezone(&config.timezone).time();
+                let last = store.meta(&digest_key)?;
+                if last.as_deref() >= Some(today.to_string().as_str()) || local_now < at {
+                    report.deferred += alerts.len();
+                    continue;
+                }
+            }
+            let mut texts: Vec<String> = alerts
                 .iter()
                 .map(|a| alert::render_html(&a.event, &a.url, today))
                 .collect();
+            if matches!(config.alerts.mode, AlertMode::Daily(_)) {
+                let header = format!(
+                    "<b>Today in Parliament, {}</b>: {} update(s) on the bills this channel follows",
+                    alert::long_date(today),
+                    alerts.len()
+                );
+                texts[0] = format!("{header}\n\n{}", texts[0]);
+            }
+            let before = report.sent;
             let mut blocked_reason: Option<String> = None;
             let mut gave_up = false;
             for (text, range) in alert::digests(&texts, TELEGRAM_LIMIT) {
@@ -426,6 +503,10 @@ impl Sender {
                         gave_up = true;
                     }
                 }
+            }
+            if matches!(config.alerts.mode, AlertMode::Daily(_)) && !gave_up && report.sent > before
+            {
+                store.set_meta(&digest_key, &today.to_string())?;
             }
         }
         Ok(Some(report))
@@ -493,6 +574,94 @@ impl Sender {
                 }
             }
         }
+    }
+
+    /// Keeps each tracked bill's status card current: edited in place when the bill moved,
+    /// posted anew (and remembered) when it was deleted. A card that would not change is not
+    /// touched.
+    pub async fn sync_cards(
+        &mut self,
+        store: &mut Store,
+        config: &Config,
+        today: NaiveDate,
+    ) -> Result<usize, StoreError> {
+        let Some(t) = config.telegram.as_ref().filter(|t| t.status_card) else {
+            return Ok(0);
+        };
+        let mut changed = 0;
+        for bill in &config.bills {
+            let Some((snapshot, _)) = store.snapshot(bill.id)? else {
+                continue;
+            };
+            let chat = config.chat_for(bill.id).unwrap_or(&t.chat).to_owned();
+            let text = alert::card_html(&snapshot, &config.stages_url(bill.id), today);
+            let stored = store.card(bill.id, &chat)?;
+            if stored.as_ref().is_some_and(|(_, old)| *old == text) {
+                continue;
+            }
+            let wait = self.limiter.wait_for(&chat, Instant::now());
+            tokio::time::sleep(wait).await;
+            let edited = match &stored {
+                Some((message_id, _)) => {
+                    let result = self.client.edit_html(&chat, *message_id, &text).await;
+                    self.limiter.record(&chat, Instant::now());
+                    match result {
+                        Ok(()) => Some(*message_id),
+                        Err(EditError::Gone) => {
+                            tracing::info!(
+                                bill = bill.id,
+                                chat,
+                                "the status card was deleted: posting a new one"
+                            );
+                            None
+                        }
+                        Err(EditError::Failed(e)) => {
+                            tracing::warn!(
+                                bill = bill.id,
+                                chat,
+                                "cannot update the status card: {e}"
+                            );
+                            continue;
+                        }
+                    }
+                }
+                None => None,
+            };
+            let message_id = match edited {
+                Some(id) => id,
+                None => {
+                    let wait = self.limiter.wait_for(&chat, Instant::now());
+                    tokio::time::sleep(wait).await;
+                    let result = self.client.send_html(&chat, &text).await;
+                    self.limiter.record(&chat, Instant::now());
+                    match result {
+                        Ok(id) => {
+                            if t.pin_cards
+                                && let Err(e) = self.client.pin(&chat, id).await
+                            {
+                                tracing::warn!(
+                                    bill = bill.id,
+                                    chat,
+                                    "cannot pin the status card: {e}"
+                                );
+                            }
+                            id
+                        }
+                        Err(e) => {
+                            tracing::warn!(
+                                bill = bill.id,
+                                chat,
+                                "cannot post the status card: {e}"
+                            );
+                            continue;
+                        }
+                    }
+                }
+            };
+            store.set_card(bill.id, &chat, message_id, &text, Utc::now())?;
+            changed += 1;
+        }
+        Ok(changed)
     }
 
     /// Tells the operator, once, about a bill whose checks have failed `threshold` times in a

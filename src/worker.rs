@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use chrono::{DateTime, Utc};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 
 use crate::check::{self, CheckOptions, CheckReport};
 use crate::cli::Clock;
@@ -83,6 +83,19 @@ pub async fn run(
     let config = Arc::new(config);
     let mut store = Store::open(&config.storage.path)?;
     let (tx, rx) = mpsc::unbounded_channel();
+    let (check_now_tx, check_now_rx) = mpsc::unbounded_channel();
+    let (config_tx, config_rx) = watch::channel(config.clone());
+    // The bot's commands, when Telegram is set up for them.
+    let commands = match (&sender, config.telegram.as_ref()) {
+        (Some(s), Some(t)) if t.commands => Some(tokio::spawn(crate::commands::serve(
+            s.client().clone(),
+            config_rx,
+            clock,
+            check_now_tx,
+            shutdown.clone(),
+        ))),
+        _ => None,
+    };
     let sender_task = tokio::spawn(sender_loop(
         config.clone(),
         sender,
@@ -90,8 +103,23 @@ pub async fn run(
         shutdown.clone(),
         rx,
     ));
-    let result = checker_loop(path, config, &mut store, clock, shutdown, &tx).await;
+    let result = checker_loop(
+        path,
+        config,
+        &mut store,
+        clock,
+        shutdown,
+        &tx,
+        &config_tx,
+        check_now_rx,
+    )
+    .await;
     drop(tx);
+    if let Some(commands) = commands
+        && let Err(e) = commands.await
+    {
+        tracing::error!("the command task failed: {e}");
+    }
     // The sender finishes the message in flight (bounded by telegram.timeout) and stops.
     if let Err(e) = sender_task.await {
         tracing::error!("the sender task failed: {e}");
@@ -100,6 +128,7 @@ pub async fn run(
     result
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn checker_loop(
     path: PathBuf,
     mut config: Arc<Config>,
@@ -107,6 +136,8 @@ async fn checker_loop(
     clock: Clock,
     mut shutdown: Shutdown,
     tx: &mpsc::UnboundedSender<ToSender>,
+    config_tx: &watch::Sender<Arc<Config>>,
+    mut check_now: mpsc::UnboundedReceiver<()>,
 ) -> anyhow::Result<()> {
     let mut seen = fingerprint(&path);
     let mut rejected: Option<Fingerprint> = None;
@@ -126,8 +157,11 @@ async fn checker_loop(
             };
             tracing::info!(next = %next.with_timezone(&config.timezone).format("%Y-%m-%d %H:%M:%S %Z"), "waiting for the next check");
             let wait = (next - now).to_std().unwrap_or_default();
-            if !shutdown.sleep(wait).await {
-                return Ok(());
+            tokio::select! {
+                woke = shutdown.sleep(wait) => if !woke {
+                    return Ok(());
+                },
+                Some(()) = check_now.recv() => tracing::info!("a check was asked for (/check)"),
             }
         }
         first = false;
@@ -142,6 +176,7 @@ async fn checker_loop(
                     sources = Sources::with_state(&new)?;
                     config = new;
                     let _ = tx.send(ToSender::Config(config.clone()));
+                    let _ = config_tx.send(config.clone());
                     seen = now_seen;
                     rejected = None;
                 }
@@ -284,7 +319,7 @@ async fn sender_loop(
             return;
         }
         let today = clock.today(&config);
-        let pending = match deliver(&mut sender, &mut store, today, &mut shutdown).await {
+        let pending = match deliver(&mut sender, &mut store, &config, today, &mut shutdown).await {
             Ok(pending) => pending,
             Err(e) => {
                 tracing::error!("delivery failed: {e}");
@@ -336,6 +371,7 @@ async fn handle(
 async fn deliver(
     sender: &mut Option<Sender>,
     store: &mut Store,
+    config: &Config,
     today: chrono::NaiveDate,
     shutdown: &mut Shutdown,
 ) -> Result<usize, StoreError> {
@@ -345,7 +381,7 @@ async fn deliver(
         console::deliver(store, today, false)?;
     }
     if let Some(sender) = sender.as_mut()
-        && let Some(d) = sender.deliver(store, today, shutdown).await?
+        && let Some(d) = sender.deliver(store, config, today, shutdown).await?
     {
         pending = d.pending;
         if d.sent > 0 {
@@ -358,6 +394,9 @@ async fn deliver(
                 d.last_error.as_deref().unwrap_or("")
             );
         }
+    }
+    if let Some(sender) = sender.as_mut() {
+        sender.sync_cards(store, config, today).await?;
     }
     Ok(pending)
 }

@@ -223,3 +223,47 @@ fn digests_split_at_message_boundaries_under_the_limit() {
     }
     assert_eq!(covered, 200);
 }
+
+/// The live status card of the Border Security bill at two points of its journey.
+#[test]
+fn status_cards() {
+    let bill = |day: &str| {
+        let api: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/api/bill-3929-stages.json"
+            ))
+            .expect("fixture"),
+        )
+        .expect("json");
+        let record = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/api/bill-3929.json"
+        ))
+        .expect("fixture");
+        let mut b = billwatch::source::api::parse_bill(&record).expect("bill");
+        let stages = billwatch::source::api::parse_stages(api.to_string().as_bytes())
+            .expect("stages")
+            .stages;
+        let day = d(day);
+        let visible: Vec<_> = stages
+            .into_iter()
+            .filter(|s| {
+                s.first_sitting()
+                    .is_some_and(|f| f <= day + chrono::Duration::days(7))
+            })
+            .collect();
+        if day < d("2025-12-02") {
+            b.is_act = false;
+            b.title = "Border Security, Asylum and Immigration Bill".into();
+        }
+        (billwatch::bill::Snapshot::new(b, visible), day)
+    };
+    let (ping_pong, day) = bill("2025-11-26");
+    let (act, act_day) = bill("2025-12-03");
+    insta::assert_snapshot!(format!(
+        "{}\n\n{}",
+        billwatch::alert::card_html(&ping_pong, URL, day),
+        billwatch::alert::card_html(&act, URL, act_day)
+    ));
+}

@@ -404,6 +404,26 @@ pub const TOKEN: &str = "123456789:AAtestSECRETtokenVALUE_0123456789ab";
 /// A fake Telegram Bot API.
 pub struct FakeTelegram {
     pub server: MockServer,
+    updates: Updates,
+}
+
+/// Updates waiting for the bot's next `getUpdates`; an empty poll waits a second, as a long
+/// poll would.
+#[derive(Clone, Default)]
+pub struct Updates(std::sync::Arc<std::sync::Mutex<(i64, Vec<Value>)>>);
+
+impl Respond for Updates {
+    fn respond(&self, _: &Request) -> ResponseTemplate {
+        let mut queue = self.0.lock().expect("updates");
+        let batch: Vec<Value> = std::mem::take(&mut queue.1);
+        let response =
+            ResponseTemplate::new(200).set_body_json(json!({"ok": true, "result": batch}));
+        if batch.is_empty() {
+            response.set_delay(Duration::from_millis(500))
+        } else {
+            response
+        }
+    }
 }
 
 /// A `sendMessage` answer as Telegram gives it.
@@ -436,6 +456,7 @@ impl FakeTelegram {
     pub async fn start() -> FakeTelegram {
         let fake = FakeTelegram {
             server: MockServer::start().await,
+            updates: Updates::default(),
         };
         fake.accept_all().await;
         fake
@@ -445,7 +466,70 @@ impl FakeTelegram {
         self.server.uri()
     }
 
+    /// A private message from user `user` to the bot.
+    pub fn say(&self, user: i64, text: &str) {
+        let mut queue = self.updates.0.lock().expect("updates");
+        queue.0 += 1;
+        let id = queue.0;
+        let command_len = text
+            .split_whitespace()
+            .next()
+            .filter(|w| w.starts_with('/'))
+            .map_or(0, str::len);
+        let mut message = json!({
+            "message_id": 5000 + id,
+            "date": 1_764_000_000,
+            "chat": {"id": user, "type": "private", "first_name": "Reader"},
+            "from": {"id": user, "is_bot": false, "first_name": "Reader"},
+            "text": text,
+        });
+        if command_len > 0 {
+            message["entities"] =
+                json!([{"type": "bot_command", "offset": 0, "length": command_len}]);
+        }
+        queue.1.push(json!({"update_id": id, "message": message}));
+    }
+
+    /// Calls of a Bot API method so far, as JSON bodies.
+    pub async fn calls(&self, api_method: &str) -> Vec<Value> {
+        let suffix = format!("/{}", api_method.to_ascii_lowercase());
+        self.server
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|r| r.url.path().to_ascii_lowercase().ends_with(&suffix))
+            .map(|r| serde_json::from_slice(&r.body).unwrap_or(Value::Null))
+            .collect()
+    }
+
     pub async fn accept_all(&self) {
+        let ok_true =
+            || ResponseTemplate::new(200).set_body_json(json!({"ok": true, "result": true}));
+        for m in ["setmycommands", "deletewebhook", "pinchatmessage"] {
+            Mock::given(method("POST"))
+                .and(path_regex(format!(r"(?i)^/bot[^/]+/{m}$")))
+                .respond_with(ok_true())
+                .mount(&self.server)
+                .await;
+        }
+        Mock::given(method("POST"))
+            .and(path_regex(r"(?i)^/bot[^/]+/getwebhookinfo$"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "ok": true, "result": {"url": "", "has_custom_certificate": false, "pending_update_count": 0}
+            })))
+            .mount(&self.server)
+            .await;
+        Mock::given(method("POST"))
+            .and(path_regex(r"(?i)^/bot[^/]+/getupdates$"))
+            .respond_with(self.updates.clone())
+            .mount(&self.server)
+            .await;
+        Mock::given(method("POST"))
+            .and(path_regex(r"(?i)^/bot[^/]+/editmessagetext$"))
+            .respond_with(telegram_ok(1))
+            .mount(&self.server)
+            .await;
         Mock::given(method("POST"))
             .and(path_regex(r"(?i)^/bot[^/]+/sendmessage$"))
             .respond_with(Counter::default())
@@ -459,6 +543,17 @@ impl FakeTelegram {
                            "can_join_groups": true, "can_read_all_group_messages": false, "supports_inline_queries": false,
                            "can_connect_to_business": false, "has_main_web_app": false}
             })))
+            .mount(&self.server)
+            .await;
+    }
+
+    /// The next `n` editMessageText calls answer with `response`.
+    pub async fn next_edits(&self, n: u64, response: ResponseTemplate) {
+        Mock::given(method("POST"))
+            .and(path_regex(r"(?i)^/bot[^/]+/editmessagetext$"))
+            .respond_with(response)
+            .up_to_n_times(n)
+            .with_priority(1)
             .mount(&self.server)
             .await;
     }

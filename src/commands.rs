@@ -1,0 +1,447 @@
+//! The bot answers: commands in private chats, through teloxide's dispatcher (long polling),
+//! inside `billwatch run`.
+//!
+//! Anyone: `/start`, `/help`, `/bills`, `/bill <id or part of the title>`, `/next`.
+//! Operators (Telegram user ids in `telegram.operators`): also `/status` and `/check`.
+//! What people type is only ever compared with stored data in memory: it never reaches the
+//! database as anything but a lookup, and no input can stop the worker.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use teloxide::dispatching::{Dispatcher, UpdateFilterExt};
+use teloxide::dptree;
+use teloxide::payloads::{SendMessageSetters, SetMyCommandsSetters};
+use teloxide::prelude::Requester;
+use teloxide::types::{
+    BotCommand, BotCommandScope, ChatId, LinkPreviewOptions, Message, ParseMode, Recipient, Update,
+};
+use tokio::sync::{mpsc, watch};
+
+use crate::alert::{self, escape_html, long_date, stage_phrase};
+use crate::bill::Snapshot;
+use crate::changes::{StageRef, is_procedural};
+use crate::cli::Clock;
+use crate::config::Config;
+use crate::shutdown::Shutdown;
+use crate::store::{CheckRecord, Store};
+use crate::telegram::Client;
+
+/// Everything a reply may show, read from the database for each command.
+#[derive(Debug, Default)]
+pub struct View {
+    /// Tracked bills in config order, with their stored snapshot (if fetched yet).
+    pub bills: Vec<(u32, Option<Snapshot>, String)>,
+    pub last_check: Option<CheckRecord>,
+    pub failing: Vec<(u32, u32, String)>,
+    pub pending: u64,
+    pub blocked: u64,
+}
+
+impl View {
+    pub fn load(config: &Config) -> View {
+        let mut view = View::default();
+        let store = match Store::open_read_only(&config.storage.path) {
+            Ok(Some(store)) => store,
+            _ => {
+                view.bills = config
+                    .bills
+                    .iter()
+                    .map(|b| (b.id, None, config.stages_url(b.id)))
+                    .collect();
+                return view;
+            }
+        };
+        let states = store.bills().unwrap_or_default();
+        for b in &config.bills {
+            let state = states.iter().find(|s| s.bill_id == b.id);
+            view.bills.push((
+                b.id,
+                state.and_then(|s| s.snapshot.clone()),
+                config.stages_url(b.id),
+            ));
+            if let Some(s) = state.filter(|s| s.consecutive_failures > 0) {
+                view.failing.push((
+                    b.id,
+                    s.consecutive_failures,
+                    s.last_error.clone().unwrap_or_default(),
+                ));
+            }
+        }
+        view.last_check = store.last_check().ok().flatten();
+        if let Ok((pending, _, blocked)) = store.alert_counts() {
+            view.pending = pending;
+            view.blocked = blocked;
+        }
+        view
+    }
+}
+
+/// A reply, and whether the operator asked for a check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    pub html: String,
+    pub check_now: bool,
+}
+
+impl Reply {
+    fn text(html: String) -> Reply {
+        Reply {
+            html,
+            check_now: false,
+        }
+    }
+}
+
+const HELP: &str = "I follow bills in the UK Parliament and post to the channel when one moves.\n\n\
+/bills — every bill I follow, where it stands\n\
+/bill &lt;number or words of the title&gt; — one bill's story so far\n\
+/next — what is scheduled, soonest first\n\
+/help — this message";
+
+const OPERATOR_HELP: &str =
+    "\n\nFor operators:\n/status — last check, failing sources, alerts waiting\n/check — check now";
+
+/// The answer to `text` from a user (an operator or not). Pure.
+pub fn respond(text: &str, operator: bool, view: &View, today: NaiveDate) -> Reply {
+    let text = text.trim();
+    let (command, argument) = match text.split_once(char::is_whitespace) {
+        Some((c, a)) => (c, a.trim()),
+        None => (text, ""),
+    };
+    // "/bill@billwatch_bot 3929" in groups carries the bot's name.
+    let command = command.split('@').next().unwrap_or("").to_ascii_lowercase();
+    let help = || {
+        let mut h = HELP.to_owned();
+        if operator {
+            h.push_str(OPERATOR_HELP);
+        }
+        h
+    };
+    match command.as_str() {
+        "/start" | "/help" => Reply::text(help()),
+        "/bills" => Reply::text(bills(view, today)),
+        "/bill" if argument.is_empty() => Reply::text(
+            "Which bill? Send /bill with its number or words of its title, e.g. <code>/bill 3929</code> or <code>/bill border security</code>.".to_owned(),
+        ),
+        "/bill" => Reply::text(bill(view, argument, today)),
+        "/next" => Reply::text(next(view, today)),
+        "/status" | "/check" if !operator => Reply::text(
+            "Sorry, that command is for the people who run this bot. Try /bills or /next.".to_owned(),
+        ),
+        "/status" => Reply::text(status(view)),
+        "/check" => Reply {
+            html: "Checking now; any alerts will follow in the channel.".to_owned(),
+            check_now: true,
+        },
+        c if c.starts_with('/') => Reply::text(format!("I don't know that command.\n\n{}", help())),
+        _ => Reply::text(format!("I answer commands only.\n\n{}", help())),
+    }
+}
+
+fn title(snapshot: Option<&Snapshot>, id: u32) -> String {
+    snapshot.map_or_else(|| format!("Bill {id}"), |s| s.bill.title.clone())
+}
+
+fn phrase(snapshot: &Snapshot, stage: &crate::bill::Stage) -> String {
+    stage_phrase(&StageRef {
+        id: stage.id,
+        stage_type: stage.stage_type,
+        name: stage.name.clone(),
+        house: stage.house,
+        round: snapshot.ping_pong_round(stage),
+    })
+}
+
+fn latest_major(snapshot: &Snapshot, today: NaiveDate) -> Option<&crate::bill::Stage> {
+    snapshot
+        .stages
+        .iter()
+        .filter(|s| !is_procedural(&s.name) && s.first_sitting().is_some_and(|d| d <= today))
+        .max_by_key(|s| (s.first_sitting(), s.sort_order, s.id))
+}
+
+fn bills(view: &View, today: NaiveDate) -> String {
+    if view.bills.is_empty() {
+        return "I am not following any bill yet.".to_owned();
+    }
+    let mut out = String::from("<b>The bills I follow</b>\n");
+    for (id, snapshot, url) in &view.bills {
+        out.push_str(&format!(
+            "\n<b>{}</b> ({id})\n",
+            escape_html(&title(snapshot.as_ref(), *id))
+        ));
+        match snapshot
+            .as_ref()
+            .and_then(|s| latest_major(s, today).map(|st| (s, st)))
+        {
+            Some((s, st)) => out.push_str(&format!(
+                "Now: {}, {}\n",
+                escape_html(&phrase(s, st)),
+                st.first_sitting().map(long_date).unwrap_or_default()
+            )),
+            None if snapshot.is_some() => out.push_str("No stage reached yet\n"),
+            None => out.push_str("Not checked yet\n"),
+        }
+        out.push_str(&format!("<a href=\"{}\">Stages</a>\n", escape_html(url)));
+    }
+    out
+}
+
+fn bill(view: &View, query: &str, today: NaiveDate) -> String {
+    let q = query.trim_start_matches('#').to_lowercase();
+    let found: Vec<&(u32, Option<Snapshot>, String)> = view
+        .bills
+        .iter()
+        .filter(|(id, snapshot, _)| {
+            q.parse::<u32>().is_ok_and(|n| n == *id)
+                || (q.len() >= 3 && title(snapshot.as_ref(), *id).to_lowercase().contains(&q))
+        })
+        .collect();
+    let (id, snapshot, url) = match found.as_slice() {
+        [] => {
+            return format!(
+                "I don't follow a bill matching “{}”. /bills lists the ones I do.",
+                escape_html(query)
+            );
+        }
+        [one] => *one,
+        many => {
+            let names: Vec<String> = many
+                .iter()
+                .map(|(id, s, _)| format!("{id}: {}", escape_html(&title(s.as_ref(), *id))))
+                .collect();
+            return format!("Several bills match; which one?\n{}", names.join("\n"));
+        }
+    };
+    let Some(snapshot) = snapshot else {
+        return format!("Bill {id} has not been checked yet.");
+    };
+    let mut out = format!("<b>{}</b>\n", escape_html(&snapshot.bill.title));
+    let mut stages: Vec<&crate::bill::Stage> = snapshot
+        .stages
+        .iter()
+        .filter(|s| !is_procedural(&s.name))
+        .collect();
+    stages.sort_by_key(|s| (s.first_sitting().is_none(), s.first_sitting(), s.sort_order));
+    for s in &stages {
+        let line = match s.first_sitting() {
+            Some(d) if d <= today => format!("✅ {}: {}", long_date(d), phrase(snapshot, s)),
+            Some(d) => format!("🗓 {} (provisional): {}", long_date(d), phrase(snapshot, s)),
+            None => format!("▫️ date to be announced: {}", phrase(snapshot, s)),
+        };
+        out.push_str(&escape_html(&line));
+        out.push('\n');
+    }
+    if stages.is_empty() {
+        out.push_str("No stages yet.\n");
+    }
+    if snapshot.bill.is_act {
+        out.push_str("It is now an Act of Parliament.\n");
+    }
+    out.push_str(&format!(
+        "<a href=\"{}\">All stages on bills.parliament.uk</a>",
+        escape_html(url)
+    ));
+    out
+}
+
+fn next(view: &View, today: NaiveDate) -> String {
+    let mut upcoming: Vec<(NaiveDate, String)> = Vec::new();
+    for (id, snapshot, _) in &view.bills {
+        let Some(snapshot) = snapshot else { continue };
+        for s in snapshot.stages.iter().filter(|s| !is_procedural(&s.name)) {
+            if let Some(d) = s.first_sitting().filter(|d| *d > today) {
+                upcoming.push((
+                    d,
+                    format!("{}: {} ({id})", phrase(snapshot, s), snapshot.bill.title),
+                ));
+            }
+        }
+    }
+    if upcoming.is_empty() {
+        return "Nothing is scheduled for the bills I follow yet.".to_owned();
+    }
+    upcoming.sort();
+    let mut out = String::from("<b>Coming up</b> (future dates are provisional)\n");
+    for (d, line) in upcoming.iter().take(30) {
+        out.push_str(&format!("\n{}: {}", long_date(*d), escape_html(line)));
+    }
+    out
+}
+
+fn status(view: &View) -> String {
+    let mut out = String::from("<b>billwatch status</b>\n");
+    match &view.last_check {
+        Some(c) => out.push_str(&format!(
+            "Last check: {} ({} ok, {} failed, {} new alert(s), {} request(s))\n",
+            c.finished_at
+                .unwrap_or(c.started_at)
+                .format("%Y-%m-%d %H:%M UTC"),
+            c.bills_ok,
+            c.bills_failed,
+            c.alerts,
+            c.requests
+        )),
+        None => out.push_str("Last check: none finished yet\n"),
+    }
+    out.push_str(&format!(
+        "Alerts waiting: {}; blocked: {}\n",
+        view.pending, view.blocked
+    ));
+    if view.failing.is_empty() {
+        out.push_str("Every source is answering.\n");
+    }
+    for (id, n, error) in &view.failing {
+        out.push_str(&format!(
+            "Bill {id}: {n} failed check(s) in a row: {}\n",
+            escape_html(error)
+        ));
+    }
+    out
+}
+
+/// What the dispatcher's handler needs.
+struct Context {
+    config: watch::Receiver<Arc<Config>>,
+    clock: Clock,
+    check_now: mpsc::UnboundedSender<()>,
+}
+
+/// Registers the commands with Telegram and answers them until `shutdown`.
+pub async fn serve(
+    client: Client,
+    config: watch::Receiver<Arc<Config>>,
+    clock: Clock,
+    check_now: mpsc::UnboundedSender<()>,
+    mut shutdown: Shutdown,
+) {
+    let bot = client.bot().clone();
+    let current = config.borrow().clone();
+    register(&bot, &current).await;
+    let context = Arc::new(Context {
+        config,
+        clock,
+        check_now,
+    });
+    let handler = Update::filter_message().endpoint(answer);
+    let mut dispatcher = Dispatcher::builder(bot, handler)
+        .dependencies(dptree::deps![context])
+        .default_handler(|_| async {})
+        .build();
+    let token = dispatcher.shutdown_token();
+    let run = tokio::spawn(async move { dispatcher.dispatch().await });
+    shutdown.triggered().await;
+    // A long poll may be waiting for up to its timeout: give it a moment, then stop it.
+    if let Ok(done) = token.shutdown() {
+        let _ = tokio::time::timeout(Duration::from_secs(1), done).await;
+    }
+    run.abort();
+}
+
+async fn register(bot: &teloxide::Bot, config: &Config) {
+    let public = vec![
+        BotCommand::new("bills", "Every bill followed, where it stands"),
+        BotCommand::new(
+            "bill",
+            "One bill's story: /bill 3929 or /bill words of the title",
+        ),
+        BotCommand::new("next", "What is scheduled, soonest first"),
+        BotCommand::new("help", "What this bot does"),
+    ];
+    if let Err(e) = bot
+        .set_my_commands(public.clone())
+        .scope(BotCommandScope::AllPrivateChats)
+        .await
+    {
+        tracing::warn!("cannot register the bot's commands with Telegram: {e}");
+    }
+    let operators = config
+        .telegram
+        .as_ref()
+        .map(|t| t.operators.clone())
+        .unwrap_or_default();
+    for op in operators {
+        let mut all = public.clone();
+        all.push(BotCommand::new(
+            "status",
+            "Last check, failing sources, alerts waiting",
+        ));
+        all.push(BotCommand::new("check", "Check now"));
+        let scope = BotCommandScope::Chat {
+            chat_id: Recipient::Id(ChatId(op)),
+        };
+        if let Err(e) = bot.set_my_commands(all).scope(scope).await {
+            tracing::warn!("cannot register the operator commands for {op}: {e}");
+        }
+    }
+}
+
+/// Splits text between lines into pieces of at most `limit` UTF-16 units.
+pub fn split_lines(text: &str, limit: usize) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for line in text.lines() {
+        if !current.is_empty()
+            && alert::telegram_len(&current) + 1 + alert::telegram_len(line) > limit
+        {
+            out.push(std::mem::take(&mut current));
+        }
+        if !current.is_empty() {
+            current.push('\n');
+        }
+        current.push_str(line);
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+async fn answer(
+    bot: teloxide::Bot,
+    msg: Message,
+    context: Arc<Context>,
+) -> Result<(), teloxide::RequestError> {
+    // Private chats only: the channel is for alerts.
+    if !msg.chat.is_private() {
+        return Ok(());
+    }
+    let Some(text) = msg.text() else {
+        return Ok(());
+    };
+    let config = context.config.borrow().clone();
+    let user = msg.from.as_ref().map(|u| u.id.0 as i64);
+    let operator = user.is_some_and(|u| {
+        config
+            .telegram
+            .as_ref()
+            .is_some_and(|t| t.operators.contains(&u))
+    });
+    let today = context.clock.today(&config);
+    let reply = tokio::task::spawn_blocking({
+        let text = text.to_owned();
+        let config = config.clone();
+        move || respond(&text, operator, &View::load(&config), today)
+    })
+    .await
+    .unwrap_or_else(|_| Reply::text("Sorry, something went wrong.".to_owned()));
+    if reply.check_now {
+        let _ = context.check_now.send(());
+    }
+    // Long answers go as several messages, split between lines (each line is whole HTML).
+    for chunk in split_lines(&reply.html, 4000) {
+        bot.send_message(msg.chat.id, chunk)
+            .parse_mode(ParseMode::Html)
+            .link_preview_options(LinkPreviewOptions {
+                is_disabled: true,
+                url: None,
+                prefer_small_media: false,
+                prefer_large_media: false,
+                show_above_text: false,
+            })
+            .await?;
+    }
+    Ok(())
+}

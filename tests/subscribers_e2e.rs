@@ -1,0 +1,382 @@
+//! For subscribers: the bot's commands, the live status card, the daily digest — against a
+//! fake Bot API, through the real binary.
+
+mod common;
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use common::*;
+use serde_json::Value;
+
+const READER: i64 = 555;
+const OPERATOR: i64 = 777;
+
+fn telegram(tg: &FakeTelegram, more: &str) -> String {
+    format!(
+        "[telegram]\nchat = \"@bill_alerts\"\napi_url = \"{}\"\noperators = [{OPERATOR}]\n{more}",
+        tg.uri()
+    )
+}
+
+async fn serve_day(api: &FakeApi, day: &str) {
+    api.reset().await;
+    let (bill, stages) = border_security_on(date(day), 7);
+    api.serve_bill(BILL, bill, stages).await;
+}
+
+async fn run_tg(scratch: &Scratch, args: &[&str]) -> Run {
+    scratch
+        .run_env(args, &[("TELEGRAM_BOT_TOKEN", TOKEN)])
+        .await
+}
+
+/// Messages sent to one chat.
+async fn to_chat(tg: &FakeTelegram, chat: Value) -> Vec<String> {
+    tg.sends()
+        .await
+        .into_iter()
+        .filter(|(_, b)| b["chat_id"] == chat)
+        .map(|(_, b)| b["text"].as_str().unwrap_or("").to_owned())
+        .collect()
+}
+
+async fn wait_until(what: &str, mut cond: impl AsyncFnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if cond().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("timed out waiting for: {what}");
+}
+
+/// Asks the bot `text` as `user` and returns its answer.
+async fn ask(tg: &FakeTelegram, user: i64, text: &str) -> String {
+    let before = to_chat(tg, user.into()).await.len();
+    tg.say(user, text);
+    wait_until(&format!("the answer to {text}"), async || {
+        to_chat(tg, user.into()).await.len() > before
+    })
+    .await;
+    to_chat(tg, user.into()).await[before..].join("\n")
+}
+
+#[tokio::test]
+async fn the_bot_answers_commands() {
+    let api = FakeApi::start().await;
+    let tg = FakeTelegram::start().await;
+    let scratch = Scratch::new();
+    // One check at start, then not before next year: /check must trigger the next.
+    let extra = format!("[schedule]\ncron = \"0 0 1 1 *\"\n{}", telegram(&tg, ""));
+    scratch.write_config(&api.uri(), &[BILL], &extra);
+    serve_day(&api, "2025-11-20").await;
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_billwatch"))
+        .args([
+            "--config",
+            scratch.config_path().to_str().expect("path"),
+            "--today",
+            "2025-11-20",
+            "run",
+        ])
+        .env("TELEGRAM_BOT_TOKEN", TOKEN)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("run");
+    wait_until("the commands registered", async || {
+        tg.calls("setMyCommands").await.len() >= 2
+    })
+    .await;
+    let registered = tg.calls("setMyCommands").await;
+    let names = |v: &Value| -> Vec<String> {
+        v["commands"]
+            .as_array()
+            .map(|c| {
+                c.iter()
+                    .map(|c| c["command"].as_str().unwrap_or("").to_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(names(&registered[0]), ["bills", "bill", "next", "help"]);
+    assert_eq!(registered[0]["scope"]["type"], "all_private_chats");
+    assert_eq!(
+        names(&registered[1]),
+        ["bills", "bill", "next", "help", "status", "check"]
+    );
+    assert_eq!(registered[1]["scope"]["chat_id"], OPERATOR);
+    wait_until("the first check", async || {
+        scratch
+            .run(&["status", "--json"])
+            .await
+            .stdout
+            .contains("\"bills_ok\":1")
+    })
+    .await;
+
+    let start = ask(&tg, READER, "/start").await;
+    assert!(
+        start.contains("I follow bills in the UK Parliament"),
+        "{start}"
+    );
+    assert!(
+        !start.contains("/status"),
+        "operators' commands are not offered to others: {start}"
+    );
+
+    let bills = ask(&tg, READER, "/bills").await;
+    assert!(
+        bills.contains("<b>Border Security, Asylum and Immigration Bill</b> (3929)"),
+        "{bills}"
+    );
+    assert!(
+        bills.contains("Now: 3rd reading in the House of Lords, 17 November 2025"),
+        "{bills}"
+    );
+    assert!(
+        bills.contains("<a href=\"https://bills.example.test/bills/3929/stages\">Stages</a>"),
+        "{bills}"
+    );
+
+    let story = ask(&tg, READER, "/bill border security").await;
+    assert!(
+        story.contains("✅ 30 January 2025: 1st reading in the House of Commons"),
+        "{story}"
+    );
+    assert!(
+        story.contains("✅ 17 November 2025: 3rd reading in the House of Lords"),
+        "{story}"
+    );
+    assert!(
+        story.contains(
+            "🗓 25 November 2025 (provisional): Lords amendments considered by the Commons, round 1"
+        ),
+        "{story}"
+    );
+    assert!(
+        !story.contains("Programme motion"),
+        "procedural stages are left out: {story}"
+    );
+    assert_eq!(ask(&tg, READER, "/bill 3929").await, story);
+
+    let unknown = ask(&tg, READER, "/bill 9999").await;
+    assert_eq!(
+        unknown,
+        "I don't follow a bill matching “9999”. /bills lists the ones I do."
+    );
+    // What people type is only ever a lookup, and is escaped when echoed.
+    let tricky = ask(&tg, READER, "/bill '; DROP TABLE bills; -- <b>").await;
+    assert_eq!(
+        tricky,
+        "I don't follow a bill matching “'; DROP TABLE bills; -- &lt;b&gt;”. /bills lists the ones I do."
+    );
+
+    let next = ask(&tg, READER, "/next").await;
+    assert!(
+        next.contains("\n25 November 2025: Lords amendments considered by the Commons, round 1: Border Security, Asylum and Immigration Bill (3929)"),
+        "{next}"
+    );
+
+    let refused = ask(&tg, READER, "/status").await;
+    assert!(
+        refused.starts_with("Sorry, that command is for the people who run this bot."),
+        "{refused}"
+    );
+    let free = ask(&tg, READER, "hello?").await;
+    assert!(free.starts_with("I answer commands only."), "{free}");
+    let odd = ask(&tg, READER, "/frobnicate").await;
+    assert!(odd.starts_with("I don't know that command."), "{odd}");
+
+    let status = ask(&tg, OPERATOR, "/status").await;
+    assert!(
+        status.contains("Last check:") && status.contains("(1 ok, 0 failed"),
+        "{status}"
+    );
+    assert!(status.contains("Every source is answering."), "{status}");
+
+    let requests_before = api.requests().await.len();
+    let check = ask(&tg, OPERATOR, "/check").await;
+    assert_eq!(
+        check,
+        "Checking now; any alerts will follow in the channel."
+    );
+    wait_until("the check asked for", async || {
+        api.requests().await.len() > requests_before
+    })
+    .await;
+
+    // Still alive after all that.
+    assert!(
+        child.try_wait().expect("status").is_none(),
+        "the worker is still running"
+    );
+    child.kill().await.expect("kill");
+}
+
+/// The card is posted once, edited in place when the bill moves, left alone when it does not,
+/// and posted anew (and remembered) when it was deleted.
+#[tokio::test]
+async fn status_card_is_edited_in_place_and_replaced_when_deleted() {
+    let api = FakeApi::start().await;
+    let tg = FakeTelegram::start().await;
+    let scratch = Scratch::new();
+    scratch.write_config(
+        &api.uri(),
+        &[BILL],
+        &telegram(&tg, "status_card = true\npin_cards = true\n"),
+    );
+    let cards = async || -> Vec<String> {
+        to_chat(&tg, "@bill_alerts".into())
+            .await
+            .into_iter()
+            .filter(|t| t.contains("Royal Assent</b>"))
+            .collect()
+    };
+
+    serve_day(&api, "2025-02-11").await;
+    run_tg(&scratch, &["--today", "2025-02-11", "check"])
+        .await
+        .assert_code(0);
+    let posted = cards().await;
+    assert_eq!(posted.len(), 1, "{posted:#?}");
+    assert_eq!(
+        posted[0],
+        "<b>Border Security, Asylum and Immigration Bill</b>\n\
+         <b>Commons</b>: ✅ 1st reading · ▶️ 2nd reading · ▫️ committee · ▫️ report · ▫️ 3rd reading\n\
+         <b>Lords</b>: ▫️ 1st reading · ▫️ 2nd reading · ▫️ committee · ▫️ report · ▫️ 3rd reading\n\
+         <b>Royal Assent</b>: ▫️\n\
+         Now: 2nd reading in the House of Commons (since 10 February 2025)\n\
+         Next: Committee stage in the House of Commons (no date yet)\n\
+         <a href=\"https://bills.example.test/bills/3929/stages\">Stages of this bill</a>"
+    );
+    assert_eq!(tg.calls("pinChatMessage").await.len(), 1);
+
+    // Nothing moved: the card is left alone.
+    run_tg(&scratch, &["--today", "2025-02-11", "check"])
+        .await
+        .assert_code(0);
+    assert!(tg.calls("editMessageText").await.is_empty());
+
+    // The bill moves: the card is edited, not posted again.
+    serve_day(&api, "2025-02-26").await;
+    run_tg(&scratch, &["--today", "2025-02-26", "check"])
+        .await
+        .assert_code(0);
+    let edits = tg.calls("editMessageText").await;
+    assert_eq!(edits.len(), 1);
+    assert_eq!(edits[0]["chat_id"], "@bill_alerts");
+    assert_eq!(edits[0]["message_id"], 1000, "the card's message");
+    let text = edits[0]["text"].as_str().expect("text");
+    assert!(text.contains("✅ 2nd reading · ▶️ committee"), "{text}");
+    assert_eq!(cards().await.len(), 1, "not re-posted");
+
+    // Someone deleted the card: a new one is posted, and edited from then on.
+    tg.next_edits(
+        1,
+        telegram_error(400, "Bad Request: message to edit not found", None),
+    )
+    .await;
+    serve_day(&api, "2025-05-12").await;
+    run_tg(&scratch, &["--today", "2025-05-12", "check"])
+        .await
+        .assert_code(0);
+    assert_eq!(cards().await.len(), 2, "a new card");
+    let new_id = tg
+        .sends()
+        .await
+        .iter()
+        .position(|(_, b)| {
+            b["text"]
+                .as_str()
+                .is_some_and(|t| t.contains("Royal Assent</b>"))
+                && b["text"]
+                    .as_str()
+                    .is_some_and(|t| t.contains("▶️ 3rd reading"))
+        })
+        .expect("new card");
+    serve_day(&api, "2025-05-15").await;
+    run_tg(&scratch, &["--today", "2025-05-15", "check"])
+        .await
+        .assert_code(0);
+    let edits = tg.calls("editMessageText").await;
+    assert_eq!(
+        edits.last().expect("edit")["message_id"],
+        1000 + new_id as i64,
+        "the new card is the one edited"
+    );
+    assert_eq!(cards().await.len(), 2);
+}
+
+/// Daily mode: one message per day summing up the day's alerts, after the set time; nothing
+/// more that day; nothing at all on a day without news.
+#[tokio::test]
+async fn daily_digest_is_sent_once_a_day() {
+    let api = FakeApi::start().await;
+    let tg = FakeTelegram::start().await;
+    let scratch = Scratch::new();
+    let extra = format!(
+        "[alerts]\nmode = \"daily\"\ndaily_at = \"00:00\"\n{}",
+        telegram(&tg, "")
+    );
+    scratch.write_config(&api.uri(), &[BILL], &extra);
+    serve_day(&api, "2025-02-01").await;
+    run_tg(&scratch, &["--today", "2025-02-01", "check"])
+        .await
+        .assert_code(0);
+    assert!(tg.sends().await.is_empty(), "nothing happened");
+
+    serve_day(&api, "2025-05-15").await;
+    run_tg(&scratch, &["--today", "2025-05-15", "check"])
+        .await
+        .assert_code(0);
+    let sent = to_chat(&tg, "@bill_alerts".into()).await;
+    assert_eq!(sent.len(), 1, "{sent:#?}");
+    assert!(
+        sent[0].starts_with("<b>Today in Parliament, 15 May 2025</b>: 5 update(s)"),
+        "{}",
+        sent[0]
+    );
+    assert_eq!(
+        sent[0]
+            .matches("<b>Border Security, Asylum and Immigration Bill</b>")
+            .count(),
+        5,
+        "{}",
+        sent[0]
+    );
+
+    // More news the same day waits for tomorrow's digest.
+    serve_day(&api, "2025-05-30").await;
+    let run = run_tg(&scratch, &["--today", "2025-05-15", "check"]).await;
+    run.assert_code(0);
+    assert_eq!(to_chat(&tg, "@bill_alerts".into()).await.len(), 1);
+    let status = run_tg(&scratch, &["status"]).await;
+    assert!(
+        status.stdout.contains("alerts: 1 pending"),
+        "{}",
+        status.stdout
+    );
+
+    run_tg(&scratch, &["--today", "2025-05-16", "check"])
+        .await
+        .assert_code(0);
+    let sent = to_chat(&tg, "@bill_alerts".into()).await;
+    assert_eq!(sent.len(), 2);
+    assert!(
+        sent[1].starts_with("<b>Today in Parliament, 16 May 2025</b>: 1 update(s)"),
+        "{}",
+        sent[1]
+    );
+    assert!(
+        sent[1].contains("Scheduled: 2nd reading in the House of Lords, 4 June 2025"),
+        "{}",
+        sent[1]
+    );
+    run_tg(&scratch, &["--today", "2025-05-16", "check"])
+        .await
+        .assert_code(0);
+    assert_eq!(to_chat(&tg, "@bill_alerts".into()).await.len(), 2);
+}
