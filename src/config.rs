@@ -843,6 +843,131 @@ mod tests {
         assert_eq!(config.storage.path, PathBuf::from("data/billwatch.db"));
     }
 
+    /// Every key the config accepts, as `table.key`.
+    const EVERY_KEY: &[&str] = &[
+        "timezone",
+        "parliament.api_url",
+        "parliament.site_url",
+        "parliament.mode",
+        "parliament.timeout",
+        "parliament.max_concurrent",
+        "parliament.retries",
+        "parliament.retry_backoff",
+        "parliament.max_response_bytes",
+        "parliament.user_agent",
+        "parliament.page_delay",
+        "parliament.listing",
+        "parliament.full_refresh",
+        "storage.path",
+        "schedule.cron",
+        "schedule.check_at_start",
+        "schedule.jitter",
+        "schedule.health_max_age",
+        "alerts.kinds",
+        "alerts.stages",
+        "alerts.mode",
+        "alerts.daily_at",
+        "telegram.chat",
+        "telegram.admin_chat",
+        "telegram.api_url",
+        "telegram.token_file",
+        "telegram.failure_threshold",
+        "telegram.timeout",
+        "telegram.operators",
+        "telegram.commands",
+        "telegram.status_card",
+        "telegram.pin_cards",
+        "bills.url",
+        "bills.id",
+        "bills.name",
+        "bills.chat",
+        "bills.mode",
+        "bills.alerts",
+    ];
+
+    /// The shipped config documents every key (set or commented out).
+    #[test]
+    fn the_shipped_config_names_every_key() {
+        for key in EVERY_KEY {
+            let name = key.rsplit('.').next().unwrap_or(key);
+            let named = EXAMPLE.lines().any(|l| {
+                let l = l.trim_start_matches('#').trim();
+                l.starts_with(&format!("{name} =")) || l.starts_with(&format!("{name}="))
+            });
+            assert!(named, "config/billwatch.toml does not document `{key}`");
+        }
+    }
+
+    /// Every key in the list is one the config accepts (so the list above cannot rot).
+    #[test]
+    fn every_key_is_accepted() {
+        let text = r#"
+            timezone = "Europe/London"
+            [parliament]
+            api_url = "https://bills-api.parliament.uk"
+            site_url = "https://bills.parliament.uk"
+            mode = "auto"
+            timeout = "30s"
+            max_concurrent = 4
+            retries = 3
+            retry_backoff = "2s"
+            max_response_bytes = 10485760
+            user_agent = "billwatch test"
+            page_delay = "1s"
+            listing = true
+            full_refresh = "24h"
+            [storage]
+            path = "data/billwatch.db"
+            [schedule]
+            cron = "*/15 * * * *"
+            check_at_start = true
+            jitter = "10s"
+            health_max_age = "1h"
+            [alerts]
+            kinds = "default"
+            stages = ["2nd reading", "Royal Assent"]
+            mode = "daily"
+            daily_at = "18:30"
+            [telegram]
+            chat = "@bill_alerts"
+            admin_chat = "-1001234567890"
+            api_url = "https://api.telegram.org"
+            token_file = "/run/secrets/token"
+            failure_threshold = 3
+            timeout = "20s"
+            operators = [123456789]
+            commands = true
+            status_card = true
+            pin_cards = false
+            [[bills]]
+            url = "https://bills.parliament.uk/bills/3929"
+            name = "Border Security, Asylum and Immigration Bill"
+            chat = "@border_bill"
+            mode = "pages"
+            alerts = { kinds = "all", stages = "all" }
+            [[bills]]
+            id = 3766
+        "#;
+        let config = Config::parse(text, Path::new("every-key.toml")).expect("every key accepted");
+        assert_eq!(
+            config.alerts.mode,
+            AlertMode::Daily(chrono::NaiveTime::from_hms_opt(18, 30, 0).expect("time"))
+        );
+        assert_eq!(config.mode_for(3929), Mode::Pages);
+        assert_eq!(config.chat_for(3929), Some("@border_bill"));
+        assert_eq!(config.chat_for(3766), Some("@bill_alerts"));
+        let mut written = 0;
+        for key in EVERY_KEY {
+            let name = key.rsplit('.').next().unwrap_or(key);
+            assert!(
+                text.contains(&format!("{name} =")),
+                "the test config lacks `{key}`"
+            );
+            written += 1;
+        }
+        assert_eq!(written, EVERY_KEY.len());
+    }
+
     #[test]
     fn config_is_located_by_flag_then_env_then_default() {
         let flag = Path::new("/etc/billwatch.toml");

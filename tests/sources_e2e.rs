@@ -339,3 +339,50 @@ async fn conditional_requests_reuse_the_stored_page() {
         Some("\"v1\"")
     );
 }
+
+/// Page requests to the site are spaced by `page_delay`, whichever bill they are for.
+#[tokio::test]
+async fn page_requests_are_spaced_out() {
+    let api = FakeApi::start().await;
+    let site = FakeSite::start().await;
+    let scratch = Scratch::new();
+    // Two bills read from the pages, fetched concurrently; 4 pages in all.
+    scratch.write_config_site(
+        &api.uri(),
+        &site.uri(),
+        "mode = \"pages\"\npage_delay = \"400ms\"\n",
+        &[BILL, 3930],
+        "",
+    );
+    let text = std::fs::read_to_string(scratch.config_path()).expect("config");
+    // write_config_site puts its own page_delay first; keep only ours.
+    std::fs::write(
+        scratch.config_path(),
+        text.replacen("page_delay = \"10ms\"\n", "", 1),
+    )
+    .expect("config");
+    let (bill, stages) = border_security_on(date("2025-03-05"), 0);
+    site.serve_bill(&bill, &stages).await;
+    let mut other = bill.clone();
+    other["billId"] = 3930.into();
+    let mut other_stages = stages.clone();
+    for item in other_stages["items"].as_array_mut().expect("items") {
+        item["id"] = (item["id"].as_u64().expect("id") + 50_000).into();
+    }
+    site.serve_bill(&other, &other_stages).await;
+    let started = std::time::Instant::now();
+    scratch
+        .run(&["--today", "2025-03-05", "check"])
+        .await
+        .assert_code(0);
+    let took = started.elapsed();
+    assert_eq!(
+        site.requests().await.len(),
+        4,
+        "two lists, two committee pages"
+    );
+    assert!(
+        took >= Duration::from_millis(3 * 400),
+        "4 requests need 3 gaps of 400 ms: {took:?}"
+    );
+}

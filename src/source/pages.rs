@@ -439,6 +439,9 @@ pub struct PageSource {
     cache: Option<PageCache>,
     /// Pause between two page requests.
     delay: Duration,
+    /// When the next page request may go: page requests are spaced out, whichever bill they
+    /// are for (one host serves them all).
+    next_request: Arc<tokio::sync::Mutex<tokio::time::Instant>>,
     /// Where pages that fail to parse are saved (none: not saved).
     failed_dir: Option<PathBuf>,
 }
@@ -456,6 +459,7 @@ impl PageSource {
             site,
             cache,
             delay,
+            next_request: Arc::new(tokio::sync::Mutex::new(tokio::time::Instant::now())),
             failed_dir,
         }
     }
@@ -486,7 +490,6 @@ impl PageSource {
                 ListedDate::ToBeAnnounced => Vec::new(),
                 ListedDate::On(d) => vec![d],
                 ListedDate::From(first) => {
-                    tokio::time::sleep(self.delay).await;
                     let detail_url = join(&self.site, &format!("bills/{id}/stages/{}", listed.id));
                     let page = self.get_page(id, &detail_url).await?;
                     let detail = parse_stage_detail(&page)
@@ -537,6 +540,12 @@ impl PageSource {
     }
 
     async fn get_page(&self, id: BillId, url: &str) -> Result<String, SourceError> {
+        {
+            // Politeness: at least `delay` between two page requests to the site.
+            let mut next = self.next_request.lock().await;
+            tokio::time::sleep_until(*next).await;
+            *next = tokio::time::Instant::now() + self.delay;
+        }
         let cached = self.cache.as_ref().and_then(|c| c.get(url));
         let fetched = self
             .http
