@@ -255,33 +255,22 @@ pub fn detect(
             }
         };
 
-        if reached(before, previous_on) {
-            // Already announced as reached: only new days are news.
-            for day in stage
-                .sittings
-                .iter()
-                .filter(|d| !before.sittings.contains(d))
-            {
-                events.push(Event::stage(
-                    current,
-                    stage,
-                    EventKind::SittingAdded,
-                    Some(*day),
-                ));
-            }
-        } else if reached(stage, today) {
-            if !stage.is_royal_assent() {
+        let was_reached = reached(before, previous_on);
+        let newly_reached = !was_reached && reached(stage, today);
+        if was_reached || newly_reached {
+            if newly_reached && !stage.is_royal_assent() {
                 let mut event = Event::stage(current, stage, EventKind::StageReached, first_now);
                 event.next = next_step(current, stage, today);
                 events.push(event);
             }
-            // Days that became known in the same check as the start are news of their own.
-            for day in stage
+            // New days of a stage under way are news of their own; for a stage that starts in
+            // this check, its first day is told by `stage_reached`.
+            let new_days = stage
                 .sittings
                 .iter()
-                .skip(1)
-                .filter(|d| !before.sittings.contains(d))
-            {
+                .skip(usize::from(newly_reached))
+                .filter(|d| !before.sittings.contains(d));
+            for day in new_days {
                 events.push(Event::stage(
                     current,
                     stage,

@@ -35,6 +35,20 @@ pub struct BillOutcome {
     pub consecutive_failures: u32,
 }
 
+impl BillOutcome {
+    fn failed(bill_id: BillId, error: String, consecutive_failures: u32) -> Self {
+        BillOutcome {
+            bill_id,
+            title: None,
+            source: None,
+            first_seen: false,
+            alerts: 0,
+            error: Some(error),
+            consecutive_failures,
+        }
+    }
+}
+
 /// The result of one check.
 #[derive(Debug, Clone, Default)]
 pub struct CheckReport {
@@ -161,15 +175,7 @@ pub async fn run(
                 let message = error.to_string();
                 let failures = store.record_failure(id, Utc::now().max(now), &message)?;
                 tracing::warn!(bill = id, failures, "check failed, state kept: {message}");
-                BillOutcome {
-                    bill_id: id,
-                    title: None,
-                    source: None,
-                    first_seen: false,
-                    alerts: 0,
-                    error: Some(message),
-                    consecutive_failures: failures,
-                }
+                BillOutcome::failed(id, message, failures)
             }
         };
         report.bills.push(outcome);
@@ -348,15 +354,7 @@ pub async fn dry_run(
             Err(error) => {
                 let message = error.to_string();
                 tracing::warn!(bill = id, "check failed: {message}");
-                BillOutcome {
-                    bill_id: id,
-                    title: None,
-                    source: None,
-                    first_seen: false,
-                    alerts: 0,
-                    error: Some(message),
-                    consecutive_failures: 0,
-                }
+                BillOutcome::failed(id, message, 0)
             }
         };
         report.bills.push(outcome);
