@@ -213,6 +213,15 @@ impl Snapshot {
 }
 
 /// A bill as the config names it: by id, or by any URL under `/bills/{id}`.
+///
+/// ```
+/// use billwatch::bill::BillRef;
+///
+/// let by_url: BillRef = "https://bills.parliament.uk/bills/3929/stages".parse().unwrap();
+/// let by_id: BillRef = "3929".parse().unwrap();
+/// assert_eq!(by_url, by_id);
+/// assert!("https://bills.parliament.uk/acts/3929".parse::<BillRef>().is_err());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct BillRef(pub BillId);
 

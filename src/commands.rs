@@ -310,6 +310,10 @@ struct Context {
 }
 
 /// Registers the commands with Telegram and answers them until `shutdown`.
+///
+/// teloxide's dispatcher gives up (panics) when Telegram cannot be reached as it starts, so it
+/// is started only once Telegram answers, in a task of its own, and started again if it stops:
+/// the bot's commands can fail, the worker never does.
 pub async fn serve(
     client: Client,
     config: watch::Receiver<Arc<Config>>,
@@ -318,26 +322,56 @@ pub async fn serve(
     mut shutdown: Shutdown,
 ) {
     let bot = client.bot().clone();
-    let current = config.borrow().clone();
-    register(&bot, &current).await;
     let context = Arc::new(Context {
         config,
         clock,
         check_now,
     });
-    let handler = Update::filter_message().endpoint(answer);
-    let mut dispatcher = Dispatcher::builder(bot, handler)
-        .dependencies(dptree::deps![context])
-        .default_handler(|_| async {})
-        .build();
-    let token = dispatcher.shutdown_token();
-    let run = tokio::spawn(async move { dispatcher.dispatch().await });
-    shutdown.triggered().await;
-    // A long poll may be waiting for up to its timeout: give it a moment, then stop it.
-    if let Ok(done) = token.shutdown() {
-        let _ = tokio::time::timeout(Duration::from_secs(1), done).await;
+    let mut wait = Duration::from_secs(5);
+    loop {
+        // Telegram must answer before the dispatcher may start.
+        match client.whoami().await {
+            Ok(name) => tracing::info!(bot = %name, "answering commands in private chats"),
+            Err(e) => {
+                tracing::warn!(?wait, "the bot's commands wait for Telegram: {e}");
+                if !shutdown.sleep(wait).await {
+                    return;
+                }
+                wait = (wait * 2).min(Duration::from_secs(300));
+                continue;
+            }
+        }
+        let current = context.config.borrow().clone();
+        register(&bot, &current).await;
+        let handler = Update::filter_message().endpoint(answer);
+        let mut dispatcher = Dispatcher::builder(bot.clone(), handler)
+            .dependencies(dptree::deps![context.clone()])
+            .default_handler(|_| async {})
+            .build();
+        let token = dispatcher.shutdown_token();
+        let mut run = tokio::spawn(async move { dispatcher.dispatch().await });
+        tokio::select! {
+            result = &mut run => {
+                let why = match result {
+                    Ok(()) => "it stopped".to_owned(),
+                    Err(e) => format!("it failed: {e}"),
+                };
+                tracing::warn!(?wait, "the bot's command listener will start again: {why}");
+                if !shutdown.sleep(wait).await {
+                    return;
+                }
+                wait = (wait * 2).min(Duration::from_secs(300));
+            }
+            _ = shutdown.triggered() => {
+                // A long poll may be waiting for up to its timeout: give it a moment, then stop it.
+                if let Ok(done) = token.shutdown() {
+                    let _ = tokio::time::timeout(Duration::from_secs(1), done).await;
+                }
+                run.abort();
+                return;
+            }
+        }
     }
-    run.abort();
 }
 
 async fn register(bot: &teloxide::Bot, config: &Config) {

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use serde_json::Value;
+use wiremock::ResponseTemplate;
 
 const READER: i64 = 555;
 const OPERATOR: i64 = 777;
@@ -379,4 +380,48 @@ async fn daily_digest_is_sent_once_a_day() {
         .await
         .assert_code(0);
     assert_eq!(to_chat(&tg, "@bill_alerts".into()).await.len(), 2);
+}
+
+/// Telegram not answering when the worker starts: the worker runs on (checks, health), and the
+/// bot answers commands once Telegram does.
+#[tokio::test]
+async fn commands_wait_for_telegram_and_never_stop_the_worker() {
+    let api = FakeApi::start().await;
+    let tg = FakeTelegram::start().await;
+    tg.next_get_me(1, ResponseTemplate::new(502).set_body_string("Bad Gateway"))
+        .await;
+    let scratch = Scratch::new();
+    let extra = format!("[schedule]\ncron = \"0 0 1 1 *\"\n{}", telegram(&tg, ""));
+    scratch.write_config(&api.uri(), &[BILL], &extra);
+    serve_day(&api, "2025-11-20").await;
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_billwatch"))
+        .args([
+            "--config",
+            scratch.config_path().to_str().expect("path"),
+            "run",
+        ])
+        .env("TELEGRAM_BOT_TOKEN", TOKEN)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("run");
+    wait_until("the first check", async || {
+        scratch.run(&["health"]).await.code == 0
+    })
+    .await;
+    assert!(
+        child.try_wait().expect("status").is_none(),
+        "the worker runs on"
+    );
+    let start = ask(&tg, READER, "/start").await;
+    assert!(
+        start.contains("I follow bills in the UK Parliament"),
+        "{start}"
+    );
+    assert!(
+        child.try_wait().expect("status").is_none(),
+        "the worker runs on"
+    );
+    child.kill().await.expect("kill");
 }

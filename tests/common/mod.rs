@@ -547,6 +547,17 @@ impl FakeTelegram {
             .await;
     }
 
+    /// The next `n` getMe calls answer with `response` (Telegram unreachable at start, say).
+    pub async fn next_get_me(&self, n: u64, response: ResponseTemplate) {
+        Mock::given(method("POST"))
+            .and(path_regex(r"(?i)^/bot[^/]+/getme$"))
+            .respond_with(response)
+            .up_to_n_times(n)
+            .with_priority(1)
+            .mount(&self.server)
+            .await;
+    }
+
     /// The next `n` editMessageText calls answer with `response`.
     pub async fn next_edits(&self, n: u64, response: ResponseTemplate) {
         Mock::given(method("POST"))
