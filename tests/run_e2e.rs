@@ -81,17 +81,6 @@ fn finished_checks(scratch: &Scratch) -> i64 {
     .unwrap_or(0)
 }
 
-async fn wait_until(what: &str, mut cond: impl AsyncFnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        if cond().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("timed out waiting for: {what}");
-}
-
 /// Alerts arrive once per change; SIGTERM in the middle of a check exits 0 promptly; a restart
 /// neither loses nor repeats an alert.
 #[tokio::test]

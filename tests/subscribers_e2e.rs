@@ -4,7 +4,6 @@
 mod common;
 
 use std::process::Stdio;
-use std::time::{Duration, Instant};
 
 use common::*;
 use serde_json::Value;
@@ -40,17 +39,6 @@ async fn to_chat(tg: &FakeTelegram, chat: Value) -> Vec<String> {
         .filter(|(_, b)| b["chat_id"] == chat)
         .map(|(_, b)| b["text"].as_str().unwrap_or("").to_owned())
         .collect()
-}
-
-async fn wait_until(what: &str, mut cond: impl AsyncFnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        if cond().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("timed out waiting for: {what}");
 }
 
 /// Asks the bot `text` as `user` and returns its answer.

@@ -321,13 +321,10 @@ async fn spawn_check(scratch: &Scratch) -> tokio::process::Child {
 }
 
 async fn wait_for_sends(tg: &FakeTelegram, n: usize) {
-    for _ in 0..200 {
-        if tg.sends().await.len() >= n {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("Telegram never got {n} message(s)");
+    wait_until(&format!("Telegram to get {n} message(s)"), async || {
+        tg.sends().await.len() >= n
+    })
+    .await;
 }
 
 /// Telegram unreachable: the token appears nowhere in the output, even with every log on.

@@ -840,3 +840,15 @@ impl FakeSite {
         self.server.received_requests().await.unwrap_or_default()
     }
 }
+
+/// Waits (30 s at most) until `cond` holds; panics naming `what` otherwise.
+pub async fn wait_until(what: &str, mut cond: impl AsyncFnMut() -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while std::time::Instant::now() < deadline {
+        if cond().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("timed out waiting for: {what}");
+}
