@@ -17,7 +17,7 @@ use crate::config::{self, Config, ConfigError};
 use crate::shutdown::Shutdown;
 use crate::source::{SourceKind, Sources};
 use crate::store::Store;
-use crate::telegram::{self, Delivery, Sender, TOKEN_ENV, Token};
+use crate::telegram::{Delivery, Sender, SenderError, TOKEN_ENV, Token};
 use crate::{alert, console, worker};
 
 /// Watches UK Parliament bills and alerts a Telegram channel when one reaches a new stage.
@@ -285,16 +285,14 @@ async fn check_once(
 /// The Telegram sender, when the config has a `[telegram]` section. A missing or malformed
 /// token is a configuration error.
 fn sender(config: &Config) -> Result<Option<Sender>, Failure> {
-    let Some(t) = &config.telegram else {
-        return Ok(None);
-    };
-    let token = Token::load(t, std::env::var(TOKEN_ENV).ok()).map_err(|e| Failure {
-        code: 2,
+    Sender::from_config(config).map_err(|e| Failure {
+        code: if matches!(e, SenderError::Token(_)) {
+            2
+        } else {
+            1
+        },
         error: e.into(),
-    })?;
-    let client =
-        telegram::Client::new(t, token).map_err(|e| Failure::from(anyhow::Error::from(e)))?;
-    Ok(Some(Sender::new(client, t, &config.storage.path)))
+    })
 }
 
 async fn deliver_telegram(

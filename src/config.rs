@@ -132,7 +132,7 @@ pub struct Storage {
     pub path: PathBuf,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Telegram {
     pub chat: String,
     pub admin_chat: Option<String>,

@@ -386,7 +386,28 @@ pub struct Sender {
     lock_path: PathBuf,
 }
 
+/// Why no sender could be built from the config.
+#[derive(Debug, thiserror::Error)]
+pub enum SenderError {
+    /// A configuration problem: no usable token.
+    #[error(transparent)]
+    Token(#[from] TokenError),
+    #[error("cannot set up the HTTP client for Telegram: {0}")]
+    Client(#[from] reqwest::Error),
+}
+
 impl Sender {
+    /// The sender for a config's `[telegram]` section (none without one), with the token from
+    /// `TELEGRAM_BOT_TOKEN` or `telegram.token_file`.
+    pub fn from_config(config: &Config) -> Result<Option<Sender>, SenderError> {
+        let Some(t) = &config.telegram else {
+            return Ok(None);
+        };
+        let token = Token::load(t, std::env::var(TOKEN_ENV).ok())?;
+        let client = Client::new(t, token)?;
+        Ok(Some(Sender::new(client, t, &config.storage.path)))
+    }
+
     pub fn new(client: Client, config: &Telegram, db: &Path) -> Sender {
         let mut lock = db.as_os_str().to_owned();
         lock.push(".sender.lock");

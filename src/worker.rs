@@ -25,7 +25,7 @@ use crate::console;
 use crate::shutdown::Shutdown;
 use crate::source::Sources;
 use crate::store::{Store, StoreError};
-use crate::telegram::{self, Sender, TOKEN_ENV, Token};
+use crate::telegram::{Sender, TOKEN_ENV, Token};
 
 /// How often the sender looks at the outbox when nothing wakes it.
 const SENDER_IDLE: Duration = Duration::from_secs(60);
@@ -60,16 +60,6 @@ fn fingerprint(path: &Path) -> Option<Fingerprint> {
         len: meta.len(),
         text: std::fs::read_to_string(path).ok()?,
     })
-}
-
-/// Builds the Telegram sender for a config, loading the token.
-pub fn build_sender(config: &Config) -> Result<Option<Sender>, anyhow::Error> {
-    let Some(t) = &config.telegram else {
-        return Ok(None);
-    };
-    let token = Token::load(t, std::env::var(TOKEN_ENV).ok())?;
-    let client = telegram::Client::new(t, token)?;
-    Ok(Some(Sender::new(client, t, &config.storage.path)))
 }
 
 /// Runs until `shutdown` fires. `config` was loaded from `path` and is known to be valid.
@@ -354,10 +344,8 @@ async fn handle(
             }
         }
         ToSender::Config(new) => {
-            let telegram_changed =
-                format!("{:?}", new.telegram) != format!("{:?}", config.telegram);
-            if telegram_changed {
-                match build_sender(&new) {
+            if new.telegram != config.telegram {
+                match Sender::from_config(&new) {
                     Ok(s) => *sender = s,
                     Err(e) => tracing::error!("keeping the old Telegram settings: {e}"),
                 }

@@ -499,14 +499,7 @@ async fn killed_mid_check_then_rerun_alerts_exactly_once() {
         .respond_with(ResponseTemplate::new(200).set_body_json(bill.clone()))
         .mount(&api.server)
         .await;
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_billwatch"))
-        .arg("--config")
-        .arg(scratch.config_path())
-        .args(["--today", "2025-02-11", "check"])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("spawn");
+    let mut child = scratch.spawn(&["--today", "2025-02-11", "check"], false);
     for _ in 0..100 {
         if api
             .requests()

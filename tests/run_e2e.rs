@@ -3,7 +3,6 @@
 
 mod common;
 
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -27,17 +26,7 @@ async fn serve_day(api: &FakeApi, day: &str, delay: Option<Duration>) {
 }
 
 fn start(scratch: &Scratch) -> Child {
-    tokio::process::Command::new(env!("CARGO_BIN_EXE_billwatch"))
-        .arg("--config")
-        .arg(scratch.config_path())
-        .arg("run")
-        .env("TELEGRAM_BOT_TOKEN", TOKEN)
-        .env("RUST_LOG", "billwatch=debug")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("spawn billwatch run")
+    scratch.spawn(&["run"], true)
 }
 
 /// Sends SIGTERM and waits; returns the exit code, how long it took, and stderr.

@@ -3,8 +3,6 @@
 
 mod common;
 
-use std::process::Stdio;
-
 use common::*;
 use serde_json::Value;
 use wiremock::ResponseTemplate;
@@ -61,20 +59,7 @@ async fn the_bot_answers_commands() {
     let extra = format!("[schedule]\ncron = \"0 0 1 1 *\"\n{}", telegram(&tg, ""));
     scratch.write_config(&api.uri(), &[BILL], &extra);
     serve_day(&api, "2025-11-20").await;
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_billwatch"))
-        .args([
-            "--config",
-            scratch.config_path().to_str().expect("path"),
-            "--today",
-            "2025-11-20",
-            "run",
-        ])
-        .env("TELEGRAM_BOT_TOKEN", TOKEN)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("run");
+    let mut child = scratch.spawn(&["--today", "2025-11-20", "run"], false);
     wait_until("the commands registered", async || {
         tg.calls("setMyCommands").await.len() >= 2
     })
@@ -382,18 +367,7 @@ async fn commands_wait_for_telegram_and_never_stop_the_worker() {
     let extra = format!("[schedule]\ncron = \"0 0 1 1 *\"\n{}", telegram(&tg, ""));
     scratch.write_config(&api.uri(), &[BILL], &extra);
     serve_day(&api, "2025-11-20").await;
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_billwatch"))
-        .args([
-            "--config",
-            scratch.config_path().to_str().expect("path"),
-            "run",
-        ])
-        .env("TELEGRAM_BOT_TOKEN", TOKEN)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("run");
+    let mut child = scratch.spawn(&["run"], false);
     wait_until("the first check", async || {
         scratch.run(&["health"]).await.code == 0
     })

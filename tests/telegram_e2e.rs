@@ -309,15 +309,7 @@ async fn killed_before_sending_delivers_once_on_restart() {
 }
 
 async fn spawn_check(scratch: &Scratch) -> tokio::process::Child {
-    tokio::process::Command::new(env!("CARGO_BIN_EXE_billwatch"))
-        .arg("--config")
-        .arg(scratch.config_path())
-        .args(["--today", "2025-02-01", "check", "--announce"])
-        .env("TELEGRAM_BOT_TOKEN", TOKEN)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("spawn")
+    scratch.spawn(&["--today", "2025-02-01", "check", "--announce"], false)
 }
 
 async fn wait_for_sends(tg: &FakeTelegram, n: usize) {

@@ -304,6 +304,31 @@ impl Scratch {
         self.run_env(args, &[]).await
     }
 
+    /// Starts the real binary in the background with the test bot token: output captured
+    /// (`capture`) or dropped; killed when the handle is dropped.
+    pub fn spawn(&self, args: &[&str], capture: bool) -> tokio::process::Child {
+        let out = || {
+            if capture {
+                std::process::Stdio::piped()
+            } else {
+                std::process::Stdio::null()
+            }
+        };
+        tokio::process::Command::new(env!("CARGO_BIN_EXE_billwatch"))
+            .arg("--config")
+            .arg(self.config_path())
+            .args(args)
+            .current_dir(self.dir.path())
+            .env_remove("BILLWATCH_CONFIG")
+            .env("TELEGRAM_BOT_TOKEN", TOKEN)
+            .env("RUST_LOG", "billwatch=debug")
+            .stdout(out())
+            .stderr(out())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("spawn billwatch")
+    }
+
     pub async fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
         let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_billwatch"));
         cmd.arg("--config")
@@ -547,37 +572,31 @@ impl FakeTelegram {
             .await;
     }
 
-    /// The next `n` getMe calls answer with `response` (Telegram unreachable at start, say).
-    pub async fn next_get_me(&self, n: u64, response: ResponseTemplate) {
+    /// The next `n` calls of Bot API method `api_method` answer with `response`, then the
+    /// default answer again.
+    async fn next_calls(&self, api_method: &str, n: u64, response: ResponseTemplate) {
         Mock::given(method("POST"))
-            .and(path_regex(r"(?i)^/bot[^/]+/getme$"))
+            .and(path_regex(format!(r"(?i)^/bot[^/]+/{api_method}$")))
             .respond_with(response)
             .up_to_n_times(n)
             .with_priority(1)
             .mount(&self.server)
             .await;
+    }
+
+    /// The next `n` getMe calls answer with `response` (Telegram unreachable at start, say).
+    pub async fn next_get_me(&self, n: u64, response: ResponseTemplate) {
+        self.next_calls("getme", n, response).await;
     }
 
     /// The next `n` editMessageText calls answer with `response`.
     pub async fn next_edits(&self, n: u64, response: ResponseTemplate) {
-        Mock::given(method("POST"))
-            .and(path_regex(r"(?i)^/bot[^/]+/editmessagetext$"))
-            .respond_with(response)
-            .up_to_n_times(n)
-            .with_priority(1)
-            .mount(&self.server)
-            .await;
+        self.next_calls("editmessagetext", n, response).await;
     }
 
-    /// The next `n` sendMessage calls answer with `response` (then the default again).
+    /// The next `n` sendMessage calls answer with `response`.
     pub async fn next_sends(&self, n: u64, response: ResponseTemplate) {
-        Mock::given(method("POST"))
-            .and(path_regex(r"(?i)^/bot[^/]+/sendmessage$"))
-            .respond_with(response)
-            .up_to_n_times(n)
-            .with_priority(1)
-            .mount(&self.server)
-            .await;
+        self.next_calls("sendmessage", n, response).await;
     }
 
     /// Every sendMessage call so far, as (token in the path, JSON body).
