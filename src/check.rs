@@ -11,8 +11,9 @@ use serde::Serialize;
 use crate::bill::{BillId, Snapshot};
 use crate::changes::Event;
 use crate::config::{Config, Mode};
+use crate::decide::{FirstSight, SnapshotSource};
 use crate::source::{SourceError, SourceKind, Sources};
-use crate::store::{Alert, FirstSight, Recording, Store, StoreError};
+use crate::store::{Alert, Recording, Store, StoreError};
 
 /// How a check treats bills and state.
 #[derive(Debug, Clone, Copy, Default)]
@@ -123,11 +124,10 @@ pub async fn run(
             let how = Recording {
                 today,
                 now,
-                source: "listing",
+                source: SnapshotSource::Listing,
                 first,
                 url: &config.stages_url(*id),
                 chat: config.chat_for(*id),
-                fetched: false,
                 filter: config.filter_for(*id),
             };
             let recorded = store.record(&stored, &how)?;
@@ -145,11 +145,10 @@ pub async fn run(
                 let how = Recording {
                     today,
                     now: Utc::now().max(now),
-                    source: &source.to_string(),
+                    source: source.into(),
                     first,
                     url: &config.stages_url(id),
                     chat: config.chat_for(id),
-                    fetched: true,
                     filter: config.filter_for(id),
                 };
                 let recorded = store.record(&snapshot, &how)?;
@@ -307,6 +306,7 @@ pub async fn dry_run(
     config: &Config,
     sources: &Sources,
     store: Option<&Store>,
+    now: DateTime<Utc>,
     today: NaiveDate,
     options: CheckOptions,
 ) -> Result<CheckReport, StoreError> {
@@ -322,21 +322,21 @@ pub async fn dry_run(
     while let Some((id, result)) = fetches.next().await {
         let outcome = match result {
             Ok((snapshot, source)) => {
-                let (first_seen, events) = match store {
-                    Some(store) => (
-                        store.snapshot(id)?.is_none(),
-                        store.preview(&snapshot, today, first)?,
-                    ),
-                    None => (
-                        true,
-                        crate::store::events_for(None, &snapshot, today, first),
-                    ),
-                };
                 let url = config.stages_url(id);
-                let events: Vec<Event> = events
-                    .into_iter()
-                    .filter(|e| config.filter_for(id).allows(e))
-                    .collect();
+                let how = Recording {
+                    today,
+                    now,
+                    source: source.into(),
+                    first,
+                    url: &url,
+                    chat: config.chat_for(id),
+                    filter: config.filter_for(id),
+                };
+                let decision = match store {
+                    Some(store) => store.preview(&snapshot, &how)?,
+                    None => how.decide(None, &snapshot),
+                };
+                let (first_seen, events) = (decision.first_seen, decision.alerts);
                 let n = events.len();
                 report
                     .previews

@@ -441,7 +441,15 @@ async fn check_dry_run(
     let sources = Sources::new(config)?;
     let store = Store::open_read_only(&config.storage.path)?;
     let today = clock.today(config);
-    let report = check::dry_run(config, &sources, store.as_ref(), today, options).await?;
+    let report = check::dry_run(
+        config,
+        &sources,
+        store.as_ref(),
+        clock.now(),
+        today,
+        options,
+    )
+    .await?;
     let mut out = std::io::stdout().lock();
     for (event, url) in &report.previews {
         let text = alert::render_text(event, url, today);

@@ -5,6 +5,8 @@
 //! The pure core (no I/O, no clock):
 //! - [`bill`]: the model — a bill, its stages, their sittings; bill references from the config.
 //! - [`changes`]: change detection, `detect(previous, current, today) -> Vec<Event>`.
+//! - [`decide`]: what recording a bill's snapshot writes — the snapshot, the alerts, the events
+//!   only recorded — from the previous snapshot, the alert filter and the first-sight policy.
 //! - [`alert`]: an event in plain words, as console text or Telegram HTML; digests; status cards.
 //! - [`filter`]: which events become alerts (signal over noise).
 //! - [`schedule`]: cron schedule maths in the configured time zone.
@@ -31,6 +33,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod console;
+pub mod decide;
 pub mod filter;
 pub mod schedule;
 pub mod shutdown;

@@ -11,7 +11,8 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, pa
 use serde::Serialize;
 
 use crate::bill::{BillId, Snapshot};
-use crate::changes::{self, Event};
+use crate::changes::Event;
+use crate::decide::{self, Decision, FirstSight, SnapshotSource};
 use crate::filter::AlertFilter;
 
 /// Each entry moves the schema up one version (`PRAGMA user_version`). Never edit an entry that
@@ -170,26 +171,29 @@ pub struct Recording<'a> {
     /// The calendar day in the configured zone.
     pub today: NaiveDate,
     pub now: DateTime<Utc>,
-    /// Which source served the snapshot.
-    pub source: &'a str,
+    /// Where the snapshot came from.
+    pub source: SnapshotSource,
     pub first: FirstSight,
     /// The bill's stages page, for the alerts.
     pub url: &'a str,
     /// Where the alerts go: a Telegram chat, or `None` for the console.
     pub chat: Option<&'a str>,
-    /// The snapshot was fetched in full now (not the stored one, seen again because its day came).
-    pub fetched: bool,
     /// Which events become alerts; the others are only recorded in the snapshot.
     pub filter: &'a AlertFilter,
 }
 
-/// What to do with a bill seen for the first time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FirstSight {
-    /// Record it without alerts (no flood of old stages).
-    Silent,
-    /// One `tracking_started` alert with its current stage.
-    Announce,
+impl Recording<'_> {
+    /// What recording `current` writes, given the stored `previous` snapshot and its day.
+    pub fn decide(&self, previous: Option<(&Snapshot, NaiveDate)>, current: &Snapshot) -> Decision {
+        decide::decide(
+            previous,
+            current,
+            self.source,
+            self.filter,
+            self.today,
+            self.first,
+        )
+    }
 }
 
 /// One tracked bill's state, for `status`.
@@ -358,19 +362,14 @@ impl Store {
             .transpose()
     }
 
-    /// What recording `current` would produce, without writing anything (`check --dry-run`).
-    pub fn preview(
-        &self,
-        current: &Snapshot,
-        today: NaiveDate,
-        first: FirstSight,
-    ) -> Result<Vec<Event>, StoreError> {
+    /// What recording `current` would write, without writing anything (`check --dry-run`).
+    pub fn preview(&self, current: &Snapshot, how: &Recording<'_>) -> Result<Decision, StoreError> {
         let previous = self.snapshot(current.bill.id)?;
-        Ok(events_for(previous.as_ref(), current, today, first))
+        Ok(how.decide(previous.as_ref().map(|(s, d)| (s, *d)), current))
     }
 
-    /// Records a successful fetch of one bill: detects what changed against the stored snapshot,
-    /// writes the alerts to the outbox and the new snapshot, in one transaction.
+    /// Records a successful fetch of one bill: decides what changed against the stored
+    /// snapshot, writes the alerts to the outbox and the new snapshot, in one transaction.
     pub fn record(
         &mut self,
         current: &Snapshot,
@@ -380,11 +379,9 @@ impl Store {
             today,
             now,
             source,
-            first,
             url,
             chat,
-            fetched,
-            filter,
+            ..
         } = *how;
         let path = self.path.clone();
         let e = |e| sqlite(&path, e);
@@ -403,25 +400,13 @@ impl Store {
             }
             None => None,
         };
-        // The pages do not show everything the API does: keep what they cannot see.
-        let filled;
-        let current = match (&previous, source) {
-            (Some((prev, _)), "pages") => {
-                filled = current.clone().with_unseen_from(prev);
-                &filled
-            }
-            _ => current,
-        };
-        let (events, muted): (Vec<Event>, Vec<Event>) =
-            events_for(previous.as_ref(), current, today, first)
-                .into_iter()
-                .partition(|e| filter.allows(e));
-        for e in &muted {
+        let decision = how.decide(previous.as_ref().map(|(s, d)| (s, *d)), current);
+        for e in &decision.muted {
             tracing::debug!(bill = e.bill_id, kind = e.kind.as_str(), stage = ?e.stage.as_ref().map(|s| &s.name), "recorded, not posted (alerts filter)");
         }
         let now_s = now.to_rfc3339();
-        let mut alerts = Vec::with_capacity(events.len());
-        for event in events {
+        let mut alerts = Vec::with_capacity(decision.alerts.len());
+        for event in decision.alerts {
             let json = serde_json::to_string(&event).map_err(|d| StoreError::Decode {
                 path: path.clone(),
                 detail: d.to_string(),
@@ -443,7 +428,7 @@ impl Store {
                 last_error: None,
             });
         }
-        let json = serde_json::to_string(current).map_err(|d| StoreError::Decode {
+        let json = serde_json::to_string(&decision.snapshot).map_err(|d| StoreError::Decode {
             path: path.clone(),
             detail: d.to_string(),
         })?;
@@ -460,12 +445,13 @@ impl Store {
                 json,
                 today.to_string(),
                 now_s,
-                source,
-                current
+                source.as_str(),
+                decision
+                    .snapshot
                     .bill
                     .last_update
                     .map(|t| t.format(LAST_UPDATE_FORMAT).to_string()),
-                next_due(current, today).map(|d| d.to_string()),
+                decision.next_due.map(|d| d.to_string()),
             ],
         )
         .map_err(e)?;
@@ -476,12 +462,12 @@ impl Store {
              ON CONFLICT (bill_id) DO UPDATE SET last_attempt = excluded.last_attempt,
                 last_success = excluded.last_success, consecutive_failures = 0, last_error = NULL,
                 last_full_fetch = COALESCE(excluded.last_full_fetch, last_full_fetch)",
-            params![current.bill.id, now_s, fetched],
+            params![current.bill.id, now_s, source.fetched()],
         )
         .map_err(e)?;
         tx.commit().map_err(e)?;
         Ok(Recorded {
-            first_seen: previous.is_none(),
+            first_seen: decision.first_seen,
             alerts,
         })
     }
@@ -930,17 +916,6 @@ impl Store {
     }
 }
 
-/// The first day on which a stage of `snapshot` not yet started by `today` is due to start: the
-/// day a check must look at the bill again even if Parliament changes nothing.
-pub fn next_due(snapshot: &Snapshot, today: NaiveDate) -> Option<NaiveDate> {
-    snapshot
-        .stages
-        .iter()
-        .filter_map(|s| s.first_sitting())
-        .filter(|d| *d > today)
-        .min()
-}
-
 /// What a check needs to know about a stored bill to decide whether to fetch it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FetchState {
@@ -952,20 +927,6 @@ pub struct FetchState {
     pub has_snapshot: bool,
     pub last_full_fetch: Option<DateTime<Utc>>,
     pub consecutive_failures: u32,
-}
-
-/// The events for `current` given what was stored before (none: a bill seen for the first time).
-pub fn events_for(
-    previous: Option<&(Snapshot, NaiveDate)>,
-    current: &Snapshot,
-    today: NaiveDate,
-    first: FirstSight,
-) -> Vec<Event> {
-    match (previous, first) {
-        (Some((prev, seen_on)), _) => changes::detect(prev, *seen_on, current, today),
-        (None, FirstSight::Silent) => Vec::new(),
-        (None, FirstSight::Announce) => vec![changes::tracking_started(current, today)],
-    }
 }
 
 fn load_snapshot(conn: &Connection, id: BillId) -> rusqlite::Result<Option<(String, String)>> {

@@ -74,6 +74,15 @@ impl fmt::Display for SourceKind {
     }
 }
 
+impl From<SourceKind> for crate::decide::SnapshotSource {
+    fn from(kind: SourceKind) -> Self {
+        match kind {
+            SourceKind::Api => crate::decide::SnapshotSource::Api,
+            SourceKind::Pages => crate::decide::SnapshotSource::Pages,
+        }
+    }
+}
+
 /// Every source, built once from the config; they share one HTTP client.
 #[derive(Debug, Clone)]
 pub struct Sources {
