@@ -12,6 +12,7 @@ use crate::bill::{BillId, Snapshot};
 use crate::changes::Event;
 use crate::config::{Config, Mode};
 use crate::decide::{FirstSight, SnapshotSource};
+use crate::plan::{self, Plan};
 use crate::source::{SourceError, SourceKind, Sources};
 use crate::store::{Alert, Recording, Store, StoreError};
 
@@ -101,9 +102,9 @@ pub async fn run(
     } else {
         FirstSight::Silent
     };
-    let plan = plan(config, sources, store, since, now).await?;
+    let (plan, listing) = plan(config, sources, store, since, now, today).await?;
     let mut report = CheckReport {
-        listing: plan.listing.clone(),
+        listing,
         ..CheckReport::default()
     };
 
@@ -198,16 +199,6 @@ pub async fn run(
     Ok(report)
 }
 
-/// Which bills a check fetches, and which it takes as unchanged.
-#[derive(Debug, Default)]
-struct Plan {
-    fetch: Vec<BillId>,
-    unchanged: Vec<BillId>,
-    /// Unchanged bills with a stage due to start by today.
-    due: Vec<BillId>,
-    listing: Listing,
-}
-
 /// How the listing went, for the report.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -225,79 +216,58 @@ pub enum Listing {
 /// moment to show.
 const LISTING_MARGIN: chrono::Duration = chrono::Duration::minutes(15);
 
+/// Which bills to fetch: the candidates from what is stored, then the listing's answer, when it
+/// is worth asking (a check finished before and some bill may be spared).
 async fn plan(
     config: &Config,
     sources: &Sources,
     store: &Store,
     since: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
-) -> Result<Plan, StoreError> {
+    today: NaiveDate,
+) -> Result<(Plan, Listing), StoreError> {
     let states = store.fetch_states()?;
-    let today = today(config, now);
     let full_refresh = chrono::Duration::from_std(config.parliament.full_refresh)
         .unwrap_or(chrono::Duration::days(1));
-    let mut plan = Plan::default();
-    let mut candidates = Vec::new();
-    for bill in &config.bills {
-        let state = states.iter().find(|s| s.bill_id == bill.id);
-        let spare = config.parliament.listing
-            && sources.mode_for(bill.id) != Mode::Pages
-            && state.is_some_and(|s| {
-                s.has_snapshot
-                    && s.last_update.is_some()
-                    && s.consecutive_failures == 0
-                    && s.last_full_fetch.is_some_and(|t| now - t < full_refresh)
-            });
-        if spare {
-            candidates.push(state.cloned().expect("checked above"));
-        } else {
-            plan.fetch.push(bill.id);
-        }
-    }
-    let Some(since) = since.filter(|_| !candidates.is_empty()) else {
-        plan.fetch.extend(candidates.iter().map(|s| s.bill_id));
-        plan.fetch
-            .sort_by_key(|id| config.bills.iter().position(|b| b.id == *id));
-        return Ok(plan);
+    let tracked: Vec<(BillId, Mode)> = config
+        .bills
+        .iter()
+        .map(|b| (b.id, sources.mode_for(b.id)))
+        .collect();
+    let candidates = plan::candidates(
+        &tracked,
+        &states,
+        now,
+        full_refresh,
+        config.parliament.listing,
+    );
+    let Some(since) = since.filter(|_| !candidates.spare.is_empty()) else {
+        return Ok((plan::fetch_all(candidates), Listing::NotUsed));
     };
     let since_uk = (since - LISTING_MARGIN)
         .with_timezone(&chrono_tz::Europe::London)
         .naive_local();
-    match sources.api.changed_since(since_uk).await {
+    Ok(match sources.api.changed_since(since_uk).await {
         Ok(listed) => {
-            let mut changed = 0;
-            for state in candidates {
-                match listed.get(&state.bill_id) {
-                    Some(updated) if Some(*updated) != state.last_update => {
-                        changed += 1;
-                        plan.fetch.push(state.bill_id);
-                    }
-                    _ => {
-                        if state.next_due.is_some_and(|d| d <= today) {
-                            plan.due.push(state.bill_id);
-                        }
-                        plan.unchanged.push(state.bill_id);
-                    }
-                }
-            }
+            let plan = plan::apply_listing(candidates, &listed, today);
             tracing::info!(
-                changed,
+                changed = plan.changed,
                 unchanged = plan.unchanged.len(),
                 "listing: only changed bills are fetched"
             );
-            plan.listing = Listing::Used { changed };
+            let listing = Listing::Used {
+                changed: plan.changed,
+            };
+            (plan, listing)
         }
         Err(e) => {
             tracing::warn!("the listing of changed bills failed, fetching every bill: {e}");
-            plan.fetch.extend(candidates.iter().map(|s| s.bill_id));
-            plan.listing = Listing::Failed {
+            let listing = Listing::Failed {
                 error: e.to_string(),
             };
+            (plan::fetch_all(candidates), listing)
         }
-    }
-    plan.fetch
-        .sort_by_key(|id| config.bills.iter().position(|b| b.id == *id));
-    Ok(plan)
+    })
 }
 
 /// Fetches and detects without writing anything (`check --dry-run`). `store` is `None` when no

@@ -7,6 +7,7 @@
 //! - [`changes`]: change detection, `detect(previous, current, today) -> Vec<Event>`.
 //! - [`decide`]: what recording a bill's snapshot writes — the snapshot, the alerts, the events
 //!   only recorded — from the previous snapshot, the alert filter and the first-sight policy.
+//! - [`plan`]: which bills a check fetches, from what is stored and the listing's answer.
 //! - [`alert`]: an event in plain words, as console text or Telegram HTML; digests; status cards.
 //! - [`filter`]: which events become alerts (signal over noise).
 //! - [`schedule`]: cron schedule maths in the configured time zone.
@@ -35,6 +36,7 @@ pub mod config;
 pub mod console;
 pub mod decide;
 pub mod filter;
+pub mod plan;
 pub mod schedule;
 pub mod shutdown;
 pub mod source;

@@ -14,6 +14,7 @@ use crate::bill::{BillId, Snapshot};
 use crate::changes::Event;
 use crate::decide::{self, Decision, FirstSight, SnapshotSource};
 use crate::filter::AlertFilter;
+use crate::plan::FetchState;
 
 /// Each entry moves the schema up one version (`PRAGMA user_version`). Never edit an entry that
 /// has shipped; add a new one.
@@ -914,19 +915,6 @@ impl Store {
             .map_err(|e| self.err(e))?;
         Ok(before.unwrap_or(false))
     }
-}
-
-/// What a check needs to know about a stored bill to decide whether to fetch it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FetchState {
-    pub bill_id: BillId,
-    /// Parliament's `lastUpdate` when the bill was last fetched.
-    pub last_update: Option<chrono::NaiveDateTime>,
-    /// The day the stored snapshot has a stage due to start.
-    pub next_due: Option<NaiveDate>,
-    pub has_snapshot: bool,
-    pub last_full_fetch: Option<DateTime<Utc>>,
-    pub consecutive_failures: u32,
 }
 
 fn load_snapshot(conn: &Connection, id: BillId) -> rusqlite::Result<Option<(String, String)>> {

@@ -1,0 +1,294 @@
+//! Which bills a check fetches. Pure: no I/O, no clock.
+//!
+//! A bill is fetched when it has never been fetched, failed last time, was last fetched in full
+//! longer ago than `parliament.full_refresh`, is read from the pages, or when the listing is
+//! switched off. Every other tracked bill is a candidate the listing may spare: it is fetched only
+//! if the listing shows it changed since its stored `lastUpdate`. A spared bill with a stage due
+//! to start by today is still looked at again, from its stored snapshot, so its `stage_reached`
+//! comes on the day. The listing request itself is made by [`crate::check`].
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+
+use crate::bill::BillId;
+use crate::config::Mode;
+
+/// What a check needs to know about a stored bill to decide whether to fetch it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FetchState {
+    pub bill_id: BillId,
+    /// Parliament's `lastUpdate` when the bill was last fetched.
+    pub last_update: Option<NaiveDateTime>,
+    /// The day the stored snapshot has a stage due to start.
+    pub next_due: Option<NaiveDate>,
+    pub has_snapshot: bool,
+    pub last_full_fetch: Option<DateTime<Utc>>,
+    pub consecutive_failures: u32,
+}
+
+/// A check's bills before the listing is asked.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Candidates {
+    /// Fetched whatever the listing says.
+    pub fetch: Vec<BillId>,
+    /// Fetched only if the listing shows them changed.
+    pub spare: Vec<FetchState>,
+    /// Every tracked bill, in the config's order: the order fetches go in.
+    order: Vec<BillId>,
+}
+
+/// Which bills a check fetches, and which it takes as unchanged.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Plan {
+    /// In the config's order.
+    pub fetch: Vec<BillId>,
+    /// Shown unchanged by the listing: not fetched.
+    pub unchanged: Vec<BillId>,
+    /// Of the unchanged bills, those with a stage due to start by today.
+    pub due: Vec<BillId>,
+    /// How many candidates the listing showed changed.
+    pub changed: usize,
+}
+
+/// Sorts `tracked` bills (each with its mode, in the config's order) into those fetched whatever
+/// happens and those the listing may spare, from what the database knows of them (`states`).
+pub fn candidates(
+    tracked: &[(BillId, Mode)],
+    states: &[FetchState],
+    now: DateTime<Utc>,
+    full_refresh: chrono::Duration,
+    listing: bool,
+) -> Candidates {
+    let mut out = Candidates {
+        order: tracked.iter().map(|(id, _)| *id).collect(),
+        ..Candidates::default()
+    };
+    for (id, mode) in tracked {
+        let state = states.iter().find(|s| s.bill_id == *id);
+        let spare = state.filter(|s| {
+            listing
+                && *mode != Mode::Pages
+                && s.has_snapshot
+                && s.last_update.is_some()
+                && s.consecutive_failures == 0
+                && s.last_full_fetch.is_some_and(|t| now - t < full_refresh)
+        });
+        match spare {
+            Some(state) => out.spare.push(state.clone()),
+            None => out.fetch.push(*id),
+        }
+    }
+    out
+}
+
+/// Every candidate fetched: the listing was not asked, or it failed.
+pub fn fetch_all(candidates: Candidates) -> Plan {
+    let Candidates {
+        mut fetch,
+        spare,
+        order,
+    } = candidates;
+    fetch.extend(spare.iter().map(|s| s.bill_id));
+    sort_by(&mut fetch, &order);
+    Plan {
+        fetch,
+        ..Plan::default()
+    }
+}
+
+/// Applies the listing's answer (`listed`: every bill changed since the last check, with its
+/// `lastUpdate`): a candidate whose `lastUpdate` moved is fetched, the others are unchanged, and
+/// due if a stored stage starts by `today`.
+pub fn apply_listing(
+    candidates: Candidates,
+    listed: &HashMap<BillId, NaiveDateTime>,
+    today: NaiveDate,
+) -> Plan {
+    let Candidates {
+        mut fetch,
+        spare,
+        order,
+    } = candidates;
+    let mut plan = Plan::default();
+    for state in spare {
+        match listed.get(&state.bill_id) {
+            Some(updated) if Some(*updated) != state.last_update => {
+                plan.changed += 1;
+                fetch.push(state.bill_id);
+            }
+            _ => {
+                if state.next_due.is_some_and(|d| d <= today) {
+                    plan.due.push(state.bill_id);
+                }
+                plan.unchanged.push(state.bill_id);
+            }
+        }
+    }
+    sort_by(&mut fetch, &order);
+    plan.fetch = fetch;
+    plan
+}
+
+fn sort_by(ids: &mut [BillId], order: &[BillId]) {
+    ids.sort_by_key(|id| order.iter().position(|o| o == id));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const REFRESH: chrono::Duration = chrono::Duration::days(1);
+
+    fn now() -> DateTime<Utc> {
+        "2025-02-10T09:00:00Z".parse().expect("time")
+    }
+
+    fn updated(s: &str) -> NaiveDateTime {
+        s.parse().expect("date-time")
+    }
+
+    /// A bill fetched well an hour ago, updated by Parliament at 8:00.
+    fn fetched_fine(id: BillId) -> FetchState {
+        FetchState {
+            bill_id: id,
+            last_update: Some(updated("2025-02-10T08:00:00")),
+            next_due: None,
+            has_snapshot: true,
+            last_full_fetch: Some(now() - chrono::Duration::hours(1)),
+            consecutive_failures: 0,
+        }
+    }
+
+    fn spare_ids(c: &Candidates) -> Vec<BillId> {
+        c.spare.iter().map(|s| s.bill_id).collect()
+    }
+
+    #[test]
+    fn a_bill_fetched_fine_recently_may_be_spared() {
+        let c = candidates(&[(1, Mode::Api)], &[fetched_fine(1)], now(), REFRESH, true);
+        assert!(c.fetch.is_empty());
+        assert_eq!(c.spare, [fetched_fine(1)]);
+        let auto = candidates(&[(1, Mode::Auto)], &[fetched_fine(1)], now(), REFRESH, true);
+        assert_eq!(spare_ids(&auto), [1]);
+    }
+
+    #[test]
+    fn bills_that_must_be_fetched() {
+        let never_fetched = FetchState {
+            has_snapshot: false,
+            last_update: None,
+            last_full_fetch: None,
+            ..fetched_fine(2)
+        };
+        let failed = FetchState {
+            consecutive_failures: 1,
+            ..fetched_fine(3)
+        };
+        let refresh_due = FetchState {
+            last_full_fetch: Some(now() - REFRESH),
+            ..fetched_fine(4)
+        };
+        let no_last_update = FetchState {
+            last_update: None,
+            ..fetched_fine(5)
+        };
+        let tracked = [
+            (1, Mode::Api), // nothing stored at all
+            (2, Mode::Api),
+            (3, Mode::Api),
+            (4, Mode::Api),
+            (5, Mode::Api),
+            (6, Mode::Pages),
+        ];
+        let states = [
+            never_fetched,
+            failed,
+            refresh_due,
+            no_last_update,
+            fetched_fine(6),
+            fetched_fine(7), // no longer tracked
+        ];
+        let c = candidates(&tracked, &states, now(), REFRESH, true);
+        assert_eq!(c.fetch, [1, 2, 3, 4, 5, 6]);
+        assert!(c.spare.is_empty());
+    }
+
+    #[test]
+    fn with_the_listing_off_every_bill_is_fetched() {
+        let c = candidates(&[(1, Mode::Api)], &[fetched_fine(1)], now(), REFRESH, false);
+        assert_eq!(c.fetch, [1]);
+        assert!(c.spare.is_empty());
+    }
+
+    #[test]
+    fn without_the_listing_every_candidate_is_fetched_in_config_order() {
+        let tracked = [(3, Mode::Api), (1, Mode::Pages), (2, Mode::Api)];
+        let states = [fetched_fine(1), fetched_fine(2), fetched_fine(3)];
+        let c = candidates(&tracked, &states, now(), REFRESH, true);
+        assert_eq!(c.fetch, [1]);
+        assert_eq!(spare_ids(&c), [3, 2]);
+        let plan = fetch_all(c);
+        assert_eq!(plan.fetch, [3, 1, 2]);
+        assert!(plan.unchanged.is_empty() && plan.due.is_empty());
+        assert_eq!(plan.changed, 0);
+    }
+
+    #[test]
+    fn the_listing_decides_which_candidates_are_fetched() {
+        let tracked = [
+            (1, Mode::Api),
+            (2, Mode::Api),
+            (3, Mode::Api),
+            (4, Mode::Pages),
+        ];
+        let states = [fetched_fine(1), fetched_fine(2), fetched_fine(3)];
+        let c = candidates(&tracked, &states, now(), REFRESH, true);
+        let listed = HashMap::from([
+            // Changed since it was fetched.
+            (2, updated("2025-02-10T08:30:00")),
+            // Listed, but as it was when fetched.
+            (3, updated("2025-02-10T08:00:00")),
+            // Not tracked.
+            (9, updated("2025-02-10T08:30:00")),
+        ]);
+        let plan = apply_listing(
+            c,
+            &listed,
+            NaiveDate::from_ymd_opt(2025, 2, 10).expect("day"),
+        );
+        assert_eq!(plan.fetch, [2, 4]);
+        assert_eq!(plan.unchanged, [1, 3]);
+        assert!(plan.due.is_empty());
+        assert_eq!(plan.changed, 1);
+    }
+
+    #[test]
+    fn an_unchanged_bill_with_a_stage_due_today_is_looked_at_again() {
+        let day = |d| NaiveDate::from_ymd_opt(2025, 2, d).expect("day");
+        let due_today = FetchState {
+            next_due: Some(day(10)),
+            ..fetched_fine(1)
+        };
+        let due_before = FetchState {
+            next_due: Some(day(8)),
+            ..fetched_fine(2)
+        };
+        let due_tomorrow = FetchState {
+            next_due: Some(day(11)),
+            ..fetched_fine(3)
+        };
+        let tracked = [(1, Mode::Api), (2, Mode::Api), (3, Mode::Api)];
+        let c = candidates(
+            &tracked,
+            &[due_today, due_before, due_tomorrow],
+            now(),
+            REFRESH,
+            true,
+        );
+        let plan = apply_listing(c, &HashMap::new(), day(10));
+        assert!(plan.fetch.is_empty());
+        assert_eq!(plan.unchanged, [1, 2, 3]);
+        assert_eq!(plan.due, [1, 2]);
+    }
+}
