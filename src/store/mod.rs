@@ -1,0 +1,308 @@
+//! State in SQLite, one file per thing kept:
+//! - [`snapshots`]: the `bills` table — each bill's last snapshot, what decides whether a check
+//!   fetches it, and recording a bill;
+//! - [`outbox`]: the `alerts` table, the alerts waiting to go out and those sent or blocked;
+//! - [`checks`]: the history of checks (`checks`) and each bill's health (`bill_health`);
+//! - [`cards`]: the live status cards (`cards`) and small stored facts (`meta`);
+//! - [`page_cache`]: stored copies of pages for conditional requests (`http_cache`).
+//!
+//! Every SQL statement billwatch runs is in these files. A bill's new snapshot and the alerts it
+//! causes are written in one `IMMEDIATE` transaction, and what to write is decided inside it
+//! ([`crate::decide`]) against the stored snapshot, so a crash at any point, or two processes
+//! checking at once, still produce each alert exactly once.
+
+mod cards;
+mod checks;
+mod columns;
+mod outbox;
+mod snapshots;
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+
+pub use checks::CheckRecord;
+pub use outbox::{Alert, AlertStatus};
+pub use snapshots::{BillState, Recorded, Recording};
+
+/// Each entry moves the schema up one version (`PRAGMA user_version`). Never edit an entry that
+/// has shipped; add a new one.
+const MIGRATIONS: &[&str] = &[
+    // 1: snapshots, per-bill health, the outbox, check history.
+    r#"
+    CREATE TABLE bills (
+        bill_id      INTEGER PRIMARY KEY,
+        snapshot     TEXT NOT NULL,          -- JSON of bill::Snapshot
+        seen_on      TEXT NOT NULL,          -- the calendar day (configured zone) it was observed
+        first_seen   TEXT NOT NULL,          -- RFC 3339, UTC
+        updated_at   TEXT NOT NULL,
+        source       TEXT NOT NULL
+    );
+    CREATE TABLE bill_health (
+        bill_id              INTEGER PRIMARY KEY,
+        last_attempt         TEXT NOT NULL,
+        last_success         TEXT,
+        consecutive_failures INTEGER NOT NULL DEFAULT 0,
+        last_error           TEXT,
+        failure_reported     INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE alerts (
+        id              INTEGER PRIMARY KEY AUTOINCREMENT,
+        bill_id         INTEGER NOT NULL,
+        kind            TEXT NOT NULL,
+        event           TEXT NOT NULL,       -- JSON of changes::Event
+        url             TEXT NOT NULL,
+        chat            TEXT,                -- NULL: the console
+        created_at      TEXT NOT NULL,
+        status          TEXT NOT NULL DEFAULT 'pending'
+                        CHECK (status IN ('pending', 'sent', 'blocked')),
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        last_attempt_at TEXT,
+        last_error      TEXT,
+        sent_at         TEXT,
+        message_id      INTEGER
+    );
+    CREATE INDEX alerts_by_status ON alerts (status, id);
+    CREATE TABLE checks (
+        id           INTEGER PRIMARY KEY AUTOINCREMENT,
+        started_at   TEXT NOT NULL,
+        finished_at  TEXT,
+        bills_ok     INTEGER NOT NULL DEFAULT 0,
+        bills_failed INTEGER NOT NULL DEFAULT 0,
+        alerts       INTEGER NOT NULL DEFAULT 0,
+        requests     INTEGER NOT NULL DEFAULT 0
+    );
+    "#,
+    // 3 (below) adds what a check needs to skip unchanged bills.
+    // 2: stored copies of pages, for conditional requests.
+    r#"
+    CREATE TABLE http_cache (
+        url           TEXT PRIMARY KEY,
+        etag          TEXT,
+        last_modified TEXT,
+        body          BLOB NOT NULL,
+        stored_at     TEXT NOT NULL
+    );
+    "#,
+    // 3: what lets a check skip bills the listing shows unchanged.
+    r#"
+    ALTER TABLE bills ADD COLUMN last_update TEXT;      -- the bill's lastUpdate as Parliament gave it
+    ALTER TABLE bills ADD COLUMN next_due TEXT;         -- the first day a stored stage is due to start
+    ALTER TABLE bill_health ADD COLUMN last_full_fetch TEXT;
+    "#,
+    // 4: small facts (the last daily digest per chat) and the live status cards.
+    r#"
+    CREATE TABLE meta (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    CREATE TABLE cards (
+        bill_id    INTEGER NOT NULL,
+        chat       TEXT NOT NULL,
+        message_id INTEGER NOT NULL,
+        text       TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (bill_id, chat)
+    );
+    "#,
+];
+
+/// What went wrong with the database. The file is never reset or overwritten because of it.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot create the folder for the database {path}: {source}")]
+    CreateDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "{path} is not a billwatch database, or it is damaged ({detail}). It was left untouched: \
+         restore a backup, or move it aside to start afresh (every bill is then recorded again \
+         silently), or point storage.path elsewhere"
+    )]
+    Corrupt { path: PathBuf, detail: String },
+    #[error(
+        "the database {path} was written by a newer billwatch (schema version {found}; this \
+         version knows up to {known}). It was left untouched: run the newer billwatch"
+    )]
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
+    #[error("database {path}: {source}")]
+    Sqlite {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error("database {path}: a stored record cannot be read: {detail}")]
+    Decode { path: PathBuf, detail: String },
+}
+
+/// The database.
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens the database, creating it and its folder if missing, and migrates it.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+                path: path.to_owned(),
+                source,
+            })?;
+        }
+        let conn = Connection::open(path).map_err(|e| sqlite(path, e))?;
+        let mut store = Store {
+            conn,
+            path: path.to_owned(),
+        };
+        store.prepare(true)?;
+        Ok(store)
+    }
+
+    /// Opens an existing database without writing to it; `None` when there is none yet.
+    pub fn open_read_only(path: &Path) -> Result<Option<Store>, StoreError> {
+        if !path.exists() {
+            return Ok(None);
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| sqlite(path, e))?;
+        let mut store = Store {
+            conn,
+            path: path.to_owned(),
+        };
+        store.prepare(false)?;
+        Ok(Some(store))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Checks the file is a sound billwatch database this version can read, then (when
+    /// `writable`) brings its schema up to date.
+    fn prepare(&mut self, writable: bool) -> Result<(), StoreError> {
+        self.conn
+            .busy_timeout(std::time::Duration::from_secs(15))
+            .map_err(|e| self.err(e))?;
+        let version = self.schema_version()?;
+        let known = MIGRATIONS.len() as i64;
+        if !writable {
+            if version < known {
+                return Err(StoreError::Decode {
+                    path: self.path.clone(),
+                    detail: format!(
+                        "schema version {version} is older than this billwatch's {known}; run \
+                         `billwatch check` once to upgrade it"
+                    ),
+                });
+            }
+            return Ok(());
+        }
+        self.migrate(version)
+    }
+
+    /// The schema version of a sound file that billwatch created (or an empty one: 0).
+    fn schema_version(&self) -> Result<i64, StoreError> {
+        let corrupt = |e: rusqlite::Error| StoreError::Corrupt {
+            path: self.path.clone(),
+            detail: e.to_string(),
+        };
+        // The first read of the header: a file that is not SQLite fails here.
+        let version: i64 = self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(corrupt)?;
+        let check: String = self
+            .conn
+            .query_row("PRAGMA quick_check", [], |r| r.get(0))
+            .map_err(corrupt)?;
+        if check != "ok" {
+            return Err(StoreError::Corrupt {
+                path: self.path.clone(),
+                detail: check,
+            });
+        }
+        let known = MIGRATIONS.len() as i64;
+        if version > known {
+            return Err(StoreError::TooNew {
+                path: self.path.clone(),
+                found: version,
+                known,
+            });
+        }
+        if version == 0 {
+            let foreign: i64 = self
+                .conn
+                .query_row(
+                    "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'",
+                    [],
+                    |r| r.get(0),
+                )
+                .map_err(corrupt)?;
+            if foreign > 0 {
+                return Err(StoreError::Corrupt {
+                    path: self.path.clone(),
+                    detail: "it holds tables that billwatch did not create".to_owned(),
+                });
+            }
+        }
+        Ok(version)
+    }
+
+    /// Applies the migrations after `version`, each in its own transaction.
+    fn migrate(&mut self, version: i64) -> Result<(), StoreError> {
+        self.conn
+            .execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;")
+            .map_err(|e| self.err(e))?;
+        for (index, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            self.in_transaction(TransactionBehavior::Exclusive, |tx| {
+                tx.execute_batch(sql)?;
+                tx.pragma_update(None, "user_version", index as i64 + 1)
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Runs `work` in one transaction and commits it; nothing of it is kept if any step fails.
+    fn in_transaction<T>(
+        &mut self,
+        behavior: TransactionBehavior,
+        work: impl FnOnce(&Transaction<'_>) -> rusqlite::Result<T>,
+    ) -> Result<T, StoreError> {
+        let result = (|| {
+            let tx = self.conn.transaction_with_behavior(behavior)?;
+            let out = work(&tx)?;
+            tx.commit()?;
+            Ok(out)
+        })();
+        result.map_err(|e| sqlite(&self.path, e))
+    }
+
+    fn err(&self, e: rusqlite::Error) -> StoreError {
+        sqlite(&self.path, e)
+    }
+}
+
+/// A database error, with the file it happened to. A stored value that does not read back
+/// (or a value that cannot be written as text) is a [`StoreError::Decode`].
+fn sqlite(path: &Path, source: rusqlite::Error) -> StoreError {
+    match source {
+        rusqlite::Error::FromSqlConversionFailure(_, _, detail)
+        | rusqlite::Error::ToSqlConversionFailure(detail) => StoreError::Decode {
+            path: path.to_owned(),
+            detail: detail.to_string(),
+        },
+        source => StoreError::Sqlite {
+            path: path.to_owned(),
+            source,
+        },
+    }
+}

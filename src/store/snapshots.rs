@@ -1,0 +1,233 @@
+//! The `bills` table: each bill's last snapshot and the day it was observed, what decides whether
+//! a check fetches it, and recording a bill — its snapshot, the alerts it causes and its health,
+//! in one transaction.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
+use serde::Serialize;
+
+use super::columns::{Day, Json, to_json};
+use super::{Alert, Store, StoreError, checks, outbox};
+use crate::bill::{BillId, Snapshot};
+use crate::changes::Event;
+use crate::decide::{self, Decision, FirstSight, SnapshotSource};
+use crate::filter::AlertFilter;
+use crate::plan::FetchState;
+
+/// How a bill's `lastUpdate` is kept, to the nanosecond.
+const LAST_UPDATE_FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.f";
+
+/// The circumstances of recording one bill's snapshot.
+#[derive(Debug, Clone, Copy)]
+pub struct Recording<'a> {
+    /// The calendar day in the configured zone.
+    pub today: NaiveDate,
+    pub now: DateTime<Utc>,
+    /// Where the snapshot came from.
+    pub source: SnapshotSource,
+    pub first: FirstSight,
+    /// The bill's stages page, for the alerts.
+    pub url: &'a str,
+    /// Where the alerts go: a Telegram chat, or `None` for the console.
+    pub chat: Option<&'a str>,
+    /// Which events become alerts; the others are only recorded in the snapshot.
+    pub filter: &'a AlertFilter,
+}
+
+impl Recording<'_> {
+    /// What recording `current` writes, given the stored `previous` snapshot and its day.
+    pub fn decide(&self, previous: Option<(&Snapshot, NaiveDate)>, current: &Snapshot) -> Decision {
+        decide::decide(
+            previous,
+            current,
+            self.source,
+            self.filter,
+            self.today,
+            self.first,
+        )
+    }
+}
+
+/// What recording one bill's check did.
+#[derive(Debug, Clone, Default)]
+pub struct Recorded {
+    /// The bill had never been recorded before.
+    pub first_seen: bool,
+    /// The alerts written to the outbox.
+    pub alerts: Vec<Alert>,
+}
+
+/// One tracked bill's state, for `status`.
+#[derive(Debug, Clone, Serialize)]
+pub struct BillState {
+    pub bill_id: BillId,
+    pub snapshot: Option<Snapshot>,
+    pub seen_on: Option<NaiveDate>,
+    pub source: Option<String>,
+    pub last_attempt: Option<String>,
+    pub last_success: Option<String>,
+    pub consecutive_failures: u32,
+    pub last_error: Option<String>,
+}
+
+impl BillState {
+    /// Every bill the database knows, from either table.
+    const SELECT: &str = "SELECT ids.bill_id, b.snapshot, b.seen_on, b.source, h.last_attempt,
+                h.last_success, COALESCE(h.consecutive_failures, 0), h.last_error
+         FROM (SELECT bill_id FROM bills UNION SELECT bill_id FROM bill_health) ids
+         LEFT JOIN bills b ON b.bill_id = ids.bill_id
+         LEFT JOIN bill_health h ON h.bill_id = ids.bill_id
+         ORDER BY ids.bill_id";
+
+    fn from_row(r: &Row<'_>) -> rusqlite::Result<BillState> {
+        let snapshot = r.get::<_, Option<Json<Snapshot>>>(1)?;
+        let seen_on = r.get::<_, Option<Day>>(2)?;
+        // Both or neither: a bill with health but no snapshot was never fetched successfully.
+        let (snapshot, seen_on) = match (snapshot, seen_on) {
+            (Some(Json(s)), Some(Day(d))) => (Some(s), Some(d)),
+            _ => (None, None),
+        };
+        Ok(BillState {
+            bill_id: r.get(0)?,
+            snapshot,
+            seen_on,
+            source: r.get(3)?,
+            last_attempt: r.get(4)?,
+            last_success: r.get(5)?,
+            consecutive_failures: r.get(6)?,
+            last_error: r.get(7)?,
+        })
+    }
+}
+
+// `FetchState` belongs to the check's planning (pure); how it is read from the database is here.
+impl FetchState {
+    const SELECT: &str = "SELECT ids.bill_id, b.last_update, b.next_due, b.bill_id IS NOT NULL,
+                h.last_full_fetch, COALESCE(h.consecutive_failures, 0)
+         FROM (SELECT bill_id FROM bills UNION SELECT bill_id FROM bill_health) ids
+         LEFT JOIN bills b ON b.bill_id = ids.bill_id
+         LEFT JOIN bill_health h ON h.bill_id = ids.bill_id";
+
+    fn from_row(r: &Row<'_>) -> rusqlite::Result<FetchState> {
+        // An unreadable value only means "fetch it": never an error.
+        let text = |i| r.get::<_, Option<String>>(i);
+        Ok(FetchState {
+            bill_id: r.get(0)?,
+            last_update: text(1)?
+                .and_then(|t| NaiveDateTime::parse_from_str(&t, LAST_UPDATE_FORMAT).ok()),
+            next_due: text(2)?.and_then(|d| d.parse().ok()),
+            has_snapshot: r.get(3)?,
+            last_full_fetch: text(4)?.and_then(|t| {
+                DateTime::parse_from_rfc3339(&t)
+                    .ok()
+                    .map(|t| t.with_timezone(&Utc))
+            }),
+            consecutive_failures: r.get(5)?,
+        })
+    }
+}
+
+impl Store {
+    /// The stored snapshot of a bill and the day it was observed.
+    pub fn snapshot(&self, id: BillId) -> Result<Option<(Snapshot, NaiveDate)>, StoreError> {
+        load_snapshot(&self.conn, id).map_err(|e| self.err(e))
+    }
+
+    /// What recording `current` would write, without writing anything (`check --dry-run`).
+    pub fn preview(&self, current: &Snapshot, how: &Recording<'_>) -> Result<Decision, StoreError> {
+        let previous = self.snapshot(current.bill.id)?;
+        Ok(how.decide(previous.as_ref().map(|(s, d)| (s, *d)), current))
+    }
+
+    /// Records a successful fetch of one bill: decides what changed against the stored
+    /// snapshot, then writes the alerts to the outbox, the new snapshot and the bill's health,
+    /// in one transaction. The write lock is taken before the stored snapshot is read, so two
+    /// processes recording the same change cannot both alert.
+    pub fn record(
+        &mut self,
+        current: &Snapshot,
+        how: &Recording<'_>,
+    ) -> Result<Recorded, StoreError> {
+        self.in_transaction(TransactionBehavior::Immediate, |tx| {
+            let previous = load_snapshot(tx, current.bill.id)?;
+            let decision = how.decide(previous.as_ref().map(|(s, d)| (s, *d)), current);
+            log_muted(&decision.muted);
+            let alerts = outbox::insert(tx, &decision.alerts, how)?;
+            write_snapshot(tx, &decision, how)?;
+            checks::note_success(tx, current.bill.id, how.now, how.source.fetched())?;
+            Ok(Recorded {
+                first_seen: decision.first_seen,
+                alerts,
+            })
+        })
+    }
+
+    /// For every bill the database knows: what decides whether a check must fetch it.
+    pub fn fetch_states(&self) -> Result<Vec<FetchState>, StoreError> {
+        self.rows(FetchState::SELECT, FetchState::from_row)
+    }
+
+    /// State of every bill the database knows, tracked now or not.
+    pub fn bills(&self) -> Result<Vec<BillState>, StoreError> {
+        self.rows(BillState::SELECT, BillState::from_row)
+    }
+
+    /// Every row `sql` selects, each read by `from_row`.
+    pub(super) fn rows<T>(
+        &self,
+        sql: &str,
+        from_row: fn(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>, StoreError> {
+        let read = || {
+            let mut stmt = self.conn.prepare(sql)?;
+            let rows = stmt.query_map([], from_row)?;
+            rows.collect::<rusqlite::Result<Vec<T>>>()
+        };
+        read().map_err(|e| self.err(e))
+    }
+}
+
+fn load_snapshot(conn: &Connection, id: BillId) -> rusqlite::Result<Option<(Snapshot, NaiveDate)>> {
+    conn.query_row(
+        "SELECT snapshot, seen_on FROM bills WHERE bill_id = ?1",
+        params![id],
+        |r| Ok((r.get::<_, Json<Snapshot>>(0)?.0, r.get::<_, Day>(1)?.0)),
+    )
+    .optional()
+}
+
+fn write_snapshot(
+    conn: &Connection,
+    decision: &Decision,
+    how: &Recording<'_>,
+) -> rusqlite::Result<()> {
+    let snapshot = &decision.snapshot;
+    conn.execute(
+        "INSERT INTO bills (bill_id, snapshot, seen_on, first_seen, updated_at, source,
+                            last_update, next_due)
+         VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7)
+         ON CONFLICT (bill_id) DO UPDATE SET
+            snapshot = excluded.snapshot, seen_on = excluded.seen_on,
+            updated_at = excluded.updated_at, source = excluded.source,
+            last_update = excluded.last_update, next_due = excluded.next_due",
+        params![
+            snapshot.bill.id,
+            to_json(snapshot)?,
+            how.today.to_string(),
+            how.now.to_rfc3339(),
+            how.source.as_str(),
+            snapshot
+                .bill
+                .last_update
+                .map(|t| t.format(LAST_UPDATE_FORMAT).to_string()),
+            decision.next_due.map(|d| d.to_string()),
+        ],
+    )?;
+    Ok(())
+}
+
+fn log_muted(muted: &[Event]) {
+    for e in muted {
+        tracing::debug!(bill = e.bill_id, kind = e.kind.as_str(), stage = ?e.stage.as_ref().map(|s| &s.name), "recorded, not posted (alerts filter)");
+    }
+}
