@@ -261,7 +261,7 @@ async fn check_once(
 ) -> Result<u8, Failure> {
     let mut sender = sender(config)?;
     let mut store = Store::open(&config.storage.path)?;
-    let sources = Sources::with_state(config)?;
+    let sources = Sources::with_state(config, store.page_cache()?)?;
     let today = clock.today(config);
     let report = check::run(config, &sources, &mut store, clock.now(), today, options).await?;
     let mut delivered = console::deliver(&mut store, today, json)?;

@@ -340,6 +340,49 @@ async fn conditional_requests_reuse_the_stored_page() {
     );
 }
 
+/// A page cache that cannot be read or written is told about and done without: the bill is
+/// fetched in full and checked as usual.
+#[tokio::test]
+async fn a_broken_page_cache_does_not_fail_the_bill() {
+    let api = FakeApi::start().await;
+    let site = FakeSite::start().await;
+    let scratch = Scratch::new();
+    scratch.write_config_site(&api.uri(), &site.uri(), "mode = \"pages\"\n", &[BILL], "");
+    let (bill, stages) = border_security_on(date("2025-02-11"), 0);
+    let html = stages_page_html(&bill, &stages);
+    Mock::given(method("GET"))
+        .and(path("/bills/3929/stages"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("etag", "\"v1\"")
+                .set_body_raw(html, "text/html"),
+        )
+        .mount(&site.server)
+        .await;
+    scratch
+        .run(&["--today", "2025-02-11", "check"])
+        .await
+        .assert_code(0);
+    let conn = rusqlite::Connection::open(scratch.db_path()).expect("db");
+    conn.execute_batch("DROP TABLE http_cache")
+        .expect("cache dropped");
+    drop(conn);
+    let run = scratch.run(&["--today", "2025-02-12", "check"]).await;
+    run.assert_code(0);
+    assert!(
+        run.stderr
+            .contains("the stored copy of the page cannot be read, fetching it in full"),
+        "{run:#?}"
+    );
+    assert!(
+        run.stderr.contains("cannot store the page copy"),
+        "{run:#?}"
+    );
+    let requests = site.requests().await;
+    assert_eq!(requests.len(), 2);
+    assert!(requests[1].headers.get("if-none-match").is_none());
+}
+
 /// Page requests to the site are spaced by `page_delay`, whichever bill they are for.
 #[tokio::test]
 async fn page_requests_are_spaced_out() {

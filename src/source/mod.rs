@@ -9,10 +9,11 @@ use std::fmt;
 
 use crate::bill::{BillId, Snapshot};
 use crate::config::{Config, Mode};
+use crate::store::PageCache;
 
 pub use api::ApiSource;
 pub use http::{FetchError, Http};
-pub use pages::{PageCache, PageSource};
+pub use pages::PageSource;
 
 /// An answer that arrived but could not be read as what it should be.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -100,10 +101,10 @@ impl Sources {
         Sources::build(config, None, None)
     }
 
-    /// Sources for checks that keep state: page copies in the database for conditional
-    /// requests, pages that fail to parse saved beside it.
-    pub fn with_state(config: &Config) -> anyhow::Result<Sources> {
-        let cache = PageCache::open(&config.storage.path)?;
+    /// Sources for checks that keep state: page copies in the database (`cache`, from
+    /// [`crate::store::Store::page_cache`]) for conditional requests, pages that fail to parse
+    /// saved beside it.
+    pub fn with_state(config: &Config, cache: PageCache) -> anyhow::Result<Sources> {
         let dir = config
             .storage
             .path

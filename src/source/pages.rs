@@ -14,19 +14,19 @@
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::NaiveDate;
-use rusqlite::{Connection, OptionalExtension, params};
 use scraper::{ElementRef, Html, Selector};
 use url::Url;
 
 use super::api::clean_text;
-use super::http::{FetchError, Http, Validators};
+use super::http::{FetchError, Fetched, Http, Validators};
 use super::{ParseError, SourceError};
 use crate::bill::{Bill, BillId, House, ROYAL_ASSENT_STAGE_TYPE, Snapshot, Stage};
 use crate::config::join;
+use crate::store::{CachedPage, PageCache};
 
 /// How a stage's date is shown on the list page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -376,57 +376,6 @@ pub fn stage_type_of(name: &str, house: House) -> Option<u32> {
     Some(id)
 }
 
-/// Stored copies of pages for conditional requests: a 304 reuses the copy.
-#[derive(Debug, Clone)]
-pub struct PageCache {
-    conn: Arc<Mutex<Connection>>,
-}
-
-impl PageCache {
-    /// Uses the `http_cache` table of billwatch's (already migrated) database.
-    pub fn open(path: &std::path::Path) -> rusqlite::Result<PageCache> {
-        let conn = Connection::open(path)?;
-        conn.busy_timeout(Duration::from_secs(15))?;
-        Ok(PageCache {
-            conn: Arc::new(Mutex::new(conn)),
-        })
-    }
-
-    fn get(&self, url: &str) -> Option<(Validators, Vec<u8>)> {
-        let conn = self.conn.lock().ok()?;
-        conn.query_row(
-            "SELECT etag, last_modified, body FROM http_cache WHERE url = ?1",
-            params![url],
-            |r| {
-                Ok((
-                    Validators {
-                        etag: r.get(0)?,
-                        last_modified: r.get(1)?,
-                    },
-                    r.get::<_, Vec<u8>>(2)?,
-                ))
-            },
-        )
-        .optional()
-        .ok()
-        .flatten()
-    }
-
-    fn put(&self, url: &str, validators: &Validators, body: &[u8]) {
-        let Ok(conn) = self.conn.lock() else { return };
-        if let Err(e) = conn.execute(
-            "INSERT INTO http_cache (url, etag, last_modified, body, stored_at)
-             VALUES (?1, ?2, ?3, ?4, datetime('now'))
-             ON CONFLICT (url) DO UPDATE SET etag = excluded.etag,
-                last_modified = excluded.last_modified, body = excluded.body,
-                stored_at = excluded.stored_at",
-            params![url, validators.etag, validators.last_modified, body],
-        ) {
-            tracing::warn!("cannot store the page copy of {url}: {e}");
-        }
-    }
-}
-
 /// How many pages that failed to parse are kept for diagnosis, and how much of each.
 const KEEP_FAILED_PAGES: usize = 5;
 const FAILED_PAGE_CAP: usize = 2 * 1024 * 1024;
@@ -546,10 +495,14 @@ impl PageSource {
             tokio::time::sleep_until(*next).await;
             *next = tokio::time::Instant::now() + self.delay;
         }
-        let cached = self.cache.as_ref().and_then(|c| c.get(url));
+        let cached = self.stored_copy(url);
+        let validators = cached.as_ref().map(|c| Validators {
+            etag: c.etag.clone(),
+            last_modified: c.last_modified.clone(),
+        });
         let fetched = self
             .http
-            .get(url, "text/html", cached.as_ref().map(|(v, _)| v))
+            .get(url, "text/html", validators.as_ref())
             .await
             .map_err(|e| match e {
                 FetchError::NotFound { url } => SourceError::NoSuchBill { bill: id, url },
@@ -557,21 +510,50 @@ impl PageSource {
             })?;
         let body = if fetched.not_modified() {
             tracing::debug!(url, "not modified: using the stored copy");
-            cached.map(|(_, body)| body).unwrap_or_default()
+            cached.map(|c| c.body).unwrap_or_default()
         } else {
-            if let Some(cache) = &self.cache
-                && (fetched.etag.is_some() || fetched.last_modified.is_some())
-            {
-                let v = Validators {
-                    etag: fetched.etag.clone(),
-                    last_modified: fetched.last_modified.clone(),
-                };
-                cache.put(url, &v, &fetched.body);
-            }
-            fetched.body
+            self.keep_copy(url, fetched)
         };
         String::from_utf8(body)
             .map_err(|_| SourceError::parse(id, url, ParseError::new("the page is not UTF-8 text")))
+    }
+
+    /// The stored copy of `url`. A cache that cannot be read is told and done without: the
+    /// page is then fetched in full.
+    fn stored_copy(&self, url: &str) -> Option<CachedPage> {
+        match self.cache.as_ref()?.get(url) {
+            Ok(page) => page,
+            Err(e) => {
+                tracing::warn!(
+                    url,
+                    "the stored copy of the page cannot be read, fetching it in full: {e}"
+                );
+                None
+            }
+        }
+    }
+
+    /// Keeps a copy of a page that came with validators; returns its body. A copy that cannot
+    /// be stored is told and done without.
+    fn keep_copy(&self, url: &str, fetched: Fetched) -> Vec<u8> {
+        let Some(cache) = &self.cache else {
+            return fetched.body;
+        };
+        if fetched.etag.is_none() && fetched.last_modified.is_none() {
+            return fetched.body;
+        }
+        let page = CachedPage {
+            etag: fetched.etag,
+            last_modified: fetched.last_modified,
+            body: fetched.body,
+        };
+        if let Err(e) = cache.put(url, &page) {
+            tracing::warn!(
+                url,
+                "cannot store the page copy, carrying on without it: {e}"
+            );
+        }
+        page.body
     }
 
     /// A page that answered but cannot be read: saved for diagnosis, then an error.

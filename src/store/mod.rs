@@ -15,6 +15,7 @@ mod cards;
 mod checks;
 mod columns;
 mod outbox;
+mod page_cache;
 mod snapshots;
 
 use std::path::{Path, PathBuf};
@@ -23,6 +24,7 @@ use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
 pub use checks::CheckRecord;
 pub use outbox::{Alert, AlertStatus};
+pub use page_cache::{CachedPage, PageCache};
 pub use snapshots::{BillState, Recorded, Recording};
 
 /// Each entry moves the schema up one version (`PRAGMA user_version`). Never edit an entry that

@@ -1,0 +1,87 @@
+//! Stored copies of pages (`http_cache`), for conditional requests: a page the site answers
+//! with 304 Not Modified is read from its copy.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+
+use super::{Store, StoreError, sqlite};
+
+/// A stored copy of a page, with the validators it came with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CachedPage {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub body: Vec<u8>,
+}
+
+/// The stored page copies, for the page source. Cheap to clone.
+///
+/// It has a connection of its own: pages are fetched while a check holds the [`Store`] for
+/// recording. The mutex is a std one, not tokio's, because it is held for one short statement
+/// and never across an `.await`.
+#[derive(Debug, Clone)]
+pub struct PageCache {
+    conn: Arc<Mutex<Connection>>,
+    path: PathBuf,
+}
+
+impl Store {
+    /// A handle on this database's stored page copies.
+    pub fn page_cache(&self) -> Result<PageCache, StoreError> {
+        // The database exists and is migrated: never create a file here.
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(&self.path, flags).map_err(|e| self.err(e))?;
+        conn.busy_timeout(Duration::from_secs(15))
+            .map_err(|e| self.err(e))?;
+        Ok(PageCache {
+            conn: Arc::new(Mutex::new(conn)),
+            path: self.path.clone(),
+        })
+    }
+}
+
+impl PageCache {
+    /// The stored copy of `url`, if there is one.
+    pub fn get(&self, url: &str) -> Result<Option<CachedPage>, StoreError> {
+        self.connection()
+            .query_row(
+                "SELECT etag, last_modified, body FROM http_cache WHERE url = ?1",
+                params![url],
+                |r| {
+                    Ok(CachedPage {
+                        etag: r.get(0)?,
+                        last_modified: r.get(1)?,
+                        body: r.get(2)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(|e| sqlite(&self.path, e))
+    }
+
+    /// Keeps `page` as the copy of `url`, replacing any older one.
+    pub fn put(&self, url: &str, page: &CachedPage) -> Result<(), StoreError> {
+        self.connection()
+            .execute(
+                "INSERT INTO http_cache (url, etag, last_modified, body, stored_at)
+                 VALUES (?1, ?2, ?3, ?4, datetime('now'))
+                 ON CONFLICT (url) DO UPDATE SET etag = excluded.etag,
+                    last_modified = excluded.last_modified, body = excluded.body,
+                    stored_at = excluded.stored_at",
+                params![url, page.etag, page.last_modified, page.body],
+            )
+            .map(|_| ())
+            .map_err(|e| sqlite(&self.path, e))
+    }
+
+    fn connection(&self) -> std::sync::MutexGuard<'_, Connection> {
+        // A panic elsewhere while the lock was held cannot leave the connection half-used: each
+        // use is one statement, run to its end.
+        self.conn.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
