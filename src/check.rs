@@ -12,7 +12,7 @@ use crate::bill::{BillId, Snapshot};
 use crate::changes::Event;
 use crate::config::{Config, Mode};
 use crate::decide::{FirstSight, SnapshotSource};
-use crate::plan::{self, Plan};
+use crate::plan::{self, FetchState, Plan};
 use crate::source::{SourceError, SourceKind, Sources};
 use crate::store::{Alert, Recording, Store, StoreError};
 
@@ -21,6 +21,16 @@ use crate::store::{Alert, Recording, Store, StoreError};
 pub struct CheckOptions {
     /// Emit `tracking_started` for bills seen for the first time instead of recording them silently.
     pub announce: bool,
+}
+
+impl CheckOptions {
+    fn first_sight(self) -> FirstSight {
+        if self.announce {
+            FirstSight::Announce
+        } else {
+            FirstSight::Silent
+        }
+    }
 }
 
 /// What happened to one bill in a check.
@@ -38,6 +48,31 @@ pub struct BillOutcome {
 }
 
 impl BillOutcome {
+    fn fetched(snapshot: &Snapshot, source: SourceKind, noted: Noted) -> Self {
+        BillOutcome {
+            bill_id: snapshot.bill.id,
+            title: Some(snapshot.bill.title.clone()),
+            source: Some(source.to_string()),
+            first_seen: noted.first_seen,
+            alerts: noted.alerts,
+            error: None,
+            consecutive_failures: 0,
+        }
+    }
+
+    /// Shown unchanged by the listing: not fetched.
+    fn unchanged(bill_id: BillId) -> Self {
+        BillOutcome {
+            bill_id,
+            title: None,
+            source: Some(SnapshotSource::Listing.to_string()),
+            first_seen: false,
+            alerts: 0,
+            error: None,
+            consecutive_failures: 0,
+        }
+    }
+
     fn failed(bill_id: BillId, error: String, consecutive_failures: u32) -> Self {
         BillOutcome {
             bill_id,
@@ -81,11 +116,9 @@ pub fn today(config: &Config, now: DateTime<Utc>) -> NaiveDate {
 /// committed bill left it.
 ///
 /// When the database knows every bill and a check finished before, one listing request asks the
-/// API which bills changed since; only those are fetched. A bill is fetched anyway when it has
-/// never been fetched, failed last time, was last fetched in full longer ago than
-/// `parliament.full_refresh`, is read from the pages, or when the listing fails. A stored bill
-/// with a stage due to start today is looked at again without a fetch, so its `stage_reached`
-/// comes on the day.
+/// API which bills changed since; only those are fetched (see [`crate::plan`] for the bills
+/// fetched anyway). A stored bill with a stage due to start today is looked at again without a
+/// fetch, so its `stage_reached` comes on the day.
 pub async fn run(
     config: &Config,
     sources: &Sources,
@@ -94,50 +127,147 @@ pub async fn run(
     today: NaiveDate,
     options: CheckOptions,
 ) -> Result<CheckReport, StoreError> {
+    let target = Target::Store(store);
+    check(config, sources, target, now, today, options).await
+}
+
+/// Runs the same check as [`run`] without writing anything (`check --dry-run`): what would be
+/// alerted is in [`CheckReport::previews`]. `store` is `None` when no database exists yet: every
+/// bill is then seen for the first time.
+pub async fn dry_run(
+    config: &Config,
+    sources: &Sources,
+    store: Option<&Store>,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+    options: CheckOptions,
+) -> Result<CheckReport, StoreError> {
+    let target = Target::DryRun(store);
+    check(config, sources, target, now, today, options).await
+}
+
+/// Where a check's results go.
+#[derive(Debug)]
+enum Target<'a> {
+    /// The database: snapshots, alerts, each bill's health and the check's record.
+    Store(&'a mut Store),
+    /// Nowhere: the check reads what is stored (if there is a database) and reports what it
+    /// would write.
+    DryRun(Option<&'a Store>),
+}
+
+/// What recording one bill gave.
+#[derive(Debug, Clone, Copy)]
+struct Noted {
+    first_seen: bool,
+    /// Alerts written, or for a dry run, alerts that would be.
+    alerts: usize,
+}
+
+impl Target<'_> {
+    fn stored(&self) -> Option<&Store> {
+        match self {
+            Target::Store(store) => Some(store),
+            Target::DryRun(store) => *store,
+        }
+    }
+
+    fn writable(&mut self) -> Option<&mut Store> {
+        match self {
+            Target::Store(store) => Some(store),
+            Target::DryRun(_) => None,
+        }
+    }
+
+    fn last_check_started(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        Ok(self
+            .stored()
+            .map(Store::last_check_started)
+            .transpose()?
+            .flatten())
+    }
+
+    fn fetch_states(&self) -> Result<Vec<FetchState>, StoreError> {
+        Ok(self
+            .stored()
+            .map(Store::fetch_states)
+            .transpose()?
+            .unwrap_or_default())
+    }
+
+    fn snapshot(&self, id: BillId) -> Result<Option<Snapshot>, StoreError> {
+        let stored = self.stored().map(|s| s.snapshot(id)).transpose()?;
+        Ok(stored.flatten().map(|(snapshot, _)| snapshot))
+    }
+
+    /// Records `snapshot` (the alerts go in the report), or for a dry run decides what would be
+    /// recorded, in the very same way, and writes nothing (the alerts go in the previews).
+    fn record(
+        &mut self,
+        snapshot: &Snapshot,
+        how: &Recording<'_>,
+        report: &mut CheckReport,
+    ) -> Result<Noted, StoreError> {
+        if let Some(store) = self.writable() {
+            let recorded = store.record(snapshot, how)?;
+            let noted = Noted {
+                first_seen: recorded.first_seen,
+                alerts: recorded.alerts.len(),
+            };
+            report.alerts.extend(recorded.alerts);
+            return Ok(noted);
+        }
+        let decision = match self.stored() {
+            Some(store) => store.preview(snapshot, how)?,
+            None => how.decide(None, snapshot),
+        };
+        let noted = Noted {
+            first_seen: decision.first_seen,
+            alerts: decision.alerts.len(),
+        };
+        let url = how.url;
+        let previews = decision.alerts.into_iter().map(|e| (e, url.to_owned()));
+        report.previews.extend(previews);
+        Ok(noted)
+    }
+
+    /// How many checks in a row have now failed for the bill (0 for a dry run).
+    fn record_failure(
+        &mut self,
+        id: BillId,
+        now: DateTime<Utc>,
+        error: &str,
+    ) -> Result<u32, StoreError> {
+        match self.writable() {
+            Some(store) => store.record_failure(id, now, error),
+            None => Ok(0),
+        }
+    }
+}
+
+/// The check itself, for [`run`] and [`dry_run`] alike.
+async fn check(
+    config: &Config,
+    sources: &Sources,
+    mut target: Target<'_>,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+    options: CheckOptions,
+) -> Result<CheckReport, StoreError> {
     let requests_before = sources.http.requests();
-    let since = store.last_check_started()?;
-    let check_id = store.begin_check(now)?;
-    let first = if options.announce {
-        FirstSight::Announce
-    } else {
-        FirstSight::Silent
+    let since = target.last_check_started()?;
+    let check_id = match target.writable() {
+        Some(store) => Some(store.begin_check(now)?),
+        None => None,
     };
-    let (plan, listing) = plan(config, sources, store, since, now, today).await?;
+    let states = target.fetch_states()?;
+    let (plan, listing) = plan(config, sources, &states, since, now, today).await;
     let mut report = CheckReport {
         listing,
         ..CheckReport::default()
     };
-
-    // Bills the listing shows unchanged: no fetch; a stage due today is still told on the day.
-    store.touch_unchanged(&plan.unchanged, now)?;
-    for id in &plan.unchanged {
-        let due = plan.due.contains(id);
-        let mut outcome = BillOutcome {
-            bill_id: *id,
-            title: None,
-            source: Some("listing".to_owned()),
-            first_seen: false,
-            alerts: 0,
-            error: None,
-            consecutive_failures: 0,
-        };
-        if due && let Some((stored, _)) = store.snapshot(*id)? {
-            let how = Recording {
-                today,
-                now,
-                source: SnapshotSource::Listing,
-                first,
-                url: &config.stages_url(*id),
-                chat: config.chat_for(*id),
-                filter: config.filter_for(*id),
-            };
-            let recorded = store.record(&stored, &how)?;
-            outcome.title = Some(stored.bill.title.clone());
-            outcome.alerts = recorded.alerts.len();
-            report.alerts.extend(recorded.alerts);
-        }
-        report.bills.push(outcome);
-    }
+    let first = options.first_sight();
+    look_again_at_unchanged(config, &mut target, &plan, now, today, first, &mut report)?;
 
     let mut fetches = fetch_all(config, sources, plan.fetch);
     while let Some((id, result)) = fetches.next().await {
@@ -152,28 +282,13 @@ pub async fn run(
                     chat: config.chat_for(id),
                     filter: config.filter_for(id),
                 };
-                let recorded = store.record(&snapshot, &how)?;
-                log_success(
-                    &snapshot,
-                    source,
-                    recorded.first_seen,
-                    recorded.alerts.len(),
-                );
-                let outcome = BillOutcome {
-                    bill_id: id,
-                    title: Some(snapshot.bill.title.clone()),
-                    source: Some(source.to_string()),
-                    first_seen: recorded.first_seen,
-                    alerts: recorded.alerts.len(),
-                    error: None,
-                    consecutive_failures: 0,
-                };
-                report.alerts.extend(recorded.alerts);
-                outcome
+                let noted = target.record(&snapshot, &how, &mut report)?;
+                log_success(&snapshot, source, noted.first_seen, noted.alerts);
+                BillOutcome::fetched(&snapshot, source, noted)
             }
             Err(error) => {
                 let message = error.to_string();
-                let failures = store.record_failure(id, Utc::now().max(now), &message)?;
+                let failures = target.record_failure(id, Utc::now().max(now), &message)?;
                 tracing::warn!(bill = id, failures, "check failed, state kept: {message}");
                 BillOutcome::failed(id, message, failures)
             }
@@ -188,15 +303,57 @@ pub async fn run(
             .unwrap_or(usize::MAX)
     });
     report.requests = sources.http.requests() - requests_before;
-    store.finish_check(
-        check_id,
-        Utc::now().max(now),
-        report.ok() as u32,
-        report.failed() as u32,
-        report.alerts.len() as u32,
-        report.requests,
-    )?;
+    if let (Some(store), Some(id)) = (target.writable(), check_id) {
+        store.finish_check(
+            id,
+            Utc::now().max(now),
+            report.ok() as u32,
+            report.failed() as u32,
+            report.alerts.len() as u32,
+            report.requests,
+        )?;
+    }
     Ok(report)
+}
+
+/// Bills the listing shows unchanged: no fetch; a stage due today is still told on the day, from
+/// the stored snapshot.
+fn look_again_at_unchanged(
+    config: &Config,
+    target: &mut Target<'_>,
+    plan: &Plan,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+    first: FirstSight,
+    report: &mut CheckReport,
+) -> Result<(), StoreError> {
+    if let Some(store) = target.writable() {
+        store.touch_unchanged(&plan.unchanged, now)?;
+    }
+    for id in &plan.unchanged {
+        let mut outcome = BillOutcome::unchanged(*id);
+        let stored = if plan.due.contains(id) {
+            target.snapshot(*id)?
+        } else {
+            None
+        };
+        if let Some(stored) = stored {
+            let how = Recording {
+                today,
+                now,
+                source: SnapshotSource::Listing,
+                first,
+                url: &config.stages_url(*id),
+                chat: config.chat_for(*id),
+                filter: config.filter_for(*id),
+            };
+            let noted = target.record(&stored, &how, report)?;
+            outcome.title = Some(stored.bill.title.clone());
+            outcome.alerts = noted.alerts;
+        }
+        report.bills.push(outcome);
+    }
+    Ok(())
 }
 
 /// How the listing went, for the report.
@@ -221,12 +378,11 @@ const LISTING_MARGIN: chrono::Duration = chrono::Duration::minutes(15);
 async fn plan(
     config: &Config,
     sources: &Sources,
-    store: &Store,
+    states: &[FetchState],
     since: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
     today: NaiveDate,
-) -> Result<(Plan, Listing), StoreError> {
-    let states = store.fetch_states()?;
+) -> (Plan, Listing) {
     let full_refresh = chrono::Duration::from_std(config.parliament.full_refresh)
         .unwrap_or(chrono::Duration::days(1));
     let tracked: Vec<(BillId, Mode)> = config
@@ -236,18 +392,18 @@ async fn plan(
         .collect();
     let candidates = plan::candidates(
         &tracked,
-        &states,
+        states,
         now,
         full_refresh,
         config.parliament.listing,
     );
     let Some(since) = since.filter(|_| !candidates.spare.is_empty()) else {
-        return Ok((plan::fetch_all(candidates), Listing::NotUsed));
+        return (plan::fetch_all(candidates), Listing::NotUsed);
     };
     let since_uk = (since - LISTING_MARGIN)
         .with_timezone(&chrono_tz::Europe::London)
         .naive_local();
-    Ok(match sources.api.changed_since(since_uk).await {
+    match sources.api.changed_since(since_uk).await {
         Ok(listed) => {
             let plan = plan::apply_listing(candidates, &listed, today);
             tracing::info!(
@@ -267,70 +423,7 @@ async fn plan(
             };
             (plan::fetch_all(candidates), listing)
         }
-    })
-}
-
-/// Fetches and detects without writing anything (`check --dry-run`). `store` is `None` when no
-/// database exists yet.
-pub async fn dry_run(
-    config: &Config,
-    sources: &Sources,
-    store: Option<&Store>,
-    now: DateTime<Utc>,
-    today: NaiveDate,
-    options: CheckOptions,
-) -> Result<CheckReport, StoreError> {
-    let requests_before = sources.http.requests();
-    let first = if options.announce {
-        FirstSight::Announce
-    } else {
-        FirstSight::Silent
-    };
-    let mut report = CheckReport::default();
-    let ids = config.bills.iter().map(|b| b.id).collect();
-    let mut fetches = fetch_all(config, sources, ids);
-    while let Some((id, result)) = fetches.next().await {
-        let outcome = match result {
-            Ok((snapshot, source)) => {
-                let url = config.stages_url(id);
-                let how = Recording {
-                    today,
-                    now,
-                    source: source.into(),
-                    first,
-                    url: &url,
-                    chat: config.chat_for(id),
-                    filter: config.filter_for(id),
-                };
-                let decision = match store {
-                    Some(store) => store.preview(&snapshot, &how)?,
-                    None => how.decide(None, &snapshot),
-                };
-                let (first_seen, events) = (decision.first_seen, decision.alerts);
-                let n = events.len();
-                report
-                    .previews
-                    .extend(events.into_iter().map(|e| (e, url.clone())));
-                BillOutcome {
-                    bill_id: id,
-                    title: Some(snapshot.bill.title.clone()),
-                    source: Some(source.to_string()),
-                    first_seen,
-                    alerts: n,
-                    error: None,
-                    consecutive_failures: 0,
-                }
-            }
-            Err(error) => {
-                let message = error.to_string();
-                tracing::warn!(bill = id, "check failed: {message}");
-                BillOutcome::failed(id, message, 0)
-            }
-        };
-        report.bills.push(outcome);
     }
-    report.requests = sources.http.requests() - requests_before;
-    Ok(report)
 }
 
 type FetchResult = (BillId, Result<(Snapshot, SourceKind), SourceError>);

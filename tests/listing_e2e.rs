@@ -240,3 +240,28 @@ async fn a_failed_listing_falls_back_to_per_bill_fetches() {
         run.stderr
     );
 }
+
+/// `--dry-run` plans like a check (the listing, no fetch of unchanged bills), decides like one
+/// (a stage due today is told from the stored snapshot) and writes nothing: the real check that
+/// follows tells the same alerts.
+#[tokio::test]
+async fn a_dry_run_takes_the_same_path_and_writes_nothing() {
+    let (api, scratch) = setup("").await;
+    let before = api.requests().await.len();
+    let dry = scratch
+        .run(&["--today", "2025-02-10", "check", "--dry-run", "--json"])
+        .await;
+    dry.assert_code(0);
+    assert_eq!(dry.summary()["requests"], 1, "the listing only");
+    assert_eq!(
+        fetches(&api.requests().await[before..]),
+        Vec::<String>::new()
+    );
+    assert!(dry.alerts().iter().all(|a| a["status"] == "dry_run"));
+    let run = scratch
+        .run(&["--today", "2025-02-10", "check", "--json"])
+        .await;
+    run.assert_code(0);
+    assert_eq!(run.alert_lines().len(), 5, "{:#?}", run.alert_lines());
+    assert_eq!(dry.alert_lines(), run.alert_lines());
+}
