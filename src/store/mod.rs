@@ -17,6 +17,8 @@ mod columns;
 mod outbox;
 mod page_cache;
 mod snapshots;
+#[cfg(test)]
+mod tests;
 
 use std::path::{Path, PathBuf};
 

@@ -46,10 +46,10 @@ pub struct Alert {
 }
 
 impl Alert {
-    const SELECT: &str =
+    pub(super) const SELECT: &str =
         "SELECT id, event, url, chat, created_at, status, attempts, last_error FROM alerts";
 
-    fn from_row(r: &Row<'_>) -> rusqlite::Result<Alert> {
+    pub(super) fn from_row(r: &Row<'_>) -> rusqlite::Result<Alert> {
         Ok(Alert {
             id: r.get(0)?,
             event: r.get::<_, Json<Event>>(1)?.0,
