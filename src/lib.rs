@@ -16,8 +16,9 @@
 //! The edges that do I/O:
 //! - [`source`]: where bills come from — the Bills API and the stage pages, over one polite HTTP
 //!   client; the `auto` fallback and `verify`'s comparison.
-//! - [`store`]: SQLite — snapshots, the alert outbox, check history, in one transaction per bill.
-//! - [`check`]: one check cycle: fetch every bill, detect, persist.
+//! - [`store`]: SQLite, every SQL statement — snapshots, the alert outbox, check history and bill
+//!   health, status cards, page copies; a bill's snapshot and alerts in one transaction.
+//! - [`check`]: one check cycle: plan, fetch every bill, decide, persist (`--dry-run`: nothing).
 //! - [`telegram`]: delivery — the outbox to the Bot API, digests, limits, retries, blocked alerts,
 //!   status cards, operator notices.
 //! - [`commands`]: the bot's commands in private chats (teloxide dispatcher, long polling).

@@ -1,10 +1,10 @@
 //! State in SQLite, one file per thing kept:
-//! - [`snapshots`]: the `bills` table — each bill's last snapshot, what decides whether a check
+//! - `snapshots.rs`: the `bills` table — each bill's last snapshot, what decides whether a check
 //!   fetches it, and recording a bill;
-//! - [`outbox`]: the `alerts` table, the alerts waiting to go out and those sent or blocked;
-//! - [`checks`]: the history of checks (`checks`) and each bill's health (`bill_health`);
-//! - [`cards`]: the live status cards (`cards`) and small stored facts (`meta`);
-//! - [`page_cache`]: stored copies of pages for conditional requests (`http_cache`).
+//! - `outbox.rs`: the `alerts` table, the alerts waiting to go out and those sent or blocked;
+//! - `checks.rs`: the history of checks (`checks`) and each bill's health (`bill_health`);
+//! - `cards.rs`: the live status cards (`cards`) and small stored facts (`meta`);
+//! - `page_cache.rs`: stored copies of pages for conditional requests (`http_cache`).
 //!
 //! Every SQL statement billwatch runs is in these files. A bill's new snapshot and the alerts it
 //! causes are written in one `IMMEDIATE` transaction, and what to write is decided inside it
