@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use crate::bill::{BillId, Snapshot};
 use crate::changes::Event;
+use crate::clock::Clock;
 use crate::config::{Config, Mode};
 use crate::source::{SourceError, SourceKind, Sources};
 use crate::store::{Alert, FirstSight, Recording, Store, StoreError};
@@ -70,11 +71,6 @@ impl CheckReport {
     }
 }
 
-/// The calendar day it is at `now` in the configured zone.
-pub fn today(config: &Config, now: DateTime<Utc>) -> NaiveDate {
-    now.with_timezone(&config.timezone).date_naive()
-}
-
 /// Runs one check and records it. A database error stops the check: state is then as the last
 /// committed bill left it.
 ///
@@ -88,10 +84,11 @@ pub async fn run(
     config: &Config,
     sources: &Sources,
     store: &mut Store,
-    now: DateTime<Utc>,
-    today: NaiveDate,
+    clock: Clock,
     options: CheckOptions,
 ) -> Result<CheckReport, StoreError> {
+    let now = clock.now();
+    let today = clock.today(&config.timezone);
     let requests_before = sources.http.requests();
     let since = store.last_check_started()?;
     let check_id = store.begin_check(now)?;
@@ -144,7 +141,7 @@ pub async fn run(
             Ok((snapshot, source)) => {
                 let how = Recording {
                     today,
-                    now: Utc::now().max(now),
+                    now: clock.now(),
                     source: &source.to_string(),
                     first,
                     url: &config.stages_url(id),
@@ -173,7 +170,7 @@ pub async fn run(
             }
             Err(error) => {
                 let message = error.to_string();
-                let failures = store.record_failure(id, Utc::now().max(now), &message)?;
+                let failures = store.record_failure(id, clock.now(), &message)?;
                 tracing::warn!(bill = id, failures, "check failed, state kept: {message}");
                 BillOutcome::failed(id, message, failures)
             }
@@ -190,7 +187,7 @@ pub async fn run(
     report.requests = sources.http.requests() - requests_before;
     store.finish_check(
         check_id,
-        Utc::now().max(now),
+        clock.now(),
         report.ok() as u32,
         report.failed() as u32,
         report.alerts.len() as u32,
@@ -234,7 +231,7 @@ async fn plan(
     now: DateTime<Utc>,
 ) -> Result<Plan, StoreError> {
     let states = store.fetch_states()?;
-    let today = today(config, now);
+    let today = crate::clock::day_in(now, &config.timezone);
     let full_refresh = chrono::Duration::from_std(config.parliament.full_refresh)
         .unwrap_or(chrono::Duration::days(1));
     let mut plan = Plan::default();
