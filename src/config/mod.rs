@@ -2,22 +2,30 @@
 //!
 //! The file is read into `raw` types that mirror the TOML exactly (`deny_unknown_fields`), then
 //! checked and turned into [`Config`], which the rest of the program uses.
+//!
+//! - `raw`: the serde mirror of the file.
+//! - `validate`: one check per section (`[parliament]`, `[telegram]`, `[[bills]]`, ...), with the
+//!   defaults.
+//! - `values`: checks of single values the sections share (URLs, chats, kinds, stages, ranges).
+//! - `context`: how a mistake is placed: file, line and key.
 
-use std::collections::BTreeMap;
+mod context;
+mod raw;
+mod validate;
+mod values;
+
 use std::fmt;
-use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono_tz::Tz;
 use serde::Deserialize;
-use toml::Spanned;
 use url::Url;
 
-use crate::bill::{BillId, BillRef};
-use crate::changes::EventKind;
-use crate::filter::{AlertFilter, KNOWN_STAGES, Kinds, Stages};
+use crate::bill::BillId;
+use crate::filter::AlertFilter;
 use crate::schedule::Schedule;
+use context::Context;
 
 /// Where the config is looked for when neither `--config` nor `BILLWATCH_CONFIG` says.
 pub const DEFAULT_PATH: &str = "config/billwatch.toml";
@@ -30,7 +38,7 @@ pub const DEFAULT_USER_AGENT: &str = concat!(
     " (self-hosted UK Parliament bill tracker)"
 );
 /// The shipped config, which documents every key.
-pub const EXAMPLE: &str = include_str!("../config/billwatch.toml");
+pub const EXAMPLE: &str = include_str!("../../config/billwatch.toml");
 
 /// A config that could not be read or is wrong. Its message names the file, and where it can,
 /// the line and the key.
@@ -173,111 +181,6 @@ pub struct TrackedBill {
     pub filter: Option<AlertFilter>,
 }
 
-mod raw {
-    use super::*;
-
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields)]
-    pub struct File {
-        pub timezone: Option<Spanned<String>>,
-        #[serde(default)]
-        pub parliament: Parliament,
-        #[serde(default)]
-        pub storage: Storage,
-        pub telegram: Option<Spanned<Telegram>>,
-        #[serde(default)]
-        pub schedule: Schedule,
-        #[serde(default)]
-        pub alerts: Alerts,
-        #[serde(default)]
-        pub bills: Vec<Spanned<Bill>>,
-    }
-
-    #[derive(Deserialize, Default)]
-    #[serde(deny_unknown_fields)]
-    pub struct Alerts {
-        pub kinds: Option<Spanned<toml::Value>>,
-        pub stages: Option<Spanned<toml::Value>>,
-        pub mode: Option<Spanned<String>>,
-        pub daily_at: Option<Spanned<String>>,
-    }
-
-    #[derive(Deserialize, Default)]
-    #[serde(deny_unknown_fields)]
-    pub struct BillAlerts {
-        pub kinds: Option<Spanned<toml::Value>>,
-        pub stages: Option<Spanned<toml::Value>>,
-    }
-
-    #[derive(Deserialize, Default)]
-    #[serde(deny_unknown_fields)]
-    pub struct Parliament {
-        pub api_url: Option<Spanned<String>>,
-        pub site_url: Option<Spanned<String>>,
-        pub mode: Option<super::Mode>,
-        #[serde(default, with = "humantime_serde")]
-        pub timeout: Option<Duration>,
-        pub max_concurrent: Option<Spanned<usize>>,
-        pub user_agent: Option<Spanned<String>>,
-        pub retries: Option<Spanned<u32>>,
-        #[serde(default, with = "humantime_serde")]
-        pub retry_backoff: Option<Duration>,
-        pub max_response_bytes: Option<Spanned<u64>>,
-        #[serde(default, with = "humantime_serde")]
-        pub page_delay: Option<Duration>,
-        pub listing: Option<bool>,
-        #[serde(default, with = "humantime_serde")]
-        pub full_refresh: Option<Duration>,
-    }
-
-    #[derive(Deserialize, Default)]
-    #[serde(deny_unknown_fields)]
-    pub struct Storage {
-        pub path: Option<PathBuf>,
-    }
-
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields)]
-    pub struct Telegram {
-        pub chat: Spanned<String>,
-        pub admin_chat: Option<Spanned<String>>,
-        pub api_url: Option<Spanned<String>>,
-        pub token_file: Option<PathBuf>,
-        /// Only here to reject it with a useful message.
-        pub token: Option<Spanned<toml::Value>>,
-        pub failure_threshold: Option<Spanned<u32>>,
-        #[serde(default, with = "humantime_serde")]
-        pub timeout: Option<Duration>,
-        #[serde(default)]
-        pub operators: Vec<i64>,
-        pub commands: Option<bool>,
-        pub status_card: Option<bool>,
-        pub pin_cards: Option<bool>,
-    }
-
-    #[derive(Deserialize, Default)]
-    #[serde(deny_unknown_fields)]
-    pub struct Schedule {
-        pub cron: Option<Spanned<String>>,
-        pub check_at_start: Option<bool>,
-        #[serde(default, with = "humantime_serde")]
-        pub jitter: Option<Duration>,
-        #[serde(default, with = "humantime_serde")]
-        pub health_max_age: Option<Duration>,
-    }
-
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields)]
-    pub struct Bill {
-        pub url: Option<Spanned<String>>,
-        pub id: Option<Spanned<i64>>,
-        pub name: Option<String>,
-        pub chat: Option<Spanned<String>>,
-        pub mode: Option<super::Mode>,
-        pub alerts: Option<BillAlerts>,
-    }
-}
-
 /// Which config file to read: `--config`, else `BILLWATCH_CONFIG`, else [`DEFAULT_PATH`].
 pub fn locate(flag: Option<&Path>, env: Option<&str>) -> PathBuf {
     match (flag, env) {
@@ -310,252 +213,19 @@ impl Config {
     }
 
     /// Parses and validates config text; `path` is only used in messages and as [`Config::path`].
+    ///
+    /// The whole file is read first (so an unknown key or a wrong type is found wherever it is),
+    /// then each section is checked in turn; the first mistake found is the one reported.
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
-        let cx = Context { text, path };
-        let file: raw::File = toml::from_str(text).map_err(|e| cx.toml_error(&e))?;
-
-        let timezone = match &file.timezone {
-            None => chrono_tz::Europe::London,
-            Some(tz) => tz.get_ref().parse::<Tz>().map_err(|_| {
-                cx.error(
-                    tz.span(),
-                    "timezone",
-                    format!(
-                        "{:?} is not a known time zone; use an IANA name such as \"Europe/London\"",
-                        tz.get_ref()
-                    ),
-                )
-            })?,
-        };
-
-        let p = file.parliament;
-        let parliament = Parliament {
-            api_url: cx.base_url(p.api_url.as_ref(), "parliament.api_url", DEFAULT_API_URL)?,
-            site_url: cx.base_url(p.site_url.as_ref(), "parliament.site_url", DEFAULT_SITE_URL)?,
-            mode: p.mode.unwrap_or_default(),
-            timeout: cx.positive(p.timeout, "parliament.timeout", Duration::from_secs(30))?,
-            max_concurrent: cx.in_range(
-                p.max_concurrent,
-                "parliament.max_concurrent",
-                4,
-                1..=32,
-            )?,
-            user_agent: match p.user_agent {
-                Some(ua) if ua.get_ref().trim().is_empty() => {
-                    return Err(cx.error(
-                        ua.span(),
-                        "parliament.user_agent",
-                        "must not be empty; leave the key out for the default",
-                    ));
-                }
-                Some(ua) => ua.into_inner(),
-                None => DEFAULT_USER_AGENT.to_owned(),
-            },
-            retries: cx.in_range(p.retries, "parliament.retries", 3, 0..=10)?,
-            retry_backoff: p.retry_backoff.unwrap_or(Duration::from_secs(2)),
-            max_response_bytes: cx.in_range(
-                p.max_response_bytes,
-                "parliament.max_response_bytes",
-                10 * 1024 * 1024,
-                1024..=1024 * 1024 * 1024,
-            )?,
-            page_delay: p.page_delay.unwrap_or(Duration::from_secs(1)),
-            listing: p.listing.unwrap_or(true),
-            full_refresh: p.full_refresh.unwrap_or(Duration::from_secs(24 * 3600)),
-        };
-
-        let storage = Storage {
-            path: file
-                .storage
-                .path
-                .unwrap_or_else(|| PathBuf::from("data/billwatch.db")),
-        };
-
-        let telegram = match file.telegram {
-            None => None,
-            Some(t) => {
-                let t = t.into_inner();
-                if let Some(token) = &t.token {
-                    return Err(cx.error(
-                        token.span(),
-                        "telegram.token",
-                        "the bot token must not be written in the config file. Set the \
-                         TELEGRAM_BOT_TOKEN environment variable, or put the token alone in a file \
-                         (a Docker secret) and name it with `telegram.token_file`",
-                    ));
-                }
-                let chat = cx.chat(&t.chat, "telegram.chat")?;
-                let admin_chat = match &t.admin_chat {
-                    Some(c) => Some(cx.chat(c, "telegram.admin_chat")?),
-                    None => None,
-                };
-                Some(Telegram {
-                    chat,
-                    admin_chat,
-                    api_url: cx.base_url(
-                        t.api_url.as_ref(),
-                        "telegram.api_url",
-                        DEFAULT_TELEGRAM_API_URL,
-                    )?,
-                    token_file: t.token_file,
-                    failure_threshold: cx.in_range(
-                        t.failure_threshold,
-                        "telegram.failure_threshold",
-                        3,
-                        1..=1000,
-                    )?,
-                    timeout: cx.positive(t.timeout, "telegram.timeout", Duration::from_secs(20))?,
-                    operators: t.operators.clone(),
-                    commands: t.commands.unwrap_or(true),
-                    status_card: t.status_card.unwrap_or(false),
-                    pin_cards: t.pin_cards.unwrap_or(false),
-                })
-            }
-        };
-
-        let schedule = ScheduleConfig {
-            cron: match &file.schedule.cron {
-                None => Schedule::parse("*/15 * * * *").map_err(|e| {
-                    cx.error(
-                        0..0,
-                        "schedule.cron",
-                        format!("the default is invalid: {e}"),
-                    )
-                })?,
-                Some(expr) => Schedule::parse(expr.get_ref())
-                    .map_err(|e| cx.error(expr.span(), "schedule.cron", e.to_string()))?,
-            },
-            check_at_start: file.schedule.check_at_start.unwrap_or(true),
-            jitter: file.schedule.jitter.unwrap_or(Duration::ZERO),
-            health_max_age: file.schedule.health_max_age,
-        };
-
-        let global = AlertFilter {
-            kinds: cx
-                .kinds(file.alerts.kinds.as_ref(), "alerts.kinds")?
-                .unwrap_or(Kinds::Default),
-            stages: cx
-                .stages(file.alerts.stages.as_ref(), "alerts.stages")?
-                .unwrap_or(Stages::Major),
-        };
-        let mode = match file.alerts.mode.as_ref().map(|m| (m, m.get_ref().as_str())) {
-            None | Some((_, "instant")) => {
-                if let Some(at) = &file.alerts.daily_at {
-                    return Err(cx.error(
-                        at.span(),
-                        "alerts.daily_at",
-                        "only used with mode = \"daily\"",
-                    ));
-                }
-                AlertMode::Instant
-            }
-            Some((_, "daily")) => {
-                let at = match &file.alerts.daily_at {
-                    None => chrono::NaiveTime::from_hms_opt(18, 0, 0).unwrap_or_default(),
-                    Some(at) => {
-                        chrono::NaiveTime::parse_from_str(at.get_ref(), "%H:%M").map_err(|_| {
-                            cx.error(
-                                at.span(),
-                                "alerts.daily_at",
-                                format!("{:?} is not a time like \"18:00\"", at.get_ref()),
-                            )
-                        })?
-                    }
-                };
-                AlertMode::Daily(at)
-            }
-            Some((m, other)) => {
-                return Err(cx.error(
-                    m.span(),
-                    "alerts.mode",
-                    format!("{other:?} is not a mode: use \"instant\" or \"daily\""),
-                ));
-            }
-        };
-        let alerts = Alerts {
-            filter: global.clone(),
-            mode,
-        };
-
-        let mut bills = Vec::with_capacity(file.bills.len());
-        let mut seen: BTreeMap<BillId, usize> = BTreeMap::new();
-        for (index, entry) in file.bills.iter().enumerate() {
-            let key = format!("bills[{index}]");
-            let b = entry.get_ref();
-            let (id, span) = match (&b.url, &b.id) {
-                (Some(_), Some(id)) => {
-                    return Err(cx.error(id.span(), &key, "give either `url` or `id`, not both"));
-                }
-                (None, None) => {
-                    return Err(cx.error(
-                        entry.span(),
-                        &key,
-                        "a bill needs `url` (https://bills.parliament.uk/bills/3929) or `id` (3929)",
-                    ));
-                }
-                (Some(url), None) => {
-                    let BillRef(id) = url
-                        .get_ref()
-                        .parse::<BillRef>()
-                        .map_err(|e| cx.error(url.span(), &format!("{key}.url"), e.to_string()))?;
-                    (id, url.span())
-                }
-                (None, Some(id)) => match BillId::try_from(*id.get_ref()) {
-                    Ok(n) if n > 0 => (n, id.span()),
-                    _ => {
-                        return Err(cx.error(
-                            id.span(),
-                            &format!("{key}.id"),
-                            format!("{} is not a bill id (a positive number)", id.get_ref()),
-                        ));
-                    }
-                },
-            };
-            if let Some(first) = seen.insert(id, index) {
-                return Err(cx.error(
-                    span,
-                    &key,
-                    format!("bill {id} is listed twice (also bills[{first}]); keep one entry"),
-                ));
-            }
-            let chat = match &b.chat {
-                Some(c) => {
-                    if telegram.is_none() {
-                        return Err(cx.error(
-                            c.span(),
-                            &format!("{key}.chat"),
-                            "a bill's own chat needs a [telegram] section",
-                        ));
-                    }
-                    Some(cx.chat(c, &format!("{key}.chat"))?)
-                }
-                None => None,
-            };
-            let name = b
-                .name
-                .as_ref()
-                .map(|n| n.trim().to_owned())
-                .filter(|n| !n.is_empty());
-            let filter = match &b.alerts {
-                None => None,
-                Some(a) => Some(AlertFilter {
-                    kinds: cx
-                        .kinds(a.kinds.as_ref(), &format!("{key}.alerts.kinds"))?
-                        .unwrap_or_else(|| global.kinds.clone()),
-                    stages: cx
-                        .stages(a.stages.as_ref(), &format!("{key}.alerts.stages"))?
-                        .unwrap_or_else(|| global.stages.clone()),
-                }),
-            };
-            bills.push(TrackedBill {
-                id,
-                name,
-                chat,
-                mode: b.mode,
-                filter,
-            });
-        }
-
+        let cx = Context::new(text, path);
+        let file = raw::File::read(&cx)?;
+        let timezone = validate::timezone(&cx, file.timezone.as_ref())?;
+        let parliament = validate::parliament(&cx, file.parliament)?;
+        let storage = validate::storage(file.storage);
+        let telegram = validate::telegram(&cx, file.telegram)?;
+        let schedule = validate::schedule(&cx, &file.schedule)?;
+        let alerts = validate::alerts(&cx, &file.alerts)?;
+        let bills = validate::bills(&cx, &file.bills, telegram.is_some(), &alerts.filter)?;
         Ok(Config {
             path: path.to_owned(),
             timezone,
@@ -606,224 +276,6 @@ impl Config {
 /// Appends `path` to a base URL whatever its trailing slash.
 pub fn join(base: &Url, path: &str) -> String {
     format!("{}/{}", base.as_str().trim_end_matches('/'), path)
-}
-
-struct Context<'a> {
-    text: &'a str,
-    path: &'a Path,
-}
-
-impl Context<'_> {
-    fn line_of(&self, offset: usize) -> usize {
-        let offset = offset.min(self.text.len());
-        self.text[..offset].bytes().filter(|b| *b == b'\n').count() + 1
-    }
-
-    fn error(&self, span: Range<usize>, key: &str, message: impl Into<String>) -> ConfigError {
-        ConfigError {
-            path: self.path.to_owned(),
-            line: (span != (0..0)).then(|| self.line_of(span.start)),
-            key: Some(key.to_owned()),
-            message: message.into(),
-        }
-    }
-
-    fn toml_error(&self, e: &toml::de::Error) -> ConfigError {
-        // The message of a toml error is its last paragraph; the span gives the line.
-        let mut message = e.message().trim().to_owned();
-        if message.contains("expected a duration") {
-            message.push_str(": write it as a string such as \"30s\", \"2m\" or \"1h 30m\"");
-        }
-        let span = e.span();
-        ConfigError {
-            path: self.path.to_owned(),
-            line: span.as_ref().map(|s| self.line_of(s.start)),
-            key: span.and_then(|s| self.key_at(s.start)),
-            message,
-        }
-    }
-
-    /// The dotted key written on the line holding `offset` (`parliament.timeout`), from the
-    /// text itself: the table header above it and the name before `=`.
-    fn key_at(&self, offset: usize) -> Option<String> {
-        let offset = offset.min(self.text.len());
-        let line_start = self.text[..offset].rfind('\n').map_or(0, |i| i + 1);
-        let line_end = self.text[offset..]
-            .find('\n')
-            .map_or(self.text.len(), |i| offset + i);
-        let line = self.text[line_start..line_end].trim();
-        let name = line
-            .split_once('=')
-            .map(|(k, _)| k.trim().trim_matches('"'));
-        let table = self.text[..line_start]
-            .lines()
-            .rev()
-            .map(str::trim)
-            .find(|l| l.starts_with('['))
-            .map(|h| h.trim_matches(|c| c == '[' || c == ']').trim().to_owned());
-        match (table, name) {
-            (Some(t), Some(n)) => Some(format!("{t}.{n}")),
-            (None, Some(n)) => Some(n.to_owned()),
-            (Some(t), None) if line.starts_with('[') => Some(t),
-            _ => None,
-        }
-    }
-
-    fn base_url(
-        &self,
-        value: Option<&Spanned<String>>,
-        key: &str,
-        default: &str,
-    ) -> Result<Url, ConfigError> {
-        let Some(value) = value else {
-            return Url::parse(default).map_err(|e| self.error(0..0, key, e.to_string()));
-        };
-        match Url::parse(value.get_ref().trim()) {
-            Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Ok(url),
-            _ => Err(self.error(
-                value.span(),
-                key,
-                format!(
-                    "{:?} is not an http(s) URL; expected something like {default:?}",
-                    value.get_ref()
-                ),
-            )),
-        }
-    }
-
-    fn chat(&self, value: &Spanned<String>, key: &str) -> Result<String, ConfigError> {
-        let chat = value.get_ref().trim();
-        let valid_name = chat.len() > 5
-            && chat.starts_with('@')
-            && chat[1..]
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_');
-        let valid_id = chat.parse::<i64>().is_ok_and(|n| n != 0);
-        if valid_name || valid_id {
-            Ok(chat.to_owned())
-        } else {
-            Err(self.error(
-                value.span(),
-                key,
-                format!(
-                    "{chat:?} is not a Telegram chat: use \"@channelname\" or a numeric id such as \
-                     \"-1001234567890\""
-                ),
-            ))
-        }
-    }
-
-    /// `"default"`, `"all"` or a list of alert kinds.
-    fn kinds(
-        &self,
-        value: Option<&Spanned<toml::Value>>,
-        key: &str,
-    ) -> Result<Option<Kinds>, ConfigError> {
-        let Some(value) = value else { return Ok(None) };
-        let names = EventKind::ALL.map(|k| k.as_str()).join(", ");
-        match value.get_ref() {
-            toml::Value::String(s) if s == "default" => Ok(Some(Kinds::Default)),
-            toml::Value::String(s) if s == "all" => Ok(Some(Kinds::All)),
-            toml::Value::Array(items) => {
-                let mut kinds = Vec::new();
-                for item in items {
-                    let name = item.as_str().unwrap_or_default();
-                    let kind = EventKind::ALL
-                        .into_iter()
-                        .find(|k| k.as_str() == name)
-                        .ok_or_else(|| {
-                            self.error(
-                                value.span(),
-                                key,
-                                format!("{item} is not an alert kind; the kinds are: {names}"),
-                            )
-                        })?;
-                    kinds.push(kind);
-                }
-                Ok(Some(Kinds::List(kinds)))
-            }
-            other => Err(self.error(
-                value.span(),
-                key,
-                format!("{other} is not \"default\", \"all\" or a list of kinds ({names})"),
-            )),
-        }
-    }
-
-    /// `"major"`, `"all"` or a list of stage names.
-    fn stages(
-        &self,
-        value: Option<&Spanned<toml::Value>>,
-        key: &str,
-    ) -> Result<Option<Stages>, ConfigError> {
-        let Some(value) = value else { return Ok(None) };
-        match value.get_ref() {
-            toml::Value::String(s) if s == "major" => Ok(Some(Stages::Major)),
-            toml::Value::String(s) if s == "all" => Ok(Some(Stages::All)),
-            toml::Value::Array(items) => {
-                let mut names = Vec::new();
-                for item in items {
-                    let name = item.as_str().unwrap_or_default();
-                    if !KNOWN_STAGES.iter().any(|k| k.eq_ignore_ascii_case(name)) {
-                        return Err(self.error(
-                            value.span(),
-                            key,
-                            format!(
-                                "{item} is not a stage Parliament uses; known stages: {}",
-                                KNOWN_STAGES.join(", ")
-                            ),
-                        ));
-                    }
-                    names.push(name.to_ascii_lowercase());
-                }
-                Ok(Some(Stages::List(names)))
-            }
-            other => Err(self.error(
-                value.span(),
-                key,
-                format!("{other} is not \"major\", \"all\" or a list of stage names"),
-            )),
-        }
-    }
-
-    fn positive(
-        &self,
-        value: Option<Duration>,
-        key: &str,
-        default: Duration,
-    ) -> Result<Duration, ConfigError> {
-        match value {
-            None => Ok(default),
-            Some(d) if d.is_zero() => Err(self.error(0..0, key, "must be longer than zero")),
-            Some(d) => Ok(d),
-        }
-    }
-
-    fn in_range<T>(
-        &self,
-        value: Option<Spanned<T>>,
-        key: &str,
-        default: T,
-        range: std::ops::RangeInclusive<T>,
-    ) -> Result<T, ConfigError>
-    where
-        T: PartialOrd + fmt::Display + Copy,
-    {
-        match value {
-            None => Ok(default),
-            Some(v) if range.contains(v.get_ref()) => Ok(*v.get_ref()),
-            Some(v) => Err(self.error(
-                v.span(),
-                key,
-                format!(
-                    "{} is out of range: use {} to {}",
-                    v.get_ref(),
-                    range.start(),
-                    range.end()
-                ),
-            )),
-        }
-    }
 }
 
 #[cfg(test)]
