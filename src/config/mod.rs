@@ -3,11 +3,11 @@
 //! The file is read into `raw` types that mirror the TOML exactly (`deny_unknown_fields`), then
 //! checked and turned into [`Config`], which the rest of the program uses.
 //!
-//! - `raw`: the serde mirror of the file.
+//! - `raw`: the serde mirror of the file; a wrong key or type is named by its path in the document.
 //! - `validate`: one check per section (`[parliament]`, `[telegram]`, `[[bills]]`, ...), with the
 //!   defaults.
 //! - `values`: checks of single values the sections share (URLs, chats, kinds, stages, ranges).
-//! - `context`: how a mistake is placed: file, line and key.
+//! - `context`: how a mistake is placed: file, line and key path.
 
 mod context;
 mod raw;

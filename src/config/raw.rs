@@ -31,8 +31,12 @@ pub(super) struct File {
 
 impl File {
     /// Reads the text as TOML of the config's shape.
+    ///
+    /// The deserializer is wrapped by `serde_path_to_error` so that a wrong key or value is named
+    /// by where serde was in the document (`bills[1].alerts.bogus`), not guessed from the text.
     pub(super) fn read(cx: &Context<'_>) -> Result<File, ConfigError> {
-        toml::from_str(cx.text).map_err(|e| cx.toml_error(&e))
+        let document = toml::Deserializer::parse(cx.text).map_err(|e| cx.syntax_error(&e))?;
+        serde_path_to_error::deserialize(document).map_err(|e| cx.shape_error(e.inner(), e.path()))
     }
 }
 
