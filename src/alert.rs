@@ -5,8 +5,9 @@
 
 use chrono::NaiveDate;
 
-use crate::bill::House;
+use crate::bill::{House, Snapshot};
 use crate::changes::{Event, EventKind, NextStep, StageRef};
+use crate::stage::{STEPS, StageKind};
 
 /// Telegram's limit on one message, in characters (UTF-16 code units, to be safe).
 pub const TELEGRAM_LIMIT: usize = 4096;
@@ -107,7 +108,7 @@ fn parts(event: &Event, url: &str, today: NaiveDate) -> Parts {
         EventKind::StageReached | EventKind::StageScheduled | EventKind::TrackingStarted
             if event.first_of_its_kind || event.kind == EventKind::TrackingStarted =>
         {
-            event.stage.as_ref().and_then(|s| explanation(&s.name))
+            event.stage.as_ref().and_then(|s| explanation(s.kind()))
         }
         _ => None,
     };
@@ -129,24 +130,29 @@ fn parts(event: &Event, url: &str, today: NaiveDate) -> Parts {
 const ROYAL_ASSENT_MEANS: &str =
     "the monarch has formally agreed to the bill, which makes it an Act of Parliament: law.";
 
-/// One line on what a stage is, for someone who does not follow Parliament.
-pub fn explanation(stage_name: &str) -> Option<&'static str> {
-    let n = stage_name.to_ascii_lowercase();
-    Some(match n.as_str() {
-        "1st reading" => "the bill is formally introduced and printed; there is no debate yet.",
-        "2nd reading" => "the first debate on the bill's main ideas, usually ending in a vote.",
-        "report stage" => {
-            "the whole House looks at the bill as changed in committee and can change it further."
+/// One line on what a kind of stage is, for someone who does not follow Parliament.
+pub fn explanation(kind: StageKind) -> Option<&'static str> {
+    Some(match kind {
+        StageKind::FirstReading => {
+            "the bill is formally introduced and printed; there is no debate yet."
         }
-        "3rd reading" => "the final look at the bill in this House before it moves on.",
-        "royal assent" => ROYAL_ASSENT_MEANS,
-        n if n.starts_with("consideration of") && n.contains("amendments") => {
-            "each House considers the other's changes, back and forth (\"ping-pong\"), until both agree on every word."
+        StageKind::SecondReading => {
+            "the first debate on the bill's main ideas, usually ending in a vote."
         }
-        n if n.contains("committee") && !n.contains("second reading") => {
+        StageKind::Committee => {
             "the bill is examined line by line and changes (amendments) are voted on."
         }
-        _ => return None,
+        StageKind::Report => {
+            "the whole House looks at the bill as changed in committee and can change it further."
+        }
+        StageKind::ThirdReading => "the final look at the bill in this House before it moves on.",
+        StageKind::PingPong => {
+            "each House considers the other's changes, back and forth (\"ping-pong\"), until both agree on every word."
+        }
+        StageKind::RoyalAssent => ROYAL_ASSENT_MEANS,
+        StageKind::Procedural | StageKind::CarryOver | StageKind::Other | StageKind::Unknown => {
+            return None;
+        }
     })
 }
 
@@ -207,9 +213,7 @@ pub fn render_html(event: &Event, url: &str, today: NaiveDate) -> String {
 /// "2nd reading in the House of Lords"; ping-pong as "Lords amendments considered by the
 /// Commons, round 2"; Royal Assent alone.
 pub fn stage_phrase(stage: &StageRef) -> String {
-    let lower = stage.name.to_ascii_lowercase();
-    if let Some(rest) = lower.strip_prefix("consideration of ")
-        && rest.ends_with("amendments")
+    if stage.kind() == StageKind::PingPong
         && let Some(other) = stage.house.other()
     {
         let round = stage
@@ -314,82 +318,15 @@ fn truncate(s: &str, limit: usize) -> String {
     out
 }
 
-/// The steps of a House's part of the journey, as the status card shows them.
-const STEPS: [(&str, &str); 5] = [
-    ("1st reading", "1st reading"),
-    ("2nd reading", "2nd reading"),
-    ("committee", "committee"),
-    ("report stage", "report"),
-    ("3rd reading", "3rd reading"),
-];
-
-fn step_of(name: &str) -> Option<usize> {
-    let n = name.to_ascii_lowercase();
-    if n.contains("committee") && !n.contains("second reading") {
-        return Some(2);
-    }
-    STEPS.iter().position(|(key, _)| *key == n)
-}
-
 /// The live status card of a bill (Telegram HTML): the title, progress through both Houses
 /// (✅ done, ▶️ current, ▫️ to come), the current stage and its date, the next scheduled stage,
 /// and a link. Pure: the same snapshot and day give the same text, so an unchanged bill is never
 /// edited.
-pub fn card_html(snapshot: &crate::bill::Snapshot, url: &str, today: NaiveDate) -> String {
-    let current = snapshot
-        .stages
-        .iter()
-        .filter(|s| !crate::changes::is_procedural(&s.name))
-        .filter(|s| s.first_sitting().is_some_and(|d| d <= today))
-        .max_by_key(|s| (s.first_sitting(), s.sort_order, s.id));
-    let origin = snapshot
-        .bill
-        .originating_house
-        .or_else(|| snapshot.stages.first().map(|s| s.house))
-        .unwrap_or(House::Commons);
-    let houses = [origin, origin.other().unwrap_or(House::Lords)];
-    let reached = |house: House, step: usize| {
-        snapshot.stages.iter().any(|s| {
-            s.house == house
-                && step_of(&s.name) == Some(step)
-                && s.first_sitting().is_some_and(|d| d <= today)
-        })
-    };
+pub fn card_html(snapshot: &Snapshot, url: &str, today: NaiveDate) -> String {
+    let current = snapshot.latest_major(today);
+    let assented = snapshot.has_royal_assent(today);
     let mut out = format!("<b>{}</b>\n", escape_html(&snapshot.bill.title));
-    for house in houses {
-        let marks: Vec<String> = STEPS
-            .iter()
-            .enumerate()
-            .map(|(i, (_, label))| {
-                let is_current =
-                    current.is_some_and(|c| c.house == house && step_of(&c.name) == Some(i));
-                let mark = if is_current {
-                    "▶️"
-                } else if reached(house, i) {
-                    "✅"
-                } else {
-                    "▫️"
-                };
-                format!("{mark} {label}")
-            })
-            .collect();
-        out.push_str(&format!("<b>{house}</b>: {}\n", marks.join(" · ")));
-    }
-    let rounds = snapshot
-        .stages
-        .iter()
-        .filter(|s| s.is_ping_pong() && s.first_sitting().is_some_and(|d| d <= today))
-        .count();
-    if rounds > 0 {
-        out.push_str(&format!(
-            "<b>Ping-pong</b>: {rounds} round(s) of amendments considered\n"
-        ));
-    }
-    let assented = snapshot.bill.is_act
-        || snapshot
-            .stages
-            .iter()
-            .any(|s| s.is_royal_assent() && s.first_sitting().is_some_and(|d| d <= today));
+    out.push_str(&card_progress(snapshot, current, today));
     out.push_str(if assented {
         "<b>Royal Assent</b>: ✅ now an Act of Parliament\n"
     } else {
@@ -401,17 +338,10 @@ pub fn card_html(snapshot: &crate::bill::Snapshot, url: &str, today: NaiveDate) 
         out.push_str("Defeated: the bill will go no further.\n");
     }
     if let Some(c) = current {
-        let stage = crate::changes::StageRef {
-            id: c.id,
-            stage_type: c.stage_type,
-            name: c.name.clone(),
-            house: c.house,
-            round: snapshot.ping_pong_round(c),
-        };
         let since = c.first_sitting().map(long_date).unwrap_or_default();
         out.push_str(&format!(
             "Now: {} (since {})\n",
-            escape_html(&capitalise_first(&stage_phrase(&stage))),
+            escape_html(&capitalise_first(&stage_phrase(&StageRef::of(snapshot, c)))),
             since
         ));
     }
@@ -433,5 +363,52 @@ pub fn card_html(snapshot: &crate::bill::Snapshot, url: &str, today: NaiveDate) 
         "<a href=\"{}\">Stages of this bill</a>",
         escape_html(url)
     ));
+    out
+}
+
+/// The card's progress lines: each House's steps, then the rounds of ping-pong.
+fn card_progress(
+    snapshot: &Snapshot,
+    current: Option<&crate::bill::Stage>,
+    today: NaiveDate,
+) -> String {
+    let origin = snapshot.origin().unwrap_or(House::Commons);
+    let houses = [origin, origin.other().unwrap_or(House::Lords)];
+    let reached = |house: House, step: usize| {
+        snapshot
+            .stages
+            .iter()
+            .any(|s| s.house == house && s.kind().step() == Some(step) && s.reached_by(today))
+    };
+    let mut out = String::new();
+    for house in houses {
+        let marks: Vec<String> = STEPS
+            .iter()
+            .enumerate()
+            .map(|(i, (_, label))| {
+                let is_current =
+                    current.is_some_and(|c| c.house == house && c.kind().step() == Some(i));
+                let mark = if is_current {
+                    "▶️"
+                } else if reached(house, i) {
+                    "✅"
+                } else {
+                    "▫️"
+                };
+                format!("{mark} {label}")
+            })
+            .collect();
+        out.push_str(&format!("<b>{house}</b>: {}\n", marks.join(" · ")));
+    }
+    let rounds = snapshot
+        .stages
+        .iter()
+        .filter(|s| s.is_ping_pong() && s.reached_by(today))
+        .count();
+    if rounds > 0 {
+        out.push_str(&format!(
+            "<b>Ping-pong</b>: {rounds} round(s) of amendments considered\n"
+        ));
+    }
     out
 }

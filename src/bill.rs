@@ -9,14 +9,13 @@ use std::str::FromStr;
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
+use crate::stage::StageKind;
+
 /// A bill's id on bills.parliament.uk (`/bills/{id}`).
 pub type BillId = u32;
 
 /// A bill-stage id: unique per bill and stage (`/bills/{id}/stages/{bill_stage_id}`).
 pub type BillStageId = u32;
-
-/// The stage type id that Parliament gives Royal Assent (house `Unassigned`).
-pub const ROYAL_ASSENT_STAGE_TYPE: u32 = 11;
 
 /// Where a stage takes place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -129,16 +128,24 @@ impl Stage {
         self.sittings.first().copied()
     }
 
+    /// What kind of stage this is: decided by [`StageKind::of`], the one table.
+    pub fn kind(&self) -> StageKind {
+        StageKind::of(self.stage_type, &self.name, self.house)
+    }
+
     /// Whether this is the Royal Assent stage.
     pub fn is_royal_assent(&self) -> bool {
-        self.stage_type == Some(ROYAL_ASSENT_STAGE_TYPE)
-            || self.name.eq_ignore_ascii_case("Royal Assent")
+        self.kind() == StageKind::RoyalAssent
     }
 
     /// Whether this stage is a round of ping-pong (one House considering the other's amendments).
     pub fn is_ping_pong(&self) -> bool {
-        let name = self.name.to_ascii_lowercase();
-        name.starts_with("consideration of") && name.contains("amendments")
+        self.kind() == StageKind::PingPong
+    }
+
+    /// Whether the stage has started by `day`.
+    pub fn reached_by(&self, day: NaiveDate) -> bool {
+        self.first_sitting().is_some_and(|d| d <= day)
     }
 }
 
@@ -180,8 +187,8 @@ impl Snapshot {
         self.stages.iter().find(|s| s.id == id)
     }
 
-    /// The 1-based round of a ping-pong stage: how many stages of the same name and House come
-    /// up to and including it in the journey.
+    /// The 1-based round of a ping-pong stage: how many rounds in the same House come up to and
+    /// including it in the journey.
     pub fn ping_pong_round(&self, stage: &Stage) -> Option<u32> {
         if !stage.is_ping_pong() {
             return None;
@@ -189,10 +196,34 @@ impl Snapshot {
         let before = self
             .stages
             .iter()
-            .filter(|s| s.name == stage.name && s.house == stage.house)
+            .filter(|s| s.house == stage.house && s.is_ping_pong())
             .take_while(|s| s.id != stage.id)
             .count();
         u32::try_from(before + 1).ok()
+    }
+
+    /// The latest stage people follow (not procedural) that had started by `today`.
+    pub fn latest_major(&self, today: NaiveDate) -> Option<&Stage> {
+        self.stages
+            .iter()
+            .filter(|s| !s.kind().is_procedural() && s.reached_by(today))
+            .max_by_key(|s| (s.first_sitting(), s.sort_order, s.id))
+    }
+
+    /// Whether the bill is an Act, or its Royal Assent stage had come by `day`.
+    pub fn has_royal_assent(&self, day: NaiveDate) -> bool {
+        self.bill.is_act
+            || self
+                .stages
+                .iter()
+                .any(|s| s.is_royal_assent() && s.reached_by(day))
+    }
+
+    /// The House the bill started in: as the record says, else that of its first stage.
+    pub fn origin(&self) -> Option<House> {
+        self.bill
+            .originating_house
+            .or_else(|| self.stages.first().map(|s| s.house))
     }
 
     /// The latest stage whose first sitting is on or before `today`.

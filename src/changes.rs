@@ -9,6 +9,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::bill::{BillId, BillStageId, House, Snapshot, Stage};
+use crate::stage::StageKind;
 
 /// What happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -73,7 +74,8 @@ pub struct StageRef {
 }
 
 impl StageRef {
-    fn of(snapshot: &Snapshot, stage: &Stage) -> Self {
+    /// The stage as an event carries it, with its round of ping-pong counted in `snapshot`.
+    pub fn of(snapshot: &Snapshot, stage: &Stage) -> Self {
         StageRef {
             id: stage.id,
             stage_type: stage.stage_type,
@@ -81,6 +83,11 @@ impl StageRef {
             house: stage.house,
             round: snapshot.ping_pong_round(stage),
         }
+    }
+
+    /// What kind of stage it is: decided by [`StageKind::of`], the one table.
+    pub fn kind(&self) -> StageKind {
+        StageKind::of(self.stage_type, &self.name, self.house)
     }
 }
 
@@ -142,23 +149,19 @@ impl Event {
     }
 }
 
-/// Whether a stage is procedural (a motion or resolution that moves the bill along) rather than
-/// one of the stages people follow.
-pub fn is_procedural(name: &str) -> bool {
-    let n = name.to_ascii_lowercase();
-    n.contains("motion") || n.contains("resolution") || n.contains("discharged")
-}
-
 /// What comes after `stage`: the soonest later stage Parliament has scheduled, else the usual
 /// next step of the journey.
 pub fn next_step(snapshot: &Snapshot, stage: &Stage, today: NaiveDate) -> Option<NextStep> {
-    if stage.is_royal_assent() || is_procedural(&stage.name) {
+    let kind = stage.kind();
+    if kind == StageKind::RoyalAssent || kind.is_procedural() {
         return None;
     }
     let scheduled = snapshot
         .stages
         .iter()
-        .filter(|s| s.id != stage.id && !is_procedural(&s.name) && s.sort_order > stage.sort_order)
+        .filter(|s| {
+            s.id != stage.id && !s.kind().is_procedural() && s.sort_order > stage.sort_order
+        })
         .filter_map(|s| s.first_sitting().filter(|d| *d > today).map(|d| (s, d)))
         .min_by_key(|(s, d)| (*d, s.sort_order));
     if let Some((s, d)) = scheduled {
@@ -168,7 +171,6 @@ pub fn next_step(snapshot: &Snapshot, stage: &Stage, today: NaiveDate) -> Option
             date: Some(d),
         });
     }
-    let name = stage.name.to_ascii_lowercase();
     let house = stage.house;
     let step = |name: &str, house: Option<House>| {
         Some(NextStep {
@@ -177,55 +179,28 @@ pub fn next_step(snapshot: &Snapshot, stage: &Stage, today: NaiveDate) -> Option
             date: None,
         })
     };
-    let origin = snapshot
-        .bill
-        .originating_house
-        .or_else(|| snapshot.stages.first().map(|s| s.house));
-    if stage.is_ping_pong() {
-        return step(
+    match kind {
+        StageKind::FirstReading => step("2nd reading", Some(house)),
+        StageKind::SecondReading => step("Committee stage", Some(house)),
+        StageKind::Committee => step("Report stage", Some(house)),
+        StageKind::Report => step("3rd reading", Some(house)),
+        StageKind::ThirdReading if Some(house) == snapshot.origin() => {
+            step("1st reading", Some(house.other()?))
+        }
+        StageKind::ThirdReading => step("consideration of amendments, or Royal Assent", None),
+        StageKind::PingPong => step(
             "the other House's reply, or Royal Assent once both agree",
             None,
-        );
-    }
-    match name.as_str() {
-        "1st reading" => step("2nd reading", Some(house)),
-        "2nd reading" => step("Committee stage", Some(house)),
-        "report stage" => step("3rd reading", Some(house)),
-        "3rd reading" if Some(house) == origin => match house.other() {
-            Some(other) => step("1st reading", Some(other)),
-            None => None,
-        },
-        "3rd reading" => step("consideration of amendments, or Royal Assent", None),
-        n if n.contains("committee") && !n.contains("second reading") => {
-            step("Report stage", Some(house))
-        }
+        ),
         _ => None,
     }
 }
 
-/// Stages explained alike: all committees, all rounds of ping-pong.
-fn stage_kind(name: &str) -> String {
-    let n = name.to_ascii_lowercase();
-    if n.starts_with("consideration of") && n.contains("amendments") {
-        "ping-pong".to_owned()
-    } else if n.contains("committee") && !n.contains("second reading") {
-        "committee".to_owned()
-    } else {
-        n
-    }
-}
-
-/// Whether a stage had started by `day`.
-fn reached(stage: &Stage, day: NaiveDate) -> bool {
-    stage.first_sitting().is_some_and(|d| d <= day)
-}
-
-fn has_royal_assent(snapshot: &Snapshot, day: NaiveDate) -> bool {
-    snapshot.bill.is_act
-        || snapshot
-            .stages
-            .iter()
-            .any(|s| s.is_royal_assent() && reached(s, day))
+/// Whether two stages are of the same kind, for "the first of its kind": all committees alike,
+/// all rounds of ping-pong alike, a reading in either House alike; other stages by name.
+fn same_kind(a: &StageRef, b: &Stage) -> bool {
+    let kind = a.kind();
+    kind == b.kind() && (!kind.groups_by_name() || a.name.eq_ignore_ascii_case(&b.name))
 }
 
 /// Everything that happened between `previous` (as observed on `previous_on`) and `current`
@@ -255,8 +230,8 @@ pub fn detect(
             }
         };
 
-        let was_reached = reached(before, previous_on);
-        let newly_reached = !was_reached && reached(stage, today);
+        let was_reached = before.reached_by(previous_on);
+        let newly_reached = !was_reached && stage.reached_by(today);
         if was_reached || newly_reached {
             if newly_reached && !stage.is_royal_assent() {
                 let mut event = Event::stage(current, stage, EventKind::StageReached, first_now);
@@ -298,15 +273,14 @@ pub fn detect(
 
     for event in &mut events {
         if let Some(stage) = &event.stage {
-            let kind = stage_kind(&stage.name);
-            event.first_of_its_kind = !previous.stages.iter().any(|s| stage_kind(&s.name) == kind);
+            event.first_of_its_kind = !previous.stages.iter().any(|s| same_kind(stage, s));
         }
     }
 
     let title_changed = previous.bill.title.trim() != current.bill.title.trim();
     let previous_title = title_changed.then(|| previous.bill.title.clone());
 
-    if has_royal_assent(current, today) && !has_royal_assent(previous, previous_on) {
+    if current.has_royal_assent(today) && !previous.has_royal_assent(previous_on) {
         let mut event = Event::bill(current, EventKind::RoyalAssent);
         if let Some(stage) = current.stages.iter().find(|s| s.is_royal_assent()) {
             event.stage = Some(StageRef::of(current, stage));

@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use crate::bill::{BillId, Snapshot};
 use crate::changes::Event;
+use crate::clock::Clock;
 use crate::config::{Config, Mode};
 use crate::decide::{FirstSight, SnapshotSource};
 use crate::plan::{self, FetchState, Plan};
@@ -107,11 +108,6 @@ impl CheckReport {
     }
 }
 
-/// The calendar day it is at `now` in the configured zone.
-pub fn today(config: &Config, now: DateTime<Utc>) -> NaiveDate {
-    now.with_timezone(&config.timezone).date_naive()
-}
-
 /// Runs one check and records it. A database error stops the check: state is then as the last
 /// committed bill left it.
 ///
@@ -123,12 +119,11 @@ pub async fn run(
     config: &Config,
     sources: &Sources,
     store: &mut Store,
-    now: DateTime<Utc>,
-    today: NaiveDate,
+    clock: Clock,
     options: CheckOptions,
 ) -> Result<CheckReport, StoreError> {
     let target = Target::Store(store);
-    check(config, sources, target, now, today, options).await
+    check(config, sources, target, clock, options).await
 }
 
 /// Runs the same check as [`run`] without writing anything (`check --dry-run`): what would be
@@ -138,12 +133,11 @@ pub async fn dry_run(
     config: &Config,
     sources: &Sources,
     store: Option<&Store>,
-    now: DateTime<Utc>,
-    today: NaiveDate,
+    clock: Clock,
     options: CheckOptions,
 ) -> Result<CheckReport, StoreError> {
     let target = Target::DryRun(store);
-    check(config, sources, target, now, today, options).await
+    check(config, sources, target, clock, options).await
 }
 
 /// Where a check's results go.
@@ -250,10 +244,11 @@ async fn check(
     config: &Config,
     sources: &Sources,
     mut target: Target<'_>,
-    now: DateTime<Utc>,
-    today: NaiveDate,
+    clock: Clock,
     options: CheckOptions,
 ) -> Result<CheckReport, StoreError> {
+    let now = clock.now();
+    let today = clock.today(&config.timezone);
     let requests_before = sources.http.requests();
     let since = target.last_check_started()?;
     let check_id = match target.writable() {
@@ -275,7 +270,7 @@ async fn check(
             Ok((snapshot, source)) => {
                 let how = Recording {
                     today,
-                    now: Utc::now().max(now),
+                    now: clock.now(),
                     source: source.into(),
                     first,
                     url: &config.stages_url(id),
@@ -288,7 +283,7 @@ async fn check(
             }
             Err(error) => {
                 let message = error.to_string();
-                let failures = target.record_failure(id, Utc::now().max(now), &message)?;
+                let failures = target.record_failure(id, clock.now(), &message)?;
                 tracing::warn!(bill = id, failures, "check failed, state kept: {message}");
                 BillOutcome::failed(id, message, failures)
             }
@@ -306,7 +301,7 @@ async fn check(
     if let (Some(store), Some(id)) = (target.writable(), check_id) {
         store.finish_check(
             id,
-            Utc::now().max(now),
+            clock.now(),
             report.ok() as u32,
             report.failed() as u32,
             report.alerts.len() as u32,

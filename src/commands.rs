@@ -21,8 +21,8 @@ use tokio::sync::{mpsc, watch};
 
 use crate::alert::{self, escape_html, long_date, stage_phrase};
 use crate::bill::Snapshot;
-use crate::changes::{StageRef, is_procedural};
-use crate::cli::Clock;
+use crate::changes::StageRef;
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::shutdown::Shutdown;
 use crate::store::{CheckRecord, Store};
@@ -145,21 +145,7 @@ fn title(snapshot: Option<&Snapshot>, id: u32) -> String {
 }
 
 fn phrase(snapshot: &Snapshot, stage: &crate::bill::Stage) -> String {
-    stage_phrase(&StageRef {
-        id: stage.id,
-        stage_type: stage.stage_type,
-        name: stage.name.clone(),
-        house: stage.house,
-        round: snapshot.ping_pong_round(stage),
-    })
-}
-
-fn latest_major(snapshot: &Snapshot, today: NaiveDate) -> Option<&crate::bill::Stage> {
-    snapshot
-        .stages
-        .iter()
-        .filter(|s| !is_procedural(&s.name) && s.first_sitting().is_some_and(|d| d <= today))
-        .max_by_key(|s| (s.first_sitting(), s.sort_order, s.id))
+    stage_phrase(&StageRef::of(snapshot, stage))
 }
 
 fn bills(view: &View, today: NaiveDate) -> String {
@@ -174,7 +160,7 @@ fn bills(view: &View, today: NaiveDate) -> String {
         ));
         match snapshot
             .as_ref()
-            .and_then(|s| latest_major(s, today).map(|st| (s, st)))
+            .and_then(|s| s.latest_major(today).map(|st| (s, st)))
         {
             Some((s, st)) => out.push_str(&format!(
                 "Now: {}, {}\n",
@@ -222,7 +208,7 @@ fn bill(view: &View, query: &str, today: NaiveDate) -> String {
     let mut stages: Vec<&crate::bill::Stage> = snapshot
         .stages
         .iter()
-        .filter(|s| !is_procedural(&s.name))
+        .filter(|s| !s.kind().is_procedural())
         .collect();
     stages.sort_by_key(|s| (s.first_sitting().is_none(), s.first_sitting(), s.sort_order));
     for s in &stages {
@@ -251,7 +237,7 @@ fn next(view: &View, today: NaiveDate) -> String {
     let mut upcoming: Vec<(NaiveDate, String)> = Vec::new();
     for (id, snapshot, _) in &view.bills {
         let Some(snapshot) = snapshot else { continue };
-        for s in snapshot.stages.iter().filter(|s| !is_procedural(&s.name)) {
+        for s in snapshot.stages.iter().filter(|s| !s.kind().is_procedural()) {
             if let Some(d) = s.first_sitting().filter(|d| *d > today) {
                 upcoming.push((
                     d,
@@ -453,7 +439,7 @@ async fn answer(
             .as_ref()
             .is_some_and(|t| t.operators.contains(&u))
     });
-    let today = context.clock.today(&config);
+    let today = context.clock.today(&config.timezone);
     let reply = tokio::task::spawn_blocking({
         let text = text.to_owned();
         let config = config.clone();

@@ -2,14 +2,19 @@
 
 use std::io::Write;
 
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::json;
 
 use crate::alert;
 use crate::store::{Alert, Store, StoreError};
 
-/// Prints every pending console alert, then marks it sent.
-pub fn deliver(store: &mut Store, today: NaiveDate, json: bool) -> Result<usize, StoreError> {
+/// Prints every pending console alert, then marks it sent at `now`.
+pub fn deliver(
+    store: &mut Store,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+    json: bool,
+) -> Result<usize, StoreError> {
     let pending = store.pending(false)?;
     let mut out = std::io::stdout().lock();
     for a in &pending {
@@ -25,7 +30,7 @@ pub fn deliver(store: &mut Store, today: NaiveDate, json: bool) -> Result<usize,
         }
         // Printed before it is marked: a crash in between prints it again rather than never.
         let _ = out.flush();
-        store.mark_sent(&[a.id], Utc::now(), None)?;
+        store.mark_sent(&[a.id], now, None)?;
     }
     Ok(pending.len())
 }

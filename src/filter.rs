@@ -6,7 +6,7 @@
 //! resolutions, carry-over motions, ...) and further sittings of a stage already announced are
 //! recorded in the bill's snapshot but not posted.
 
-use crate::changes::{Event, EventKind, is_procedural};
+use crate::changes::{Event, EventKind};
 
 /// Which kinds of event are posted.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,7 +20,8 @@ pub enum Kinds {
 /// Which stages' events are posted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Stages {
-    /// Everything but procedural stages (motions and resolutions).
+    /// Everything but procedural stages (motions, resolutions, stage types billwatch does not
+    /// know).
     Major,
     All,
     /// Stage names, lower case.
@@ -58,7 +59,7 @@ impl AlertFilter {
             // Bill-level events, Royal Assent included, are not about one stage.
             (None, _) | (_, EventKind::RoyalAssent) => true,
             (Some(stage), _) => match &self.stages {
-                Stages::Major => !is_procedural(&stage.name),
+                Stages::Major => !stage.kind().is_procedural(),
                 Stages::All => true,
                 Stages::List(names) => names.contains(&stage.name.to_ascii_lowercase()),
             },
@@ -67,34 +68,10 @@ impl AlertFilter {
     }
 }
 
-/// Stage names Parliament uses (the Bills API's stage types), for checking a config's list.
-pub const KNOWN_STAGES: &[&str] = &[
-    "1st reading",
-    "2nd reading",
-    "Committee stage",
-    "Report stage",
-    "3rd reading",
-    "Consideration of Lords amendments",
-    "Consideration of Commons amendments",
-    "Royal Assent",
-    "Committee of the whole House",
-    "Committee stage (re-committed clauses and schedules)",
-    "Second reading committee",
-    "Select Committee stage",
-    "Grand Committee",
-    "Lords Special Public Bill Committee",
-    "Legislative Grand Committee",
-    "Second House Examination",
-    "Reconsideration",
-    "Consequential consideration",
-    "Programme motion",
-    "Money resolution",
-    "Ways and Means resolution",
-    "Allocation of time motion",
-    "Guillotine motion",
-    "Carry-over motion",
-    "Order of Commitment discharged",
-];
+/// Stage names Parliament uses, for checking a config's list: every wording of
+/// [`crate::stage::STAGE_TYPES`].
+pub static KNOWN_STAGES: std::sync::LazyLock<Vec<&'static str>> =
+    std::sync::LazyLock::new(crate::stage::known_names);
 
 #[cfg(test)]
 mod tests {

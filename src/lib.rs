@@ -2,8 +2,10 @@
 //!
 //! # Layout
 //!
-//! The pure core (no I/O, no clock):
+//! The pure core (no I/O; the time is a parameter):
+//! - [`clock`]: the one clock — now, and today in the configured zone; fixed in tests.
 //! - [`bill`]: the model — a bill, its stages, their sittings; bill references from the config.
+//! - [`stage`]: what kind of stage a stage is, decided once from one table (`StageKind`).
 //! - [`changes`]: change detection, `detect(previous, current, today) -> Vec<Event>`.
 //! - [`decide`]: what recording a bill's snapshot writes — the snapshot, the alerts, the events
 //!   only recorded — from the previous snapshot, the alert filter and the first-sight policy.
@@ -25,13 +27,14 @@
 //! - [`console`]: delivery to stdout, as text or JSON lines.
 //! - [`worker`]: `billwatch run` — the schedule loop, config reload, the sender task, health.
 //! - [`shutdown`]: the signal that long waits listen to.
-//! - [`cli`]: the commands and their exit codes.
+//! - [`cli`]: the commands (one file each) and their exit codes (`cli::ExitCode`).
 
 pub mod alert;
 pub mod bill;
 pub mod changes;
 pub mod check;
 pub mod cli;
+pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod console;
@@ -41,6 +44,7 @@ pub mod plan;
 pub mod schedule;
 pub mod shutdown;
 pub mod source;
+pub mod stage;
 pub mod store;
 pub mod telegram;
 pub mod worker;

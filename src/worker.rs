@@ -19,7 +19,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::{mpsc, watch};
 
 use crate::check::{self, CheckOptions, CheckReport};
-use crate::cli::Clock;
+use crate::clock::Clock;
 use crate::config::{Config, ConfigError};
 use crate::console;
 use crate::shutdown::Shutdown;
@@ -141,7 +141,7 @@ async fn checker_loop(
     let mut first = config.schedule.check_at_start;
     loop {
         if !first {
-            let now = Utc::now();
+            let now = clock.now();
             let Some(next) = next_check(&config, now) else {
                 anyhow::bail!("the schedule {} never fires again", config.schedule.cron);
             };
@@ -181,15 +181,7 @@ async fn checker_loop(
             }
         }
 
-        let today = clock.today(&config);
-        let check = check::run(
-            &config,
-            &sources,
-            store,
-            clock.now(),
-            today,
-            CheckOptions::default(),
-        );
+        let check = check::run(&config, &sources, store, clock, CheckOptions::default());
         let report = tokio::select! {
             report = check => report,
             _ = shutdown.triggered() => {
@@ -308,8 +300,7 @@ async fn sender_loop(
         if shutdown.is_triggered() {
             return;
         }
-        let today = clock.today(&config);
-        let pending = match deliver(&mut sender, &mut store, &config, today, &mut shutdown).await {
+        let pending = match deliver(&mut sender, &mut store, &config, clock, &mut shutdown).await {
             Ok(pending) => pending,
             Err(e) => {
                 tracing::error!("delivery failed: {e}");
@@ -360,13 +351,14 @@ async fn deliver(
     sender: &mut Option<Sender>,
     store: &mut Store,
     config: &Config,
-    today: chrono::NaiveDate,
+    clock: Clock,
     shutdown: &mut Shutdown,
 ) -> Result<usize, StoreError> {
     let mut pending = 0;
+    let today = clock.today(&config.timezone);
     // Alerts for the console (made while no [telegram] section was set).
     if !store.pending(false)?.is_empty() {
-        console::deliver(store, today, false)?;
+        console::deliver(store, clock.now(), today, false)?;
     }
     if let Some(sender) = sender.as_mut()
         && let Some(d) = sender.deliver(store, config, today, shutdown).await?

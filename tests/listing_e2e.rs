@@ -28,7 +28,14 @@ const BILLS: [u32; 5] = [101, 102, 103, 104, 105];
 /// The day of the first check: the 2nd reading (10 February) is already announced.
 const START: &str = "2025-02-04";
 
-async fn setup(extra_parliament: &str) -> (FakeApi, Scratch) {
+/// `--today` moves the whole clock, so weeks pass between these checks: a full refresh that
+/// comes only yearly keeps each check on the listing.
+async fn setup() -> (FakeApi, Scratch) {
+    setup_on("full_refresh = \"365d\"\n", START).await
+}
+
+/// The first check, on `day`, of the five bills as they were on [`START`].
+async fn setup_on(extra_parliament: &str, day: &str) -> (FakeApi, Scratch) {
     let api = FakeApi::start().await;
     let scratch = Scratch::new();
     scratch.write_config_site(
@@ -41,7 +48,7 @@ async fn setup(extra_parliament: &str) -> (FakeApi, Scratch) {
     for id in BILLS {
         serve(&api, id, START).await;
     }
-    let first = scratch.run(&["--today", START, "check", "--json"]).await;
+    let first = scratch.run(&["--today", day, "check", "--json"]).await;
     first.assert_code(0);
     assert_eq!(
         first.summary()["requests"],
@@ -54,7 +61,7 @@ async fn setup(extra_parliament: &str) -> (FakeApi, Scratch) {
 /// Nothing changed: one request. Two bills changed: the listing and those two.
 #[tokio::test]
 async fn only_changed_bills_are_fetched() {
-    let (api, scratch) = setup("").await;
+    let (api, scratch) = setup().await;
     api.reset().await;
     for id in BILLS {
         serve(&api, id, START).await;
@@ -115,7 +122,7 @@ async fn only_changed_bills_are_fetched() {
 /// A scheduled stage turns into `stage_reached` on its day with no fetch at all.
 #[tokio::test]
 async fn scheduled_stage_is_reached_on_its_day_without_a_fetch() {
-    let (api, scratch) = setup("").await;
+    let (api, scratch) = setup().await;
     let run = scratch
         .run(&["--today", "2025-02-05", "check", "--json"])
         .await;
@@ -153,7 +160,9 @@ async fn scheduled_stage_is_reached_on_its_day_without_a_fetch() {
 /// A bill whose change the listing missed is caught by the periodic full refresh.
 #[tokio::test]
 async fn a_change_missing_from_the_listing_is_caught_by_the_full_refresh() {
-    let (api, scratch) = setup("full_refresh = \"3s\"\n").await;
+    // `--today` moves the whole clock, so the first check is on the same day as the next ones:
+    // only the 3 s below, not the days between, may count towards the full refresh.
+    let (api, scratch) = setup_on("full_refresh = \"3s\"\n", "2025-02-26").await;
     // Bill 103 changes, but its lastUpdate (so the listing) does not.
     api.reset().await;
     for id in BILLS.into_iter().filter(|id| *id != 103) {
@@ -205,7 +214,7 @@ async fn a_change_missing_from_the_listing_is_caught_by_the_full_refresh() {
 /// The listing failing falls back to fetching every bill.
 #[tokio::test]
 async fn a_failed_listing_falls_back_to_per_bill_fetches() {
-    let (api, scratch) = setup("").await;
+    let (api, scratch) = setup().await;
     api.reset().await;
     for id in BILLS {
         serve(&api, id, "2025-02-11").await;
@@ -246,7 +255,7 @@ async fn a_failed_listing_falls_back_to_per_bill_fetches() {
 /// follows tells the same alerts.
 #[tokio::test]
 async fn a_dry_run_takes_the_same_path_and_writes_nothing() {
-    let (api, scratch) = setup("").await;
+    let (api, scratch) = setup().await;
     let before = api.requests().await.len();
     let dry = scratch
         .run(&["--today", "2025-02-10", "check", "--dry-run", "--json"])

@@ -91,3 +91,90 @@ fn real_bill_summary_list_has_the_fields_the_listing_needs() {
     let bill = parse_bill(first.to_string().as_bytes()).expect("summary parses as a bill");
     assert_eq!(bill.id, 2818);
 }
+
+/// Every stage on the six real stages-list pages (their text: per stage an optional badge, the
+/// name, the date, the House) is a kind billwatch knows, and the tricky wordings get the kind a
+/// subscriber expects.
+#[test]
+fn every_stage_on_the_real_list_pages_is_a_known_kind() {
+    use billwatch::stage::StageKind;
+    let mut seen = Vec::new();
+    for bill in [2835, 2872, 3020, 3193, 3268, 3533] {
+        let Some(text) = shared(&format!("list-page-text/bill-{bill}-stages.txt")) else {
+            return;
+        };
+        let text = String::from_utf8(text).expect("text");
+        let lines: Vec<&str> = text.lines().map(str::trim).collect();
+        for w in lines.windows(3) {
+            let (Some(_), Ok(house)) = (
+                billwatch::source::pages::parse_page_date(w[1]),
+                w[2].parse::<House>(),
+            ) else {
+                continue;
+            };
+            let kind = StageKind::of(None, w[0], house);
+            assert_ne!(
+                kind,
+                StageKind::Unknown,
+                "bill {bill}: {:?} ({house})",
+                w[0]
+            );
+            seen.push((w[0].to_owned(), house, kind));
+        }
+    }
+    let kind_of = |name: &str| {
+        seen.iter()
+            .find(|(n, _, _)| n == name)
+            .map(|(_, h, k)| (*h, *k))
+            .unwrap_or_else(|| panic!("{name} is on no real page"))
+    };
+    assert_eq!(
+        kind_of("Royal Assent"),
+        (House::Unassigned, StageKind::RoyalAssent)
+    );
+    assert_eq!(
+        kind_of("Committee of the whole House").1,
+        StageKind::Committee
+    );
+    assert_eq!(kind_of("Committee negatived").1, StageKind::Procedural);
+    assert_eq!(
+        kind_of("Order of Commitment discharged").1,
+        StageKind::Procedural
+    );
+    assert_eq!(kind_of("Instruction").1, StageKind::Procedural);
+    assert_eq!(kind_of("Programme motion").1, StageKind::Procedural);
+    assert_eq!(
+        kind_of("Consideration of Lords amendments"),
+        (House::Commons, StageKind::PingPong)
+    );
+    assert_eq!(
+        kind_of("Consideration of Commons amendments"),
+        (House::Lords, StageKind::PingPong)
+    );
+    assert!(seen.len() >= 40, "only {} stages read", seen.len());
+}
+
+/// The table of stage types agrees with Parliament's own list (`GET /api/v1/Stages`, page 1):
+/// every id there is in the table, under the same name and House.
+#[test]
+fn the_stage_type_table_matches_parliaments_list() {
+    let Some(body) = shared("api-stages-page1.json") else {
+        return;
+    };
+    let list: serde_json::Value = serde_json::from_slice(&body).expect("JSON");
+    let items = list["items"].as_array().expect("items");
+    assert_eq!(items.len(), 20);
+    for item in items {
+        let id = item["id"].as_u64().expect("id") as u32;
+        let name = item["name"].as_str().expect("name");
+        let house: House = item["house"]
+            .as_str()
+            .expect("house")
+            .parse()
+            .expect("house");
+        let row = billwatch::stage::stage_type(Some(id), name, house).expect("known");
+        assert_eq!(row.id, Some(id), "{name}");
+        assert_eq!(row.wording.text(), name, "type {id}");
+        assert_eq!(row.house, Some(house), "type {id}");
+    }
+}

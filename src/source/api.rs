@@ -332,9 +332,11 @@ fn stage_from_api(s: ApiStage) -> Result<Stage, ParseError> {
             sittings.push(parse_date(&date)?);
         }
     }
+    let stage_type = s.stage_id.and_then(|n| u32::try_from(n).ok());
+    crate::stage::note_if_unknown(stage_type, &name, house);
     Ok(Stage {
         id,
-        stage_type: s.stage_id.and_then(|n| u32::try_from(n).ok()),
+        stage_type,
         name,
         house,
         sittings,

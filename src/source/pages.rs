@@ -24,7 +24,7 @@ use url::Url;
 use super::api::clean_text;
 use super::http::{FetchError, Fetched, Http, Validators};
 use super::{ParseError, SourceError};
-use crate::bill::{Bill, BillId, House, ROYAL_ASSENT_STAGE_TYPE, Snapshot, Stage};
+use crate::bill::{Bill, BillId, House, Snapshot, Stage};
 use crate::config::join;
 use crate::store::{CachedPage, PageCache};
 
@@ -351,29 +351,11 @@ pub fn parse_stage_detail(html: &str) -> Result<StageDetail, ParseError> {
     })
 }
 
-/// The stage type id Parliament uses for a well-known stage, from its name and House.
+/// The stage type id Parliament uses for a stage the pages show, from its name and House (the
+/// pages do not show ids): the one table, [`crate::stage::STAGE_TYPES`], decides.
 pub fn stage_type_of(name: &str, house: House) -> Option<u32> {
-    let n = name.to_ascii_lowercase();
-    let id = match (n.as_str(), house) {
-        ("1st reading", House::Commons) => 6,
-        ("2nd reading", House::Commons) => 7,
-        ("committee stage", House::Commons) => 8,
-        ("report stage", House::Commons) => 9,
-        ("3rd reading", House::Commons) => 10,
-        ("consideration of lords amendments", House::Commons) => 12,
-        ("programme motion", House::Commons) => 14,
-        ("money resolution", House::Commons) => 15,
-        ("ways and means resolution", House::Commons) => 36,
-        ("committee of the whole house", House::Commons) => 49,
-        ("1st reading", House::Lords) => 1,
-        ("2nd reading", House::Lords) => 2,
-        ("committee stage", House::Lords) => 3,
-        ("report stage", House::Lords) => 4,
-        ("3rd reading", House::Lords) => 5,
-        ("royal assent", _) => ROYAL_ASSENT_STAGE_TYPE,
-        _ => return None,
-    };
-    Some(id)
+    crate::stage::note_if_unknown(None, name, house);
+    crate::stage::stage_type(None, name, house).and_then(|t| t.id)
 }
 
 /// How many pages that failed to parse are kept for diagnosis, and how much of each.

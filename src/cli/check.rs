@@ -1,0 +1,163 @@
+//! `billwatch check`: one check now, its alerts delivered (or, with `--dry-run`, only shown).
+
+use std::io::Write;
+
+use chrono::NaiveDate;
+use serde_json::json;
+
+use super::{ExitCode, Failure, Outcome};
+use crate::check::{self, CheckOptions, CheckReport};
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::shutdown::Shutdown;
+use crate::source::Sources;
+use crate::store::Store;
+use crate::telegram::{Delivery, Sender};
+use crate::{alert, console};
+
+/// `check`: one check, then delivery.
+pub(super) async fn once(
+    config: &Config,
+    clock: Clock,
+    options: CheckOptions,
+    json: bool,
+) -> Outcome {
+    let mut sender = super::sender(config)?;
+    let mut store = Store::open(&config.storage.path)?;
+    let sources = Sources::with_state(config, store.page_cache()?)?;
+    let today = clock.today(&config.timezone);
+    let report = check::run(config, &sources, &mut store, clock, options).await?;
+    let mut delivered = console::deliver(&mut store, clock.now(), today, json)?;
+    let mut undelivered = false;
+    if let (Some(sender), Some(telegram)) = (sender.as_mut(), config.telegram.as_ref()) {
+        sender
+            .report_health(&mut store, &report, telegram.failure_threshold)
+            .await?;
+        let delivery = deliver_telegram(sender, &mut store, config, today).await?;
+        delivered += delivery.sent;
+        undelivered = delivery.pending > 0 || delivery.blocked > 0;
+    }
+    print_summary(&report, delivered, json);
+    Ok(ExitCode::failed_if(report.failed() > 0 || undelivered))
+}
+
+/// Delivers the pending Telegram alerts and updates the status cards, logging how it went.
+pub(super) async fn deliver_telegram(
+    sender: &mut Sender,
+    store: &mut Store,
+    config: &Config,
+    today: NaiveDate,
+) -> Result<Delivery, Failure> {
+    let mut shutdown = Shutdown::never();
+    let delivery = sender
+        .deliver(store, config, today, &mut shutdown)
+        .await?
+        .unwrap_or_default();
+    sender.sync_cards(store, config, today).await?;
+    if delivery.sent > 0 {
+        tracing::info!(
+            alerts = delivery.sent,
+            messages = delivery.messages,
+            "sent to Telegram"
+        );
+    }
+    if delivery.pending > 0 {
+        tracing::warn!(
+            alerts = delivery.pending,
+            "not delivered yet, kept for the next try: {}",
+            delivery.last_error.as_deref().unwrap_or("")
+        );
+    }
+    if delivery.blocked > 0 {
+        tracing::error!(
+            alerts = delivery.blocked,
+            "blocked by Telegram; see `billwatch status`, fix, then `billwatch retry`"
+        );
+    }
+    Ok(delivery)
+}
+
+/// `check --dry-run`: what a check would send; no state changes.
+pub(super) async fn dry_run(
+    config: &Config,
+    clock: Clock,
+    options: CheckOptions,
+    json: bool,
+) -> Outcome {
+    let sources = Sources::new(config)?;
+    let store = Store::open_read_only(&config.storage.path)?;
+    let today = clock.today(&config.timezone);
+    let report = check::dry_run(config, &sources, store.as_ref(), clock, options).await?;
+    let mut out = std::io::stdout().lock();
+    for (event, url) in &report.previews {
+        let text = alert::render_text(event, url, today);
+        if json {
+            let _ = writeln!(
+                out,
+                "{}",
+                console::alert_json(None, event, url, &text, "dry_run")
+            );
+        } else {
+            let _ = writeln!(out, "[would send: {}]\n{text}\n", event.kind.as_str());
+        }
+    }
+    drop(out);
+    print_summary(&report, 0, json);
+    Ok(ExitCode::failed_if(report.failed() > 0))
+}
+
+fn print_summary(report: &CheckReport, delivered: usize, json: bool) {
+    let mut out = std::io::stdout().lock();
+    if json {
+        for b in report.bills.iter().filter(|b| b.error.is_some()) {
+            let _ = writeln!(
+                out,
+                "{}",
+                json!({"type": "error", "bill_id": b.bill_id, "error": b.error,
+                       "consecutive_failures": b.consecutive_failures})
+            );
+        }
+        let _ = writeln!(
+            out,
+            "{}",
+            json!({
+                "type": "summary",
+                "bills": report.bills.len(),
+                "bills_ok": report.ok(),
+                "bills_failed": report.failed(),
+                "first_seen": report.bills.iter().filter(|b| b.first_seen).count(),
+                "new_alerts": report.alerts.len() + report.previews.len(),
+                "delivered": delivered,
+                "requests": report.requests,
+                "fetched": report.bills.iter().filter(|b| b.source.as_deref().is_some_and(|s| s != "listing") || b.error.is_some()).count(),
+                "listing": report.listing,
+            })
+        );
+        return;
+    }
+    for b in report.bills.iter().filter(|b| b.error.is_some()) {
+        let _ = writeln!(
+            out,
+            "FAILED {}",
+            b.error.as_deref().unwrap_or("unknown error")
+        );
+    }
+    let first = report.bills.iter().filter(|b| b.first_seen).count();
+    let new = report.alerts.len() + report.previews.len();
+    let listing = match &report.listing {
+        check::Listing::NotUsed => String::new(),
+        check::Listing::Used { changed } => format!(" (listing: {changed} changed)"),
+        check::Listing::Failed { .. } => " (listing failed: every bill fetched)".to_owned(),
+    };
+    let _ = writeln!(
+        out,
+        "checked {} bill(s): {} ok, {} failed; {} first seen; {} new alert(s); {} delivered; {} request(s){listing}",
+        report.bills.len(),
+        report.ok(),
+        report.failed(),
+        first,
+        new,
+        delivered,
+        report.requests
+    );
+}

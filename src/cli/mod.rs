@@ -1,0 +1,237 @@
+//! The command line: parse arguments, load the config, run a command, map failures to exit codes.
+//! One file per command; this one holds the arguments, the dispatch and what they share.
+//!
+//! Exit status ([`ExitCode`]): 0 all went well; 1 some bill failed (the rest still done) or a
+//! runtime failure; 2 a config or usage error, with nothing else touched.
+
+mod check;
+mod retry;
+mod run;
+mod show;
+mod status;
+mod test_telegram;
+mod validate;
+mod verify;
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand};
+
+use crate::bill::BillRef;
+use crate::check::CheckOptions;
+use crate::clock::Clock;
+use crate::config::{self, Config, ConfigError};
+use crate::telegram::{Sender, SenderError};
+
+pub use show::describe;
+
+/// Watches UK Parliament bills and alerts a Telegram channel when one reaches a new stage.
+#[derive(Debug, Parser)]
+#[command(name = "billwatch", version, about, long_about = None)]
+pub struct Args {
+    /// The config file [default: $BILLWATCH_CONFIG, else config/billwatch.toml]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// Pretend today is this date (YYYY-MM-DD), for replaying and testing.
+    #[arg(long, global = true, hide = true, value_name = "DATE")]
+    pub today: Option<NaiveDate>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check every tracked bill now, record what changed and deliver the alerts.
+    Check {
+        /// Fetch and show what would be sent; change no state.
+        #[arg(long)]
+        dry_run: bool,
+        /// Announce bills seen for the first time (one alert each with its current stage)
+        /// instead of recording them silently.
+        #[arg(long)]
+        announce: bool,
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Fetch one bill and print its stages; no state is read or written.
+    Show {
+        /// A bill id (3929) or any URL of the bill's pages.
+        bill: String,
+        /// Which source to ask [default: the bill's mode in the config, else auto].
+        #[arg(long, value_enum)]
+        source: Option<SourceArg>,
+        /// One JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Fetch bills from both the API and the stage pages and print every disagreement
+    /// (exit 0 when they agree, 1 when not): how to notice that the site changed.
+    Verify {
+        /// One bill (id or URL) [default: every tracked bill].
+        bill: Option<String>,
+    },
+    /// Tracked bills, their last known stage, the last check, and the outbox.
+    Status {
+        /// One JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run as a worker: check on the schedule in the config, deliver alerts, reload an edited
+    /// config; stop cleanly on SIGTERM or SIGINT.
+    Run,
+    /// Exit 0 when the last check finished recently enough and the database opens; else 1.
+    Health,
+    /// Check the config file only.
+    Validate,
+    /// Put alerts blocked by a Telegram problem back in the queue and deliver them.
+    Retry,
+    /// Send one test message to each configured Telegram chat, to prove the setup.
+    TestTelegram,
+}
+
+/// A source named on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SourceArg {
+    Api,
+    Pages,
+}
+
+/// How a command ended, as the process's exit status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitCode {
+    /// Everything went well.
+    Ok = 0,
+    /// Something failed at run time (a bill, a delivery, the database); the rest was still done.
+    Failed = 1,
+    /// The config or the command line is wrong; nothing else was touched.
+    Usage = 2,
+}
+
+impl ExitCode {
+    /// `Ok` when nothing failed, else `Failed`.
+    pub fn failed_if(failed: bool) -> ExitCode {
+        if failed {
+            ExitCode::Failed
+        } else {
+            ExitCode::Ok
+        }
+    }
+}
+
+impl From<ExitCode> for std::process::ExitCode {
+    fn from(code: ExitCode) -> Self {
+        std::process::ExitCode::from(code as u8)
+    }
+}
+
+/// A failure that ends the command, with its exit code.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: ExitCode,
+    pub error: anyhow::Error,
+}
+
+impl Failure {
+    pub fn usage(error: impl Into<anyhow::Error>) -> Failure {
+        Failure {
+            code: ExitCode::Usage,
+            error: error.into(),
+        }
+    }
+
+    pub fn failed(error: impl Into<anyhow::Error>) -> Failure {
+        Failure {
+            code: ExitCode::Failed,
+            error: error.into(),
+        }
+    }
+}
+
+impl From<ConfigError> for Failure {
+    fn from(e: ConfigError) -> Self {
+        Failure::usage(e)
+    }
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(error: anyhow::Error) -> Self {
+        Failure::failed(error)
+    }
+}
+
+impl From<crate::store::StoreError> for Failure {
+    fn from(e: crate::store::StoreError) -> Self {
+        Failure::failed(e)
+    }
+}
+
+/// What a command returns: its exit code, or the failure that ended it.
+type Outcome = Result<ExitCode, Failure>;
+
+/// Runs the command; the exit code says how it went.
+pub async fn main(args: Args) -> std::process::ExitCode {
+    match dispatch(args).await {
+        Ok(code) => code.into(),
+        Err(Failure { code, error }) => {
+            let _ = writeln!(std::io::stderr(), "error: {error:#}");
+            code.into()
+        }
+    }
+}
+
+fn load_config(args: &Args) -> Result<Config, ConfigError> {
+    let env = std::env::var("BILLWATCH_CONFIG").ok();
+    let path = config::locate(args.config.as_deref(), env.as_deref());
+    Config::load(&path)
+}
+
+async fn dispatch(args: Args) -> Outcome {
+    let config = load_config(&args)?;
+    // `--today` moves the whole clock to that day: dates, what counts as reached, and planning.
+    let clock = match args.today {
+        Some(day) => Clock::on_day(day, &config.timezone),
+        None => Clock::system(),
+    };
+    match args.command {
+        Command::Validate => validate::validate(&config, clock),
+        Command::Check {
+            dry_run,
+            announce,
+            json,
+        } => {
+            let options = CheckOptions { announce };
+            if dry_run {
+                check::dry_run(&config, clock, options, json).await
+            } else {
+                check::once(&config, clock, options, json).await
+            }
+        }
+        Command::Show { bill, source, json } => show::show(&config, &bill, source, json).await,
+        Command::Verify { bill } => verify::verify(&config, bill.as_deref()).await,
+        Command::Status { json } => status::status(&config, clock, json),
+        Command::Retry => retry::retry(&config, clock).await,
+        Command::Run => run::run(config, clock).await,
+        Command::Health => Ok(run::health(&config, clock)),
+        Command::TestTelegram => test_telegram::test_telegram(&config).await,
+    }
+}
+
+/// The Telegram sender, when the config has a `[telegram]` section. A missing or malformed
+/// token is a configuration error.
+fn sender(config: &Config) -> Result<Option<Sender>, Failure> {
+    Sender::from_config(config).map_err(|e| match e {
+        SenderError::Token(_) => Failure::usage(e),
+        _ => Failure::failed(e),
+    })
+}
+
+/// A bill named on the command line, by id or URL.
+fn bill_arg(bill: &str) -> Result<u32, Failure> {
+    let BillRef(id) = bill.parse::<BillRef>().map_err(Failure::usage)?;
+    Ok(id)
+}

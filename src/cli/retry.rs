@@ -1,0 +1,27 @@
+//! `billwatch retry`: alerts blocked by a Telegram problem, queued again and delivered.
+
+use super::{ExitCode, Outcome};
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::console;
+use crate::store::Store;
+
+/// `retry`: blocked alerts back in the queue, then delivered.
+pub(super) async fn retry(config: &Config, clock: Clock) -> Outcome {
+    let mut sender = super::sender(config)?;
+    let mut store = Store::open(&config.storage.path)?;
+    let requeued = store.requeue_blocked()?;
+    println!("{requeued} blocked alert(s) queued again");
+    let today = clock.today(&config.timezone);
+    let Some(sender) = sender.as_mut() else {
+        let delivered = console::deliver(&mut store, clock.now(), today, false)?;
+        println!("{delivered} delivered to the console");
+        return Ok(ExitCode::Ok);
+    };
+    let d = super::check::deliver_telegram(sender, &mut store, config, today).await?;
+    println!(
+        "{} alert(s) sent in {} message(s); {} blocked again; {} still pending",
+        d.sent, d.messages, d.blocked, d.pending
+    );
+    Ok(ExitCode::failed_if(d.blocked > 0 || d.pending > 0))
+}

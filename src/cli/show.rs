@@ -1,0 +1,95 @@
+//! `billwatch show`: one bill as a source sees it, as a table or JSON.
+
+use std::io::Write;
+
+use serde_json::json;
+
+use super::{ExitCode, Failure, Outcome, SourceArg};
+use crate::alert;
+use crate::bill::Snapshot;
+use crate::config::Config;
+use crate::source::{SourceKind, Sources};
+
+/// `show`: one bill fetched and printed; no state read or written.
+pub(super) async fn show(
+    config: &Config,
+    bill: &str,
+    source: Option<SourceArg>,
+    json: bool,
+) -> Outcome {
+    let id = super::bill_arg(bill)?;
+    let sources = Sources::new(config)?;
+    let fetched = match source {
+        None => sources.fetch(id).await,
+        Some(SourceArg::Api) => sources.fetch_from(id, SourceKind::Api).await,
+        Some(SourceArg::Pages) => sources.fetch_from(id, SourceKind::Pages).await,
+    };
+    let (snapshot, source) = fetched.map_err(Failure::failed)?;
+    let mut out = std::io::stdout().lock();
+    if json {
+        let value =
+            json!({"source": source.to_string(), "bill": snapshot.bill, "stages": snapshot.stages});
+        let _ = writeln!(out, "{value}");
+    } else {
+        let _ = write!(out, "{}", describe(&snapshot, &config.stages_url(id)));
+        let _ = writeln!(out, "(source: {source})");
+    }
+    Ok(ExitCode::Ok)
+}
+
+/// A bill and its stages as a table a person reads.
+pub fn describe(snapshot: &Snapshot, url: &str) -> String {
+    use std::fmt::Write as _;
+    let b = &snapshot.bill;
+    let mut s = String::new();
+    let _ = writeln!(s, "Bill {}: {}", b.id, b.title);
+    if let Some(long) = &b.long_title {
+        let _ = writeln!(s, "  {long}");
+    }
+    let mut flags = Vec::new();
+    if b.is_act {
+        flags.push("Act of Parliament".to_owned());
+    }
+    if let Some(d) = b.withdrawn {
+        flags.push(format!("withdrawn {}", alert::long_date(d)));
+    }
+    if b.defeated {
+        flags.push("defeated".to_owned());
+    }
+    if let Some(cs) = &b.current_stage {
+        flags.push(format!("current stage: {} ({})", cs.name, cs.house));
+    }
+    if let Some(lu) = b.last_update {
+        flags.push(format!("updated {}", lu.format("%-d %B %Y %H:%M")));
+    }
+    if !flags.is_empty() {
+        let _ = writeln!(s, "  {}", flags.join("; "));
+    }
+    let _ = writeln!(s, "  {url}");
+    let width = snapshot
+        .stages
+        .iter()
+        .map(|st| st.name.chars().count())
+        .max()
+        .unwrap_or(0);
+    for st in &snapshot.stages {
+        let dates = match st.sittings.as_slice() {
+            [] => "date to be announced".to_owned(),
+            [d] => alert::long_date(*d),
+            [first, .., last] => format!(
+                "{} to {} ({} sittings)",
+                alert::long_date(*first),
+                alert::long_date(*last),
+                st.sittings.len()
+            ),
+        };
+        let _ = writeln!(
+            s,
+            "  {:>6}  {:<width$}  {:<10}  {dates}",
+            st.id,
+            st.name,
+            st.house.to_string(),
+        );
+    }
+    s
+}

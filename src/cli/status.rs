@@ -1,0 +1,199 @@
+//! `billwatch status`: tracked bills, their last known stage, the last check, and the outbox.
+
+use std::io::Write;
+
+use chrono::NaiveDate;
+use serde_json::json;
+
+use super::{ExitCode, Outcome};
+use crate::alert;
+use crate::changes::StageRef;
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::store::{Alert, BillState, CheckRecord, Store};
+
+/// Everything `status` shows, read once from the database.
+struct Status {
+    database: String,
+    last: Option<CheckRecord>,
+    counts: (u64, u64, u64),
+    states: Vec<BillState>,
+    blocked: Vec<Alert>,
+}
+
+/// `status`: as text, or one JSON object.
+pub(super) fn status(config: &Config, clock: Clock, json: bool) -> Outcome {
+    let store = Store::open_read_only(&config.storage.path)?;
+    let today = clock.today(&config.timezone);
+    let mut out = std::io::stdout().lock();
+    let Some(store) = store else {
+        if json {
+            let _ = writeln!(
+                out,
+                "{}",
+                json!({"database": null, "bills": config.bills.iter().map(|b| b.id).collect::<Vec<_>>()})
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "no database yet at {}: run `billwatch check` first",
+                config.storage.path.display()
+            );
+        }
+        return Ok(ExitCode::Ok);
+    };
+    let status = Status {
+        database: store.path().display().to_string(),
+        last: store.last_check()?,
+        counts: store.alert_counts()?,
+        states: store.bills()?,
+        blocked: store.blocked()?,
+    };
+    let text = if json {
+        as_json(&status, config, today).to_string()
+    } else {
+        as_text(&status, config, today)
+    };
+    let _ = writeln!(out, "{}", text.trim_end());
+    Ok(ExitCode::Ok)
+}
+
+fn as_json(status: &Status, config: &Config, today: NaiveDate) -> serde_json::Value {
+    let bills: Vec<_> = status
+        .states
+        .iter()
+        .map(|s| {
+            let snap = s.snapshot.as_ref();
+            let latest = snap.and_then(|sn| sn.latest_reached(today));
+            let next = snap.and_then(|sn| sn.next_scheduled(today));
+            json!({
+                "bill_id": s.bill_id,
+                "tracked": config.bill(s.bill_id).is_some(),
+                "title": snap.map(|sn| sn.bill.title.clone()),
+                "stage": latest.map(|st| st.name.clone()),
+                "house": latest.map(|st| st.house.to_string()),
+                "stage_date": latest.and_then(|st| st.first_sitting()).map(|d| d.to_string()),
+                "next_stage": next.map(|(st, _)| st.name.clone()),
+                "next_date": next.map(|(_, d)| d.to_string()),
+                "source": s.source,
+                "last_success": s.last_success,
+                "last_attempt": s.last_attempt,
+                "consecutive_failures": s.consecutive_failures,
+                "last_error": s.last_error,
+            })
+        })
+        .collect();
+    let (pending, sent, blocked) = status.counts;
+    json!({
+        "database": status.database,
+        "last_check": status.last,
+        "alerts": {"pending": pending, "sent": sent, "blocked": blocked},
+        "blocked": status.blocked.iter().map(|a| json!({"id": a.id, "bill_id": a.event.bill_id, "kind": a.event.kind.as_str(), "reason": a.last_error})).collect::<Vec<_>>(),
+        "bills": bills,
+        "untracked_never_checked": config.bills.iter().filter(|b| !status.states.iter().any(|s| s.bill_id == b.id)).map(|b| b.id).collect::<Vec<_>>(),
+    })
+}
+
+fn as_text(status: &Status, config: &Config, today: NaiveDate) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let _ = writeln!(out, "database: {}", status.database);
+    match &status.last {
+        Some(c) => {
+            let _ = writeln!(
+                out,
+                "last check: {} ({} ok, {} failed, {} new alert(s), {} request(s))",
+                c.finished_at
+                    .unwrap_or(c.started_at)
+                    .format("%Y-%m-%d %H:%M:%S UTC"),
+                c.bills_ok,
+                c.bills_failed,
+                c.alerts,
+                c.requests
+            );
+        }
+        None => {
+            let _ = writeln!(out, "last check: none finished yet");
+        }
+    }
+    let (pending, sent, blocked) = status.counts;
+    let _ = writeln!(
+        out,
+        "alerts: {pending} pending, {sent} sent, {blocked} blocked"
+    );
+    for a in &status.blocked {
+        let _ = writeln!(
+            out,
+            "  blocked #{} (bill {}, {}): {}",
+            a.id,
+            a.event.bill_id,
+            a.event.kind.as_str(),
+            a.last_error.as_deref().unwrap_or("no reason recorded")
+        );
+    }
+    for b in &config.bills {
+        if !status.states.iter().any(|s| s.bill_id == b.id) {
+            let _ = writeln!(out, "bill {}: not checked yet", b.id);
+        }
+    }
+    for s in &status.states {
+        out.push_str(&bill_text(s, config.bill(s.bill_id).is_some(), today));
+    }
+    out
+}
+
+/// One bill's lines of the text form.
+fn bill_text(s: &BillState, tracked: bool, today: NaiveDate) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let title = s
+        .snapshot
+        .as_ref()
+        .map(|sn| sn.bill.title.as_str())
+        .unwrap_or("(never fetched successfully)");
+    let _ = writeln!(
+        out,
+        "bill {}: {title}{}",
+        s.bill_id,
+        if tracked { "" } else { " [no longer tracked]" }
+    );
+    if let Some(sn) = &s.snapshot {
+        match sn.latest_reached(today) {
+            Some(st) => {
+                let _ = writeln!(
+                    out,
+                    "  stage: {} ({})",
+                    alert::stage_phrase(&StageRef::of(sn, st)),
+                    st.first_sitting().map(alert::long_date).unwrap_or_default()
+                );
+            }
+            None => {
+                let _ = writeln!(out, "  stage: none reached yet");
+            }
+        }
+        if let Some((st, d)) = sn.next_scheduled(today) {
+            let _ = writeln!(
+                out,
+                "  next: {} on {} (provisional)",
+                st.name,
+                alert::long_date(d)
+            );
+        }
+    }
+    if let Some(t) = &s.last_success {
+        let _ = writeln!(
+            out,
+            "  last success: {t} via {}",
+            s.source.as_deref().unwrap_or("?")
+        );
+    }
+    if s.consecutive_failures > 0 {
+        let _ = writeln!(
+            out,
+            "  FAILING: {} check(s) in a row; last error: {}",
+            s.consecutive_failures,
+            s.last_error.as_deref().unwrap_or("?")
+        );
+    }
+    out
+}

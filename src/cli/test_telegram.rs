@@ -1,0 +1,49 @@
+//! `billwatch test-telegram`: proves the bot token and that the bot can post to each chat.
+
+use super::{ExitCode, Failure, Outcome};
+use crate::alert;
+use crate::config::Config;
+
+/// `test-telegram`: one message to each configured chat.
+pub(super) async fn test_telegram(config: &Config) -> Outcome {
+    let Some(t) = &config.telegram else {
+        return Err(Failure::usage(anyhow::anyhow!(
+            "config {} has no [telegram] section: add one with `chat = \"@yourchannel\"`",
+            config.path.display()
+        )));
+    };
+    let Some(sender) = super::sender(config)? else {
+        return Ok(ExitCode::Usage);
+    };
+    let client = sender.client();
+    let bot = match client.whoami().await {
+        Ok(name) => name,
+        Err(e) => {
+            eprintln!("FAILED: {e}");
+            return Ok(ExitCode::Failed);
+        }
+    };
+    println!("bot token works: the bot is @{bot}");
+    let mut chats: Vec<&str> = vec![t.chat.as_str()];
+    chats.extend(config.bills.iter().filter_map(|b| b.chat.as_deref()));
+    chats.extend(t.admin_chat.as_deref());
+    chats.sort_unstable();
+    chats.dedup();
+    let mut failed = 0;
+    for chat in chats {
+        let text = format!(
+            "✅ billwatch test message: @{} can post to {}. Tracking {} bill(s).",
+            alert::escape_html(&bot),
+            alert::escape_html(chat),
+            config.bills.len()
+        );
+        match client.send_html(chat, &text).await {
+            Ok(id) => println!("{chat}: OK (message {id})"),
+            Err(e) => {
+                failed += 1;
+                println!("{chat}: FAILED: {e}");
+            }
+        }
+    }
+    Ok(ExitCode::failed_if(failed > 0))
+}

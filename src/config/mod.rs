@@ -1,0 +1,431 @@
+//! The config file: strict TOML, validated once, every mistake named by file, line and key.
+//!
+//! The file is read into `raw` types that mirror the TOML exactly (`deny_unknown_fields`), then
+//! checked and turned into [`Config`], which the rest of the program uses.
+//!
+//! - `raw`: the serde mirror of the file; a wrong key or type is named by its path in the document.
+//! - `validate`: one check per section (`[parliament]`, `[telegram]`, `[[bills]]`, ...), with the
+//!   defaults.
+//! - `values`: checks of single values the sections share (URLs, chats, kinds, stages, ranges).
+//! - `context`: how a mistake is placed: file, line and key path.
+
+mod context;
+mod raw;
+mod validate;
+mod values;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono_tz::Tz;
+use serde::Deserialize;
+use url::Url;
+
+use crate::bill::BillId;
+use crate::filter::AlertFilter;
+use crate::schedule::Schedule;
+use context::Context;
+
+/// Where the config is looked for when neither `--config` nor `BILLWATCH_CONFIG` says.
+pub const DEFAULT_PATH: &str = "config/billwatch.toml";
+pub const DEFAULT_API_URL: &str = "https://bills-api.parliament.uk";
+pub const DEFAULT_SITE_URL: &str = "https://bills.parliament.uk";
+pub const DEFAULT_TELEGRAM_API_URL: &str = "https://api.telegram.org";
+pub const DEFAULT_USER_AGENT: &str = concat!(
+    "billwatch/",
+    env!("CARGO_PKG_VERSION"),
+    " (self-hosted UK Parliament bill tracker)"
+);
+/// The shipped config, which documents every key.
+pub const EXAMPLE: &str = include_str!("../../config/billwatch.toml");
+
+/// A config that could not be read or is wrong. Its message names the file, and where it can,
+/// the line and the key.
+#[derive(Debug, thiserror::Error)]
+pub struct ConfigError {
+    pub path: PathBuf,
+    pub line: Option<usize>,
+    pub key: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "config {}", self.path.display())?;
+        if let Some(line) = self.line {
+            write!(f, ", line {line}")?;
+        }
+        if let Some(key) = &self.key {
+            write!(f, ", key `{key}`")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// Where bills are fetched from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// The Bills API only.
+    Api,
+    /// The bills.parliament.uk stage pages only.
+    Pages,
+    /// The API first; the pages when the API fails or answers with something unreadable.
+    #[default]
+    Auto,
+}
+
+impl fmt::Display for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Mode::Api => "api",
+            Mode::Pages => "pages",
+            Mode::Auto => "auto",
+        })
+    }
+}
+
+/// The validated config.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file it came from.
+    pub path: PathBuf,
+    pub timezone: Tz,
+    pub parliament: Parliament,
+    pub storage: Storage,
+    pub telegram: Option<Telegram>,
+    pub schedule: ScheduleConfig,
+    pub alerts: Alerts,
+    pub bills: Vec<TrackedBill>,
+}
+
+/// What is posted, and when.
+#[derive(Debug, Clone)]
+pub struct Alerts {
+    pub filter: AlertFilter,
+    pub mode: AlertMode,
+}
+
+/// When alerts go out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlertMode {
+    /// As soon as they are found.
+    Instant,
+    /// Once a day at this local time: one message per chat summing up the day.
+    Daily(chrono::NaiveTime),
+}
+
+#[derive(Debug, Clone)]
+pub struct Parliament {
+    pub api_url: Url,
+    pub site_url: Url,
+    pub mode: Mode,
+    pub timeout: Duration,
+    pub max_concurrent: usize,
+    pub user_agent: String,
+    pub retries: u32,
+    pub retry_backoff: Duration,
+    pub max_response_bytes: u64,
+    /// Pause between two page requests.
+    pub page_delay: Duration,
+    /// Ask the API which bills changed, and fetch only those.
+    pub listing: bool,
+    /// Every bill is fetched in full at least this often, whatever the listing says.
+    pub full_refresh: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct Storage {
+    pub path: PathBuf,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Telegram {
+    pub chat: String,
+    pub admin_chat: Option<String>,
+    pub api_url: Url,
+    pub token_file: Option<PathBuf>,
+    /// After this many failed checks in a row a bill's failure is reported to `admin_chat`.
+    pub failure_threshold: u32,
+    pub timeout: Duration,
+    /// Telegram user ids allowed `/status` and `/check`.
+    pub operators: Vec<i64>,
+    /// Answer commands in private chats (long polling inside `billwatch run`).
+    pub commands: bool,
+    /// Keep one message per bill in its chat, edited whenever the bill moves.
+    pub status_card: bool,
+    /// Pin those cards.
+    pub pin_cards: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct ScheduleConfig {
+    pub cron: Schedule,
+    pub check_at_start: bool,
+    pub jitter: Duration,
+    /// `health` fails when the last finished check is older than this.
+    pub health_max_age: Option<Duration>,
+}
+
+/// One bill to watch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrackedBill {
+    pub id: BillId,
+    pub name: Option<String>,
+    /// Overrides `telegram.chat` for this bill's alerts.
+    pub chat: Option<String>,
+    /// Overrides `parliament.mode` for this bill.
+    pub mode: Option<Mode>,
+    /// Overrides `[alerts]`'s filter for this bill.
+    pub filter: Option<AlertFilter>,
+}
+
+/// Which config file to read: `--config`, else `BILLWATCH_CONFIG`, else [`DEFAULT_PATH`].
+pub fn locate(flag: Option<&Path>, env: Option<&str>) -> PathBuf {
+    match (flag, env) {
+        (Some(path), _) => path.to_owned(),
+        (None, Some(env)) if !env.trim().is_empty() => PathBuf::from(env),
+        _ => PathBuf::from(DEFAULT_PATH),
+    }
+}
+
+impl Config {
+    /// Reads and validates the config file at `path`.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            let hint = if e.kind() == std::io::ErrorKind::NotFound {
+                format!(
+                    "the file does not exist ({e}). Pass --config PATH or set BILLWATCH_CONFIG; \
+                     the shipped example is {DEFAULT_PATH}"
+                )
+            } else {
+                format!("cannot read the file: {e}")
+            };
+            ConfigError {
+                path: path.to_owned(),
+                line: None,
+                key: None,
+                message: hint,
+            }
+        })?;
+        Config::parse(&text, path)
+    }
+
+    /// Parses and validates config text; `path` is only used in messages and as [`Config::path`].
+    ///
+    /// The whole file is read first (so an unknown key or a wrong type is found wherever it is),
+    /// then each section is checked in turn; the first mistake found is the one reported.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let cx = Context::new(text, path);
+        let file = raw::File::read(&cx)?;
+        let timezone = validate::timezone(&cx, file.timezone.as_ref())?;
+        let parliament = validate::parliament(&cx, file.parliament)?;
+        let storage = validate::storage(file.storage);
+        let telegram = validate::telegram(&cx, file.telegram)?;
+        let schedule = validate::schedule(&cx, &file.schedule)?;
+        let alerts = validate::alerts(&cx, &file.alerts)?;
+        let bills = validate::bills(&cx, &file.bills, telegram.is_some(), &alerts.filter)?;
+        Ok(Config {
+            path: path.to_owned(),
+            timezone,
+            parliament,
+            storage,
+            telegram,
+            schedule,
+            alerts,
+            bills,
+        })
+    }
+
+    /// The bill's entry in the config, if it is tracked.
+    pub fn bill(&self, id: BillId) -> Option<&TrackedBill> {
+        self.bills.iter().find(|b| b.id == id)
+    }
+
+    /// What is posted for one bill: its own filter, else `[alerts]`'s.
+    pub fn filter_for(&self, id: BillId) -> &AlertFilter {
+        self.bill(id)
+            .and_then(|b| b.filter.as_ref())
+            .unwrap_or(&self.alerts.filter)
+    }
+
+    /// The source mode that applies to one bill.
+    pub fn mode_for(&self, id: BillId) -> Mode {
+        self.bill(id)
+            .and_then(|b| b.mode)
+            .unwrap_or(self.parliament.mode)
+    }
+
+    /// The chat a bill's alerts go to: its own, else the channel, else none (the console).
+    pub fn chat_for(&self, id: BillId) -> Option<&str> {
+        let telegram = self.telegram.as_ref()?;
+        Some(
+            self.bill(id)
+                .and_then(|b| b.chat.as_deref())
+                .unwrap_or(&telegram.chat),
+        )
+    }
+
+    /// The bill's stages page on the site, for links in alerts.
+    pub fn stages_url(&self, id: BillId) -> String {
+        join(&self.parliament.site_url, &format!("bills/{id}/stages"))
+    }
+}
+
+/// Appends `path` to a base URL whatever its trailing slash.
+pub fn join(base: &Url, path: &str) -> String {
+    format!("{}/{}", base.as_str().trim_end_matches('/'), path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_config_is_valid_and_tracks_the_border_security_bill() {
+        let config = Config::parse(EXAMPLE, Path::new("config/billwatch.toml")).expect("valid");
+        assert_eq!(config.bills.len(), 1);
+        assert_eq!(config.bills[0].id, 3929);
+        assert_eq!(config.timezone, chrono_tz::Europe::London);
+        assert_eq!(
+            config.parliament.api_url.as_str(),
+            "https://bills-api.parliament.uk/"
+        );
+        assert_eq!(config.storage.path, PathBuf::from("data/billwatch.db"));
+    }
+
+    /// Every key the config accepts, as `table.key`.
+    const EVERY_KEY: &[&str] = &[
+        "timezone",
+        "parliament.api_url",
+        "parliament.site_url",
+        "parliament.mode",
+        "parliament.timeout",
+        "parliament.max_concurrent",
+        "parliament.retries",
+        "parliament.retry_backoff",
+        "parliament.max_response_bytes",
+        "parliament.user_agent",
+        "parliament.page_delay",
+        "parliament.listing",
+        "parliament.full_refresh",
+        "storage.path",
+        "schedule.cron",
+        "schedule.check_at_start",
+        "schedule.jitter",
+        "schedule.health_max_age",
+        "alerts.kinds",
+        "alerts.stages",
+        "alerts.mode",
+        "alerts.daily_at",
+        "telegram.chat",
+        "telegram.admin_chat",
+        "telegram.api_url",
+        "telegram.token_file",
+        "telegram.failure_threshold",
+        "telegram.timeout",
+        "telegram.operators",
+        "telegram.commands",
+        "telegram.status_card",
+        "telegram.pin_cards",
+        "bills.url",
+        "bills.id",
+        "bills.name",
+        "bills.chat",
+        "bills.mode",
+        "bills.alerts",
+    ];
+
+    /// The shipped config documents every key (set or commented out).
+    #[test]
+    fn the_shipped_config_names_every_key() {
+        for key in EVERY_KEY {
+            let name = key.rsplit('.').next().unwrap_or(key);
+            let named = EXAMPLE.lines().any(|l| {
+                let l = l.trim_start_matches('#').trim();
+                l.starts_with(&format!("{name} =")) || l.starts_with(&format!("{name}="))
+            });
+            assert!(named, "config/billwatch.toml does not document `{key}`");
+        }
+    }
+
+    /// Every key in the list is one the config accepts (so the list above cannot rot).
+    #[test]
+    fn every_key_is_accepted() {
+        let text = r#"
+            timezone = "Europe/London"
+            [parliament]
+            api_url = "https://bills-api.parliament.uk"
+            site_url = "https://bills.parliament.uk"
+            mode = "auto"
+            timeout = "30s"
+            max_concurrent = 4
+            retries = 3
+            retry_backoff = "2s"
+            max_response_bytes = 10485760
+            user_agent = "billwatch test"
+            page_delay = "1s"
+            listing = true
+            full_refresh = "24h"
+            [storage]
+            path = "data/billwatch.db"
+            [schedule]
+            cron = "*/15 * * * *"
+            check_at_start = true
+            jitter = "10s"
+            health_max_age = "1h"
+            [alerts]
+            kinds = "default"
+            stages = ["2nd reading", "Royal Assent"]
+            mode = "daily"
+            daily_at = "18:30"
+            [telegram]
+            chat = "@bill_alerts"
+            admin_chat = "-1001234567890"
+            api_url = "https://api.telegram.org"
+            token_file = "/run/secrets/token"
+            failure_threshold = 3
+            timeout = "20s"
+            operators = [123456789]
+            commands = true
+            status_card = true
+            pin_cards = false
+            [[bills]]
+            url = "https://bills.parliament.uk/bills/3929"
+            name = "Border Security, Asylum and Immigration Bill"
+            chat = "@border_bill"
+            mode = "pages"
+            alerts = { kinds = "all", stages = "all" }
+            [[bills]]
+            id = 3766
+        "#;
+        let config = Config::parse(text, Path::new("every-key.toml")).expect("every key accepted");
+        assert_eq!(
+            config.alerts.mode,
+            AlertMode::Daily(chrono::NaiveTime::from_hms_opt(18, 30, 0).expect("time"))
+        );
+        assert_eq!(config.mode_for(3929), Mode::Pages);
+        assert_eq!(config.chat_for(3929), Some("@border_bill"));
+        assert_eq!(config.chat_for(3766), Some("@bill_alerts"));
+        let mut written = 0;
+        for key in EVERY_KEY {
+            let name = key.rsplit('.').next().unwrap_or(key);
+            assert!(
+                text.contains(&format!("{name} =")),
+                "the test config lacks `{key}`"
+            );
+            written += 1;
+        }
+        assert_eq!(written, EVERY_KEY.len());
+    }
+
+    #[test]
+    fn config_is_located_by_flag_then_env_then_default() {
+        let flag = Path::new("/etc/billwatch.toml");
+        assert_eq!(locate(Some(flag), Some("/x.toml")), flag);
+        assert_eq!(locate(None, Some("/x.toml")), PathBuf::from("/x.toml"));
+        assert_eq!(locate(None, Some("  ")), PathBuf::from(DEFAULT_PATH));
+        assert_eq!(locate(None, None), PathBuf::from(DEFAULT_PATH));
+    }
+}

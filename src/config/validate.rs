@@ -1,0 +1,298 @@
+//! One check per section of the file: each turns its `raw` section into the validated type, or
+//! names the first thing wrong with it. Defaults are filled in here.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chrono::NaiveTime;
+use chrono_tz::Tz;
+use toml::Spanned;
+
+use super::context::Context;
+use super::{
+    AlertMode, Alerts, ConfigError, DEFAULT_API_URL, DEFAULT_SITE_URL, DEFAULT_TELEGRAM_API_URL,
+    DEFAULT_USER_AGENT, Parliament, ScheduleConfig, Storage, Telegram, TrackedBill, raw,
+};
+use crate::bill::{BillId, BillRef};
+use crate::filter::{AlertFilter, Kinds, Stages};
+use crate::schedule::Schedule;
+
+/// `timezone`: an IANA name; Europe/London when left out.
+pub(super) fn timezone(cx: &Context<'_>, tz: Option<&Spanned<String>>) -> Result<Tz, ConfigError> {
+    let Some(tz) = tz else {
+        return Ok(chrono_tz::Europe::London);
+    };
+    tz.get_ref().parse::<Tz>().map_err(|_| {
+        cx.error(
+            tz.span(),
+            "timezone",
+            format!(
+                "{:?} is not a known time zone; use an IANA name such as \"Europe/London\"",
+                tz.get_ref()
+            ),
+        )
+    })
+}
+
+/// `[parliament]`: where bills come from and how politely they are fetched.
+pub(super) fn parliament(cx: &Context<'_>, p: raw::Parliament) -> Result<Parliament, ConfigError> {
+    Ok(Parliament {
+        api_url: cx.base_url(p.api_url.as_ref(), "parliament.api_url", DEFAULT_API_URL)?,
+        site_url: cx.base_url(p.site_url.as_ref(), "parliament.site_url", DEFAULT_SITE_URL)?,
+        mode: p.mode.unwrap_or_default(),
+        timeout: cx.positive(p.timeout, "parliament.timeout", Duration::from_secs(30))?,
+        max_concurrent: cx.in_range(p.max_concurrent, "parliament.max_concurrent", 4, 1..=32)?,
+        user_agent: match p.user_agent {
+            Some(ua) if ua.get_ref().trim().is_empty() => {
+                return Err(cx.error(
+                    ua.span(),
+                    "parliament.user_agent",
+                    "must not be empty; leave the key out for the default",
+                ));
+            }
+            Some(ua) => ua.into_inner(),
+            None => DEFAULT_USER_AGENT.to_owned(),
+        },
+        retries: cx.in_range(p.retries, "parliament.retries", 3, 0..=10)?,
+        retry_backoff: p.retry_backoff.unwrap_or(Duration::from_secs(2)),
+        max_response_bytes: cx.in_range(
+            p.max_response_bytes,
+            "parliament.max_response_bytes",
+            10 * 1024 * 1024,
+            1024..=1024 * 1024 * 1024,
+        )?,
+        page_delay: p.page_delay.unwrap_or(Duration::from_secs(1)),
+        listing: p.listing.unwrap_or(true),
+        full_refresh: p.full_refresh.unwrap_or(Duration::from_secs(24 * 3600)),
+    })
+}
+
+/// `[storage]`: nothing in it can be wrong once it is read.
+pub(super) fn storage(s: raw::Storage) -> Storage {
+    Storage {
+        path: s.path.unwrap_or_else(|| PathBuf::from("data/billwatch.db")),
+    }
+}
+
+/// `[telegram]`: where alerts go; no section means the console. The token is never allowed here.
+pub(super) fn telegram(
+    cx: &Context<'_>,
+    t: Option<Spanned<raw::Telegram>>,
+) -> Result<Option<Telegram>, ConfigError> {
+    let Some(t) = t else { return Ok(None) };
+    let t = t.into_inner();
+    if let Some(token) = &t.token {
+        return Err(cx.error(
+            token.span(),
+            "telegram.token",
+            "the bot token must not be written in the config file. Set the \
+             TELEGRAM_BOT_TOKEN environment variable, or put the token alone in a file \
+             (a Docker secret) and name it with `telegram.token_file`",
+        ));
+    }
+    let chat = cx.chat(&t.chat, "telegram.chat")?;
+    let admin_chat = match &t.admin_chat {
+        Some(c) => Some(cx.chat(c, "telegram.admin_chat")?),
+        None => None,
+    };
+    Ok(Some(Telegram {
+        chat,
+        admin_chat,
+        api_url: cx.base_url(
+            t.api_url.as_ref(),
+            "telegram.api_url",
+            DEFAULT_TELEGRAM_API_URL,
+        )?,
+        token_file: t.token_file,
+        failure_threshold: cx.in_range(
+            t.failure_threshold,
+            "telegram.failure_threshold",
+            3,
+            1..=1000,
+        )?,
+        timeout: cx.positive(t.timeout, "telegram.timeout", Duration::from_secs(20))?,
+        operators: t.operators,
+        commands: t.commands.unwrap_or(true),
+        status_card: t.status_card.unwrap_or(false),
+        pin_cards: t.pin_cards.unwrap_or(false),
+    }))
+}
+
+/// `[schedule]`: when `run` checks; every 15 minutes when left out.
+pub(super) fn schedule(cx: &Context<'_>, s: &raw::Schedule) -> Result<ScheduleConfig, ConfigError> {
+    let cron = match &s.cron {
+        None => Schedule::parse("*/15 * * * *").map_err(|e| {
+            cx.error(
+                0..0,
+                "schedule.cron",
+                format!("the default is invalid: {e}"),
+            )
+        })?,
+        Some(expr) => Schedule::parse(expr.get_ref())
+            .map_err(|e| cx.error(expr.span(), "schedule.cron", e.to_string()))?,
+    };
+    Ok(ScheduleConfig {
+        cron,
+        check_at_start: s.check_at_start.unwrap_or(true),
+        jitter: s.jitter.unwrap_or(Duration::ZERO),
+        health_max_age: s.health_max_age,
+    })
+}
+
+/// `[alerts]`: what is posted (the filter every bill starts from) and when.
+pub(super) fn alerts(cx: &Context<'_>, a: &raw::Alerts) -> Result<Alerts, ConfigError> {
+    let filter = AlertFilter {
+        kinds: cx
+            .kinds(a.kinds.as_ref(), "alerts.kinds")?
+            .unwrap_or(Kinds::Default),
+        stages: cx
+            .stages(a.stages.as_ref(), "alerts.stages")?
+            .unwrap_or(Stages::Major),
+    };
+    Ok(Alerts {
+        filter,
+        mode: alert_mode(cx, a)?,
+    })
+}
+
+/// `alerts.mode` and the `alerts.daily_at` that only `daily` uses.
+fn alert_mode(cx: &Context<'_>, a: &raw::Alerts) -> Result<AlertMode, ConfigError> {
+    match a.mode.as_ref().map(|m| (m, m.get_ref().as_str())) {
+        None | Some((_, "instant")) => match &a.daily_at {
+            Some(at) => Err(cx.error(
+                at.span(),
+                "alerts.daily_at",
+                "only used with mode = \"daily\"",
+            )),
+            None => Ok(AlertMode::Instant),
+        },
+        Some((_, "daily")) => {
+            let Some(at) = &a.daily_at else {
+                return Ok(AlertMode::Daily(
+                    NaiveTime::from_hms_opt(18, 0, 0).unwrap_or_default(),
+                ));
+            };
+            NaiveTime::parse_from_str(at.get_ref(), "%H:%M")
+                .map(AlertMode::Daily)
+                .map_err(|_| {
+                    cx.error(
+                        at.span(),
+                        "alerts.daily_at",
+                        format!("{:?} is not a time like \"18:00\"", at.get_ref()),
+                    )
+                })
+        }
+        Some((m, other)) => Err(cx.error(
+            m.span(),
+            "alerts.mode",
+            format!("{other:?} is not a mode: use \"instant\" or \"daily\""),
+        )),
+    }
+}
+
+/// `[[bills]]`: every entry checked in order, and no bill listed twice.
+///
+/// A bill's own `chat` needs the `[telegram]` section (`has_telegram`); its own `alerts` start
+/// from `[alerts]`'s filter (`global`).
+pub(super) fn bills(
+    cx: &Context<'_>,
+    entries: &[Spanned<raw::Bill>],
+    has_telegram: bool,
+    global: &AlertFilter,
+) -> Result<Vec<TrackedBill>, ConfigError> {
+    let mut bills = Vec::with_capacity(entries.len());
+    let mut seen: BTreeMap<BillId, usize> = BTreeMap::new();
+    for (index, entry) in entries.iter().enumerate() {
+        let key = format!("bills[{index}]");
+        let (id, span) = bill_id(cx, &key, entry)?;
+        // Before the rest of the entry: a bill listed twice is the mistake worth naming.
+        if let Some(first) = seen.insert(id, index) {
+            return Err(cx.error(
+                span,
+                &key,
+                format!("bill {id} is listed twice (also bills[{first}]); keep one entry"),
+            ));
+        }
+        bills.push(bill(cx, &key, id, entry.get_ref(), has_telegram, global)?);
+    }
+    Ok(bills)
+}
+
+/// One `[[bills]]` entry, named `key` in messages, whose bill `id` is already known.
+fn bill(
+    cx: &Context<'_>,
+    key: &str,
+    id: BillId,
+    b: &raw::Bill,
+    has_telegram: bool,
+    global: &AlertFilter,
+) -> Result<TrackedBill, ConfigError> {
+    let chat = match &b.chat {
+        Some(c) if !has_telegram => {
+            return Err(cx.error(
+                c.span(),
+                &format!("{key}.chat"),
+                "a bill's own chat needs a [telegram] section",
+            ));
+        }
+        Some(c) => Some(cx.chat(c, &format!("{key}.chat"))?),
+        None => None,
+    };
+    let name = b
+        .name
+        .as_ref()
+        .map(|n| n.trim().to_owned())
+        .filter(|n| !n.is_empty());
+    let filter = match &b.alerts {
+        None => None,
+        Some(a) => Some(AlertFilter {
+            kinds: cx
+                .kinds(a.kinds.as_ref(), &format!("{key}.alerts.kinds"))?
+                .unwrap_or_else(|| global.kinds.clone()),
+            stages: cx
+                .stages(a.stages.as_ref(), &format!("{key}.alerts.stages"))?
+                .unwrap_or_else(|| global.stages.clone()),
+        }),
+    };
+    Ok(TrackedBill {
+        id,
+        name,
+        chat,
+        mode: b.mode,
+        filter,
+    })
+}
+
+/// The bill an entry means, from exactly one of `url` and `id`, with where it was written.
+fn bill_id(
+    cx: &Context<'_>,
+    key: &str,
+    entry: &Spanned<raw::Bill>,
+) -> Result<(BillId, Range<usize>), ConfigError> {
+    let b = entry.get_ref();
+    match (&b.url, &b.id) {
+        (Some(_), Some(id)) => Err(cx.error(id.span(), key, "give either `url` or `id`, not both")),
+        (None, None) => Err(cx.error(
+            entry.span(),
+            key,
+            "a bill needs `url` (https://bills.parliament.uk/bills/3929) or `id` (3929)",
+        )),
+        (Some(url), None) => {
+            let BillRef(id) = url
+                .get_ref()
+                .parse::<BillRef>()
+                .map_err(|e| cx.error(url.span(), &format!("{key}.url"), e.to_string()))?;
+            Ok((id, url.span()))
+        }
+        (None, Some(id)) => match BillId::try_from(*id.get_ref()) {
+            Ok(n) if n > 0 => Ok((n, id.span())),
+            _ => Err(cx.error(
+                id.span(),
+                &format!("{key}.id"),
+                format!("{} is not a bill id (a positive number)", id.get_ref()),
+            )),
+        },
+    }
+}
