@@ -5,6 +5,7 @@
 //! The pure core (no I/O; the time is a parameter):
 //! - [`clock`]: the one clock — now, and today in the configured zone; fixed in tests.
 //! - [`bill`]: the model — a bill, its stages, their sittings; bill references from the config.
+//! - [`house`]: where a stage takes place (Commons, Lords, neither).
 //! - [`stage`]: what kind of stage a stage is, decided once from one table (`StageKind`).
 //! - [`changes`]: change detection, `detect(previous, current, today) -> Vec<Event>`.
 //! - [`alert`]: an event in plain words, as console text or Telegram HTML; digests; status cards.
@@ -35,6 +36,7 @@ pub mod commands;
 pub mod config;
 pub mod console;
 pub mod filter;
+pub mod house;
 pub mod schedule;
 pub mod shutdown;
 pub mod source;
