@@ -20,6 +20,7 @@ use teloxide::types::{
 use tokio::sync::{mpsc, watch};
 
 use crate::alert::{self, escape_html, long_date, stage_phrase};
+use crate::backoff::Backoff;
 use crate::bill::Snapshot;
 use crate::changes::{StageRef, is_procedural};
 use crate::cli::Clock;
@@ -27,6 +28,9 @@ use crate::config::Config;
 use crate::shutdown::Shutdown;
 use crate::store::{CheckRecord, Store};
 use crate::telegram::Client;
+
+/// Waits before starting the command listener again: 5 s, doubling up to 5 minutes.
+const RESTART: Backoff = Backoff::new(Duration::from_secs(5)).capped(Duration::from_secs(300));
 
 /// Everything a reply may show, read from the database for each command.
 #[derive(Debug, Default)]
@@ -327,17 +331,23 @@ pub async fn serve(
         clock,
         check_now,
     });
-    let mut wait = Duration::from_secs(5);
+    // Failures so far; never reset, so a listener that keeps stopping is started ever less often.
+    let mut failures = 0;
+    let mut next_wait = || {
+        failures += 1;
+        // RESTART sets no limit on tries: it always has a wait.
+        RESTART.after(failures).unwrap_or(Duration::MAX)
+    };
     loop {
         // Telegram must answer before the dispatcher may start.
         match client.whoami().await {
             Ok(name) => tracing::info!(bot = %name, "answering commands in private chats"),
             Err(e) => {
+                let wait = next_wait();
                 tracing::warn!(?wait, "the bot's commands wait for Telegram: {e}");
                 if !shutdown.sleep(wait).await {
                     return;
                 }
-                wait = (wait * 2).min(Duration::from_secs(300));
                 continue;
             }
         }
@@ -356,11 +366,11 @@ pub async fn serve(
                     Ok(()) => "it stopped".to_owned(),
                     Err(e) => format!("it failed: {e}"),
                 };
+                let wait = next_wait();
                 tracing::warn!(?wait, "the bot's command listener will start again: {why}");
                 if !shutdown.sleep(wait).await {
                     return;
                 }
-                wait = (wait * 2).min(Duration::from_secs(300));
             }
             _ = shutdown.triggered() => {
                 // A long poll may be waiting for up to its timeout: give it a moment, then stop it.

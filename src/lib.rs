@@ -9,6 +9,7 @@
 //! - [`filter`]: which events become alerts (signal over noise).
 //! - [`schedule`]: cron schedule maths in the configured time zone.
 //! - [`config`]: the strict TOML config, validated once.
+//! - [`backoff`]: how long to wait before trying again, for every retry loop.
 //!
 //! The edges that do I/O:
 //! - [`source`]: where bills come from — the Bills API and the stage pages, over one polite HTTP
@@ -24,6 +25,7 @@
 //! - [`cli`]: the commands and their exit codes.
 
 pub mod alert;
+pub mod backoff;
 pub mod bill;
 pub mod changes;
 pub mod check;

@@ -32,6 +32,7 @@ use teloxide::{ApiError, Bot};
 use tokio::time::Instant;
 
 use crate::alert::{self, TELEGRAM_LIMIT};
+use crate::backoff::Backoff;
 use crate::config::{AlertMode, Config, Telegram};
 use crate::shutdown::Shutdown;
 use crate::store::{Alert, Store, StoreError};
@@ -46,6 +47,11 @@ const PER_CHAT_GAP: Duration = Duration::from_secs(1);
 const MAX_TRANSIENT: u32 = 5;
 /// The longest `retry_after` billwatch waits inside one round; longer ones end the round.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(300);
+/// Transient failures wait 1 s, 2 s, 4 s, then 8 s before the next try; Telegram's own
+/// `retry_after` is honoured exactly and does not count as a try.
+const RETRY: Backoff = Backoff::new(Duration::from_secs(1))
+    .tries(MAX_TRANSIENT)
+    .honouring(MAX_RETRY_AFTER);
 
 /// The bot token. Its `Debug` and `Display` never show it.
 #[derive(Clone)]
@@ -562,32 +568,31 @@ impl Sender {
                         ids,
                         &format!("flood control: retry after {}s", d.as_secs()),
                     )?;
-                    if d > MAX_RETRY_AFTER {
+                    let Some(wait) = RETRY.asked(d) else {
                         return Ok(Outcome::GaveUp(format!(
                             "Telegram asked to wait {}s",
                             d.as_secs()
                         )));
-                    }
+                    };
                     tracing::warn!(
                         chat,
-                        seconds = d.as_secs(),
+                        seconds = wait.as_secs(),
                         "Telegram flood control: waiting as asked"
                     );
-                    if !shutdown.sleep(d).await {
+                    if !shutdown.sleep(wait).await {
                         return Ok(Outcome::GaveUp("shutting down".to_owned()));
                     }
                 }
                 Err(SendError::Transient(reason)) => {
                     transient += 1;
                     store.mark_failed_attempt(ids, &reason)?;
-                    if transient >= MAX_TRANSIENT {
+                    let Some(backoff) = RETRY.after(transient) else {
                         tracing::warn!(
                             chat,
                             "giving up for now, the alerts stay pending: {reason}"
                         );
                         return Ok(Outcome::GaveUp(reason));
-                    }
-                    let backoff = Duration::from_millis(500) * 2u32.pow(transient);
+                    };
                     tracing::warn!(chat, ?backoff, "send failed, will retry: {reason}");
                     if !shutdown.sleep(backoff).await {
                         return Ok(Outcome::GaveUp("shutting down".to_owned()));
