@@ -19,7 +19,7 @@ use teloxide::types::{
 };
 use tokio::sync::{mpsc, watch};
 
-use crate::alert::{self, escape_html, long_date, stage_phrase};
+use crate::alert::{escape_html, long_date, stage_phrase};
 use crate::backoff::Backoff;
 use crate::bill::Snapshot;
 use crate::changes::{StageRef, is_procedural};
@@ -28,9 +28,12 @@ use crate::config::Config;
 use crate::shutdown::Shutdown;
 use crate::store::{CheckRecord, Store};
 use crate::telegram::Client;
+use crate::telegram_text::split_lines;
 
 /// Waits before starting the command listener again: 5 s, doubling up to 5 minutes.
 const RESTART: Backoff = Backoff::new(Duration::from_secs(5)).capped(Duration::from_secs(300));
+/// The longest reply message, a little under Telegram's limit.
+const REPLY_LIMIT: usize = 4000;
 
 /// Everything a reply may show, read from the database for each command.
 #[derive(Debug, Default)]
@@ -422,27 +425,6 @@ async fn register(bot: &teloxide::Bot, config: &Config) {
     }
 }
 
-/// Splits text between lines into pieces of at most `limit` UTF-16 units.
-pub fn split_lines(text: &str, limit: usize) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let mut current = String::new();
-    for line in text.lines() {
-        if !current.is_empty()
-            && alert::telegram_len(&current) + 1 + alert::telegram_len(line) > limit
-        {
-            out.push(std::mem::take(&mut current));
-        }
-        if !current.is_empty() {
-            current.push('\n');
-        }
-        current.push_str(line);
-    }
-    if !current.is_empty() {
-        out.push(current);
-    }
-    out
-}
-
 async fn answer(
     bot: teloxide::Bot,
     msg: Message,
@@ -475,7 +457,7 @@ async fn answer(
         let _ = context.check_now.send(());
     }
     // Long answers go as several messages, split between lines (each line is whole HTML).
-    for chunk in split_lines(&reply.html, 4000) {
+    for chunk in split_lines(&reply.html, REPLY_LIMIT) {
         bot.send_message(msg.chat.id, chunk)
             .parse_mode(ParseMode::Html)
             .link_preview_options(LinkPreviewOptions {

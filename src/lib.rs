@@ -5,7 +5,8 @@
 //! The pure core (no I/O, no clock):
 //! - [`bill`]: the model — a bill, its stages, their sittings; bill references from the config.
 //! - [`changes`]: change detection, `detect(previous, current, today) -> Vec<Event>`.
-//! - [`alert`]: an event in plain words, as console text or Telegram HTML; digests; status cards.
+//! - [`alert`]: an event in plain words, as console text or Telegram HTML; status cards.
+//! - [`telegram_text`]: text that fits Telegram — lengths, digests of alerts, long replies split.
 //! - [`filter`]: which events become alerts (signal over noise).
 //! - [`schedule`]: cron schedule maths in the configured time zone.
 //! - [`config`]: the strict TOML config, validated once.
@@ -39,4 +40,5 @@ pub mod shutdown;
 pub mod source;
 pub mod store;
 pub mod telegram;
+pub mod telegram_text;
 pub mod worker;
