@@ -268,7 +268,12 @@ async fn check_once(
     let mut undelivered = false;
     if let (Some(sender), Some(telegram)) = (sender.as_mut(), config.telegram.as_ref()) {
         sender
-            .report_health(&mut store, &report, telegram.failure_threshold)
+            .report_health(
+                &mut store,
+                &report,
+                telegram.failure_threshold,
+                &mut Shutdown::never(),
+            )
             .await?;
         let delivery = deliver_telegram(sender, &mut store, config, today).await?;
         delivered += delivery.sent;
@@ -306,7 +311,9 @@ async fn deliver_telegram(
         .deliver(store, config, today, &mut shutdown)
         .await?
         .unwrap_or_default();
-    sender.sync_cards(store, config, today).await?;
+    sender
+        .sync_cards(store, config, today, &mut shutdown)
+        .await?;
     if delivery.sent > 0 {
         tracing::info!(
             alerts = delivery.sent,

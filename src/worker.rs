@@ -296,14 +296,14 @@ async fn sender_loop(
                 _ = tokio::time::sleep(wait) => {}
                 message = rx.recv() => match message {
                     None => return,
-                    Some(m) => handle(m, &mut config, &mut sender, &mut store).await,
+                    Some(m) => handle(m, &mut config, &mut sender, &mut store, &mut shutdown).await,
                 },
                 _ = shutdown.triggered() => return,
             }
         }
         // Take in everything else already queued.
         while let Ok(m) = rx.try_recv() {
-            handle(m, &mut config, &mut sender, &mut store).await;
+            handle(m, &mut config, &mut sender, &mut store, &mut shutdown).await;
         }
         if shutdown.is_triggered() {
             return;
@@ -329,16 +329,19 @@ async fn handle(
     config: &mut Arc<Config>,
     sender: &mut Option<Sender>,
     store: &mut Store,
+    shutdown: &mut Shutdown,
 ) {
     match message {
         ToSender::Deliver => {}
         ToSender::Notice(text) => match sender {
-            Some(s) => s.notify(&text, None).await,
+            Some(s) => s.notify(&text, None, shutdown).await,
             None => tracing::warn!("operator notice: {text}"),
         },
         ToSender::Health(report) => {
             if let (Some(s), Some(t)) = (sender.as_mut(), config.telegram.as_ref())
-                && let Err(e) = s.report_health(store, &report, t.failure_threshold).await
+                && let Err(e) = s
+                    .report_health(store, &report, t.failure_threshold, shutdown)
+                    .await
             {
                 tracing::error!("cannot record a bill's health: {e}");
             }
@@ -384,7 +387,7 @@ async fn deliver(
         }
     }
     if let Some(sender) = sender.as_mut() {
-        sender.sync_cards(store, config, today).await?;
+        sender.sync_cards(store, config, today, shutdown).await?;
     }
     Ok(pending)
 }
