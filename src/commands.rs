@@ -6,17 +6,16 @@
 //! What people type is only ever compared with stored data in memory: it never reaches the
 //! database as anything but a lookup, and no input can stop the worker.
 
+use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::NaiveDate;
 use teloxide::dispatching::{Dispatcher, UpdateFilterExt};
 use teloxide::dptree;
-use teloxide::payloads::{SendMessageSetters, SetMyCommandsSetters};
+use teloxide::payloads::SetMyCommandsSetters;
 use teloxide::prelude::Requester;
-use teloxide::types::{
-    BotCommand, BotCommandScope, ChatId, LinkPreviewOptions, Message, ParseMode, Recipient, Update,
-};
+use teloxide::types::{BotCommand, BotCommandScope, ChatId, Message, Recipient, Update};
 use tokio::sync::{mpsc, watch};
 
 use crate::alert::{escape_html, long_date, stage_phrase};
@@ -27,7 +26,7 @@ use crate::cli::Clock;
 use crate::config::Config;
 use crate::shutdown::Shutdown;
 use crate::store::{CheckRecord, Store};
-use crate::telegram::Client;
+use crate::telegram::{Throttled, ThrottledError};
 use crate::telegram_text::split_lines;
 
 /// Waits before starting the command listener again: 5 s, doubling up to 5 minutes.
@@ -314,6 +313,9 @@ struct Context {
     config: watch::Receiver<Arc<Config>>,
     clock: Clock,
     check_now: mpsc::UnboundedSender<()>,
+    /// Replies wait their turn like every other message to a chat.
+    throttled: Throttled,
+    shutdown: Shutdown,
 }
 
 /// Registers the commands with Telegram and answers them until `shutdown`.
@@ -322,17 +324,19 @@ struct Context {
 /// is started only once Telegram answers, in a task of its own, and started again if it stops:
 /// the bot's commands can fail, the worker never does.
 pub async fn serve(
-    client: Client,
+    throttled: Throttled,
     config: watch::Receiver<Arc<Config>>,
     clock: Clock,
     check_now: mpsc::UnboundedSender<()>,
     mut shutdown: Shutdown,
 ) {
-    let bot = client.bot().clone();
+    let bot = throttled.client().bot().clone();
     let context = Arc::new(Context {
         config,
         clock,
         check_now,
+        throttled: throttled.clone(),
+        shutdown: shutdown.clone(),
     });
     // Failures so far; never reset, so a listener that keeps stopping is started ever less often.
     let mut failures = 0;
@@ -343,7 +347,7 @@ pub async fn serve(
     };
     loop {
         // Telegram must answer before the dispatcher may start.
-        match client.whoami().await {
+        match throttled.client().whoami().await {
             Ok(name) => tracing::info!(bot = %name, "answering commands in private chats"),
             Err(e) => {
                 let wait = next_wait();
@@ -425,11 +429,7 @@ async fn register(bot: &teloxide::Bot, config: &Config) {
     }
 }
 
-async fn answer(
-    bot: teloxide::Bot,
-    msg: Message,
-    context: Arc<Context>,
-) -> Result<(), teloxide::RequestError> {
+async fn answer(msg: Message, context: Arc<Context>) -> Result<(), Infallible> {
     // Private chats only: the channel is for alerts.
     if !msg.chat.is_private() {
         return Ok(());
@@ -457,17 +457,21 @@ async fn answer(
         let _ = context.check_now.send(());
     }
     // Long answers go as several messages, split between lines (each line is whole HTML).
+    let chat = msg.chat.id.0.to_string();
+    let mut shutdown = context.shutdown.clone();
     for chunk in split_lines(&reply.html, REPLY_LIMIT) {
-        bot.send_message(msg.chat.id, chunk)
-            .parse_mode(ParseMode::Html)
-            .link_preview_options(LinkPreviewOptions {
-                is_disabled: true,
-                url: None,
-                prefer_small_media: false,
-                prefer_large_media: false,
-                show_above_text: false,
-            })
-            .await?;
+        match context
+            .throttled
+            .send_html(&chat, &chunk, &mut shutdown)
+            .await
+        {
+            Ok(_) => {}
+            Err(ThrottledError::ShuttingDown) => break,
+            Err(ThrottledError::Telegram(e)) => {
+                tracing::warn!(chat, "cannot answer a command: {e}");
+                break;
+            }
+        }
     }
     Ok(())
 }

@@ -78,7 +78,7 @@ pub async fn run(
     // The bot's commands, when Telegram is set up for them.
     let commands = match (&sender, config.telegram.as_ref()) {
         (Some(s), Some(t)) if t.commands => Some(tokio::spawn(crate::commands::serve(
-            s.client().clone(),
+            s.throttled().clone(),
             config_rx,
             clock,
             check_now_tx,
