@@ -60,6 +60,14 @@ impl Client {
         Ok(Client { bot, token })
     }
 
+    /// A client whose requests could only fail, for tests that make none.
+    #[cfg(test)]
+    pub(super) fn fake() -> Client {
+        let token = Token::fake();
+        let bot = Bot::new(token.expose());
+        Client { bot, token }
+    }
+
     /// Sends one HTML message without a link preview; Telegram's message id on success.
     pub async fn send_html(&self, chat: &str, text: &str) -> Result<i64, SendError> {
         let result = self

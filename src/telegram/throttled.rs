@@ -160,3 +160,71 @@ impl Shared {
         turns.entry(chat.to_owned()).or_default().clone()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    /// Long enough for a task that is not held up to finish many times over.
+    const MOMENT: Duration = Duration::from_millis(50);
+
+    impl Throttled {
+        /// As if Telegram had just answered a message to `chat`.
+        fn answered_now(&self, chat: &str) {
+            self.shared.limiter().record(chat, Instant::now());
+        }
+    }
+
+    #[tokio::test]
+    async fn a_chat_waits_for_the_turn_before_and_others_do_not() {
+        let throttled = Throttled::new(Client::fake());
+        let mut shutdown = Shutdown::never();
+        let held = throttled.turn("@news", &mut shutdown).await.expect("free");
+        let mut other = Shutdown::never();
+        let waiting = tokio::time::timeout(MOMENT, throttled.turn("@news", &mut other)).await;
+        assert!(waiting.is_err(), "one message to a chat at a time");
+        let elsewhere = tokio::time::timeout(MOMENT, throttled.turn("@other", &mut other)).await;
+        assert!(matches!(elsewhere, Ok(Some(_))), "other chats go on");
+        drop(held);
+        let next = tokio::time::timeout(MOMENT, throttled.turn("@news", &mut other)).await;
+        assert!(matches!(next, Ok(Some(_))), "the turn passes on");
+    }
+
+    #[tokio::test]
+    async fn waiting_for_the_limits_ends_on_shutdown() {
+        let throttled = Throttled::new(Client::fake());
+        throttled.answered_now("@news");
+        let (trigger, mut shutdown) = Shutdown::new();
+        let started = Instant::now();
+        let wait = throttled.turn("@news", &mut shutdown);
+        let fire = async {
+            tokio::time::sleep(MOMENT).await;
+            trigger.fire();
+        };
+        let (turn, ()) = tokio::join!(wait, fire);
+        assert!(turn.is_none(), "no turn once shutdown came");
+        assert!(
+            started.elapsed() < Duration::from_millis(900),
+            "the second's gap was cut short"
+        );
+        let sent = throttled.send_html("@news", "x", &mut shutdown).await;
+        assert_eq!(sent, Err(ThrottledError::ShuttingDown), "nothing is sent");
+    }
+
+    #[tokio::test]
+    async fn waiting_for_the_turn_ends_on_shutdown() {
+        let throttled = Throttled::new(Client::fake());
+        let mut never = Shutdown::never();
+        let _held = throttled.turn("@news", &mut never).await.expect("free");
+        let (trigger, mut shutdown) = Shutdown::new();
+        let wait = throttled.turn("@news", &mut shutdown);
+        let fire = async {
+            tokio::time::sleep(MOMENT).await;
+            trigger.fire();
+        };
+        let (turn, ()) = tokio::join!(wait, fire);
+        assert!(turn.is_none());
+    }
+}

@@ -86,4 +86,10 @@ impl Token {
     pub(super) fn expose(&self) -> &str {
         &self.0
     }
+
+    /// A well-formed token that opens nothing, for tests that make no request.
+    #[cfg(test)]
+    pub(super) fn fake() -> Token {
+        Token("123456:fake-token-for-tests".to_owned())
+    }
 }
