@@ -8,10 +8,12 @@
 //! - [`house`]: where a stage takes place (Commons, Lords, neither).
 //! - [`stage`]: what kind of stage a stage is, decided once from one table (`StageKind`).
 //! - [`changes`]: change detection, `detect(previous, current, today) -> Vec<Event>`.
-//! - [`alert`]: an event in plain words, as console text or Telegram HTML; digests; status cards.
+//! - [`alert`]: an event in plain words, as console text or Telegram HTML; status cards.
+//! - [`telegram_text`]: text that fits Telegram — lengths, digests of alerts, long replies split.
 //! - [`filter`]: which events become alerts (signal over noise).
 //! - [`schedule`]: cron schedule maths in the configured time zone.
 //! - [`config`]: the strict TOML config, validated once.
+//! - [`backoff`]: how long to wait before trying again, for every retry loop.
 //!
 //! The edges that do I/O:
 //! - [`source`]: where bills come from — the Bills API and the stage pages, over one polite HTTP
@@ -27,6 +29,7 @@
 //! - [`cli`]: the commands (one file each) and their exit codes (`cli::ExitCode`).
 
 pub mod alert;
+pub mod backoff;
 pub mod bill;
 pub mod changes;
 pub mod check;
@@ -43,4 +46,5 @@ pub mod source;
 pub mod stage;
 pub mod store;
 pub mod telegram;
+pub mod telegram_text;
 pub mod worker;
