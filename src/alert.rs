@@ -9,8 +9,8 @@ use crate::bill::{House, Snapshot};
 use crate::changes::{Event, EventKind, NextStep, StageRef};
 use crate::stage::{STEPS, StageKind};
 
-/// Telegram's limit on one message, in characters (UTF-16 code units, to be safe).
-pub const TELEGRAM_LIMIT: usize = 4096;
+/// Fitting messages to Telegram's limit lives in [`crate::telegram_text`].
+pub use crate::telegram_text::{TELEGRAM_LIMIT, digests, telegram_len};
 
 /// The parts of a message, before they are put in one format or the other.
 struct Parts {
@@ -267,54 +267,6 @@ pub fn escape_html(s: &str) -> String {
             c => out.push(c),
         }
     }
-    out
-}
-
-/// Telegram counts message length in UTF-16 code units.
-pub fn telegram_len(s: &str) -> usize {
-    s.encode_utf16().count()
-}
-
-/// Joins rendered messages into as few digests as fit under `limit`, split only between messages.
-/// A single message over the limit is cut (with an ellipsis) rather than dropped.
-pub fn digests(messages: &[String], limit: usize) -> Vec<(String, std::ops::Range<usize>)> {
-    const SEPARATOR: &str = "\n\n";
-    let separator_len = telegram_len(SEPARATOR);
-    // (text, its length in UTF-16 units, the messages it holds)
-    let mut out: Vec<(String, usize, std::ops::Range<usize>)> = Vec::new();
-    for (i, message) in messages.iter().enumerate() {
-        let mut len = telegram_len(message);
-        let message = if len > limit {
-            let cut = truncate(message, limit);
-            len = telegram_len(&cut);
-            cut
-        } else {
-            message.clone()
-        };
-        match out.last_mut() {
-            Some((text, text_len, range)) if *text_len + separator_len + len <= limit => {
-                text.push_str(SEPARATOR);
-                text.push_str(&message);
-                *text_len += separator_len + len;
-                range.end = i + 1;
-            }
-            _ => out.push((message, len, i..i + 1)),
-        }
-    }
-    out.into_iter()
-        .map(|(text, _, range)| (text, range))
-        .collect()
-}
-
-fn truncate(s: &str, limit: usize) -> String {
-    let mut out = String::new();
-    for c in s.chars() {
-        if telegram_len(&out) + c.len_utf16() + 1 > limit {
-            break;
-        }
-        out.push(c);
-    }
-    out.push('…');
     out
 }
 

@@ -4,6 +4,8 @@
 //! check keeps what it finished. One failing bill never stops the others: it is reported, its
 //! stored state stays as it was, and no alert comes from it.
 
+pub mod plan;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use futures::StreamExt;
 use serde::Serialize;
@@ -13,9 +15,9 @@ use crate::changes::Event;
 use crate::clock::Clock;
 use crate::config::{Config, Mode};
 use crate::decide::{FirstSight, SnapshotSource};
-use crate::plan::{self, FetchState, Plan};
 use crate::source::{SourceError, SourceKind, Sources};
-use crate::store::{Alert, Recording, Store, StoreError};
+use crate::store::{Alert, FetchState, Recording, Store, StoreError};
+use plan::Plan;
 
 /// How a check treats bills and state.
 #[derive(Debug, Clone, Copy, Default)]
@@ -112,7 +114,7 @@ impl CheckReport {
 /// committed bill left it.
 ///
 /// When the database knows every bill and a check finished before, one listing request asks the
-/// API which bills changed since; only those are fetched (see [`crate::plan`] for the bills
+/// API which bills changed since; only those are fetched (see [`plan`] for the bills
 /// fetched anyway). A stored bill with a stage due to start today is looked at again without a
 /// fetch, so its `stage_reached` comes on the day.
 pub async fn run(
@@ -256,7 +258,7 @@ async fn check(
         None => None,
     };
     let states = target.fetch_states()?;
-    let (plan, listing) = plan(config, sources, &states, since, now, today).await;
+    let (plan, listing) = choose_fetches(config, sources, &states, since, now, today).await;
     let mut report = CheckReport {
         listing,
         ..CheckReport::default()
@@ -370,7 +372,7 @@ const LISTING_MARGIN: chrono::Duration = chrono::Duration::minutes(15);
 
 /// Which bills to fetch: the candidates from what is stored, then the listing's answer, when it
 /// is worth asking (a check finished before and some bill may be spared).
-async fn plan(
+async fn choose_fetches(
     config: &Config,
     sources: &Sources,
     states: &[FetchState],

@@ -6,27 +6,33 @@
 //! What people type is only ever compared with stored data in memory: it never reaches the
 //! database as anything but a lookup, and no input can stop the worker.
 
+use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::NaiveDate;
 use teloxide::dispatching::{Dispatcher, UpdateFilterExt};
 use teloxide::dptree;
-use teloxide::payloads::{SendMessageSetters, SetMyCommandsSetters};
+use teloxide::payloads::SetMyCommandsSetters;
 use teloxide::prelude::Requester;
-use teloxide::types::{
-    BotCommand, BotCommandScope, ChatId, LinkPreviewOptions, Message, ParseMode, Recipient, Update,
-};
+use teloxide::types::{BotCommand, BotCommandScope, ChatId, Message, Recipient, Update};
 use tokio::sync::{mpsc, watch};
 
-use crate::alert::{self, escape_html, long_date, stage_phrase};
+use crate::alert::{escape_html, long_date, stage_phrase};
+use crate::backoff::Backoff;
 use crate::bill::Snapshot;
 use crate::changes::StageRef;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::shutdown::Shutdown;
 use crate::store::{CheckRecord, Store};
-use crate::telegram::Client;
+use crate::telegram::{Throttled, ThrottledError};
+use crate::telegram_text::split_lines;
+
+/// Waits before starting the command listener again: 5 s, doubling up to 5 minutes.
+const RESTART: Backoff = Backoff::new(Duration::from_secs(5)).capped(Duration::from_secs(300));
+/// The longest reply message, a little under Telegram's limit.
+const REPLY_LIMIT: usize = 4000;
 
 /// Everything a reply may show, read from the database for each command.
 #[derive(Debug, Default)]
@@ -293,6 +299,9 @@ struct Context {
     config: watch::Receiver<Arc<Config>>,
     clock: Clock,
     check_now: mpsc::UnboundedSender<()>,
+    /// Replies wait their turn like every other message to a chat.
+    throttled: Throttled,
+    shutdown: Shutdown,
 }
 
 /// Registers the commands with Telegram and answers them until `shutdown`.
@@ -301,29 +310,37 @@ struct Context {
 /// is started only once Telegram answers, in a task of its own, and started again if it stops:
 /// the bot's commands can fail, the worker never does.
 pub async fn serve(
-    client: Client,
+    throttled: Throttled,
     config: watch::Receiver<Arc<Config>>,
     clock: Clock,
     check_now: mpsc::UnboundedSender<()>,
     mut shutdown: Shutdown,
 ) {
-    let bot = client.bot().clone();
+    let bot = throttled.client().bot().clone();
     let context = Arc::new(Context {
         config,
         clock,
         check_now,
+        throttled: throttled.clone(),
+        shutdown: shutdown.clone(),
     });
-    let mut wait = Duration::from_secs(5);
+    // Failures so far; never reset, so a listener that keeps stopping is started ever less often.
+    let mut failures = 0;
+    let mut next_wait = || {
+        failures += 1;
+        // RESTART sets no limit on tries: it always has a wait.
+        RESTART.after(failures).unwrap_or(Duration::MAX)
+    };
     loop {
         // Telegram must answer before the dispatcher may start.
-        match client.whoami().await {
+        match throttled.client().whoami().await {
             Ok(name) => tracing::info!(bot = %name, "answering commands in private chats"),
             Err(e) => {
+                let wait = next_wait();
                 tracing::warn!(?wait, "the bot's commands wait for Telegram: {e}");
                 if !shutdown.sleep(wait).await {
                     return;
                 }
-                wait = (wait * 2).min(Duration::from_secs(300));
                 continue;
             }
         }
@@ -342,11 +359,11 @@ pub async fn serve(
                     Ok(()) => "it stopped".to_owned(),
                     Err(e) => format!("it failed: {e}"),
                 };
+                let wait = next_wait();
                 tracing::warn!(?wait, "the bot's command listener will start again: {why}");
                 if !shutdown.sleep(wait).await {
                     return;
                 }
-                wait = (wait * 2).min(Duration::from_secs(300));
             }
             _ = shutdown.triggered() => {
                 // A long poll may be waiting for up to its timeout: give it a moment, then stop it.
@@ -398,32 +415,7 @@ async fn register(bot: &teloxide::Bot, config: &Config) {
     }
 }
 
-/// Splits text between lines into pieces of at most `limit` UTF-16 units.
-pub fn split_lines(text: &str, limit: usize) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let mut current = String::new();
-    for line in text.lines() {
-        if !current.is_empty()
-            && alert::telegram_len(&current) + 1 + alert::telegram_len(line) > limit
-        {
-            out.push(std::mem::take(&mut current));
-        }
-        if !current.is_empty() {
-            current.push('\n');
-        }
-        current.push_str(line);
-    }
-    if !current.is_empty() {
-        out.push(current);
-    }
-    out
-}
-
-async fn answer(
-    bot: teloxide::Bot,
-    msg: Message,
-    context: Arc<Context>,
-) -> Result<(), teloxide::RequestError> {
+async fn answer(msg: Message, context: Arc<Context>) -> Result<(), Infallible> {
     // Private chats only: the channel is for alerts.
     if !msg.chat.is_private() {
         return Ok(());
@@ -451,17 +443,21 @@ async fn answer(
         let _ = context.check_now.send(());
     }
     // Long answers go as several messages, split between lines (each line is whole HTML).
-    for chunk in split_lines(&reply.html, 4000) {
-        bot.send_message(msg.chat.id, chunk)
-            .parse_mode(ParseMode::Html)
-            .link_preview_options(LinkPreviewOptions {
-                is_disabled: true,
-                url: None,
-                prefer_small_media: false,
-                prefer_large_media: false,
-                show_above_text: false,
-            })
-            .await?;
+    let chat = msg.chat.id.0.to_string();
+    let mut shutdown = context.shutdown.clone();
+    for chunk in split_lines(&reply.html, REPLY_LIMIT) {
+        match context
+            .throttled
+            .send_html(&chat, &chunk, &mut shutdown)
+            .await
+        {
+            Ok(_) => {}
+            Err(ThrottledError::ShuttingDown) => break,
+            Err(ThrottledError::Telegram(e)) => {
+                tracing::warn!(chat, "cannot answer a command: {e}");
+                break;
+            }
+        }
     }
     Ok(())
 }

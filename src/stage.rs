@@ -13,7 +13,7 @@
 use std::collections::HashSet;
 use std::sync::{Mutex, OnceLock};
 
-use crate::bill::House;
+use crate::house::House;
 
 use House::{Commons, Lords, Unassigned};
 use StageKind::*;

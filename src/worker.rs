@@ -78,7 +78,7 @@ pub async fn run(
     // The bot's commands, when Telegram is set up for them.
     let commands = match (&sender, config.telegram.as_ref()) {
         (Some(s), Some(t)) if t.commands => Some(tokio::spawn(crate::commands::serve(
-            s.client().clone(),
+            s.throttled().clone(),
             config_rx,
             clock,
             check_now_tx,
@@ -288,14 +288,22 @@ async fn sender_loop(
                 _ = tokio::time::sleep(wait) => {}
                 message = rx.recv() => match message {
                     None => return,
-                    Some(m) => handle(m, &mut config, &mut sender, &mut store).await,
+                    Some(m) => handle(m, &mut config, &mut sender, &mut store, &mut shutdown, clock).await,
                 },
                 _ = shutdown.triggered() => return,
             }
         }
         // Take in everything else already queued.
         while let Ok(m) = rx.try_recv() {
-            handle(m, &mut config, &mut sender, &mut store).await;
+            handle(
+                m,
+                &mut config,
+                &mut sender,
+                &mut store,
+                &mut shutdown,
+                clock,
+            )
+            .await;
         }
         if shutdown.is_triggered() {
             return;
@@ -320,23 +328,27 @@ async fn handle(
     config: &mut Arc<Config>,
     sender: &mut Option<Sender>,
     store: &mut Store,
+    shutdown: &mut Shutdown,
+    clock: Clock,
 ) {
     match message {
         ToSender::Deliver => {}
         ToSender::Notice(text) => match sender {
-            Some(s) => s.notify(&text, None).await,
+            Some(s) => s.notify(&text, None, shutdown).await,
             None => tracing::warn!("operator notice: {text}"),
         },
         ToSender::Health(report) => {
             if let (Some(s), Some(t)) = (sender.as_mut(), config.telegram.as_ref())
-                && let Err(e) = s.report_health(store, &report, t.failure_threshold).await
+                && let Err(e) = s
+                    .report_health(store, &report, t.failure_threshold, shutdown)
+                    .await
             {
                 tracing::error!("cannot record a bill's health: {e}");
             }
         }
         ToSender::Config(new) => {
             if new.telegram != config.telegram {
-                match Sender::from_config(&new) {
+                match Sender::from_config(&new, clock) {
                     Ok(s) => *sender = s,
                     Err(e) => tracing::error!("keeping the old Telegram settings: {e}"),
                 }
@@ -376,7 +388,7 @@ async fn deliver(
         }
     }
     if let Some(sender) = sender.as_mut() {
-        sender.sync_cards(store, config, today).await?;
+        sender.sync_cards(store, config, today, shutdown).await?;
     }
     Ok(pending)
 }

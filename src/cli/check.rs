@@ -22,7 +22,7 @@ pub(super) async fn once(
     options: CheckOptions,
     json: bool,
 ) -> Outcome {
-    let mut sender = super::sender(config)?;
+    let mut sender = super::sender(config, clock)?;
     let mut store = Store::open(&config.storage.path)?;
     let sources = Sources::with_state(config, store.page_cache()?)?;
     let today = clock.today(&config.timezone);
@@ -31,7 +31,12 @@ pub(super) async fn once(
     let mut undelivered = false;
     if let (Some(sender), Some(telegram)) = (sender.as_mut(), config.telegram.as_ref()) {
         sender
-            .report_health(&mut store, &report, telegram.failure_threshold)
+            .report_health(
+                &mut store,
+                &report,
+                telegram.failure_threshold,
+                &mut Shutdown::never(),
+            )
             .await?;
         let delivery = deliver_telegram(sender, &mut store, config, today).await?;
         delivered += delivery.sent;
@@ -53,7 +58,9 @@ pub(super) async fn deliver_telegram(
         .deliver(store, config, today, &mut shutdown)
         .await?
         .unwrap_or_default();
-    sender.sync_cards(store, config, today).await?;
+    sender
+        .sync_cards(store, config, today, &mut shutdown)
+        .await?;
     if delivery.sent > 0 {
         tracing::info!(
             alerts = delivery.sent,

@@ -217,14 +217,14 @@ async fn dispatch(args: Args) -> Outcome {
         Command::Retry => retry::retry(&config, clock).await,
         Command::Run => run::run(config, clock).await,
         Command::Health => Ok(run::health(&config, clock)),
-        Command::TestTelegram => test_telegram::test_telegram(&config).await,
+        Command::TestTelegram => test_telegram::test_telegram(&config, clock).await,
     }
 }
 
 /// The Telegram sender, when the config has a `[telegram]` section. A missing or malformed
 /// token is a configuration error.
-fn sender(config: &Config) -> Result<Option<Sender>, Failure> {
-    Sender::from_config(config).map_err(|e| match e {
+fn sender(config: &Config, clock: Clock) -> Result<Option<Sender>, Failure> {
+    Sender::from_config(config, clock).map_err(|e| match e {
         SenderError::Token(_) => Failure::usage(e),
         _ => Failure::failed(e),
     })

@@ -8,7 +8,7 @@ use crate::store::Store;
 
 /// `retry`: blocked alerts back in the queue, then delivered.
 pub(super) async fn retry(config: &Config, clock: Clock) -> Outcome {
-    let mut sender = super::sender(config)?;
+    let mut sender = super::sender(config, clock)?;
     let mut store = Store::open(&config.storage.path)?;
     let requeued = store.requeue_blocked()?;
     println!("{requeued} blocked alert(s) queued again");

@@ -8,7 +8,7 @@ use crate::worker;
 
 /// `run`: the worker, until SIGTERM or SIGINT.
 pub(super) async fn run(config: Config, clock: Clock) -> Outcome {
-    let sender = super::sender(&config)?;
+    let sender = super::sender(&config, clock)?;
     let (trigger, shutdown) = Shutdown::new();
     tokio::spawn(async move {
         wait_for_signal().await;

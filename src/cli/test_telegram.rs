@@ -2,17 +2,18 @@
 
 use super::{ExitCode, Failure, Outcome};
 use crate::alert;
+use crate::clock::Clock;
 use crate::config::Config;
 
 /// `test-telegram`: one message to each configured chat.
-pub(super) async fn test_telegram(config: &Config) -> Outcome {
+pub(super) async fn test_telegram(config: &Config, clock: Clock) -> Outcome {
     let Some(t) = &config.telegram else {
         return Err(Failure::usage(anyhow::anyhow!(
             "config {} has no [telegram] section: add one with `chat = \"@yourchannel\"`",
             config.path.display()
         )));
     };
-    let Some(sender) = super::sender(config)? else {
+    let Some(sender) = super::sender(config, clock)? else {
         return Ok(ExitCode::Usage);
     };
     let client = sender.client();

@@ -10,10 +10,13 @@ use reqwest::StatusCode;
 use reqwest::header::{self, HeaderMap, HeaderValue};
 use tokio::sync::Semaphore;
 
+use crate::backoff::Backoff;
 use crate::config::Parliament;
 
 /// The longest `Retry-After` honoured before a request is given up for this check.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
+/// The longest wait between two tries.
+const MAX_BACKOFF: Duration = Duration::from_secs(60);
 
 /// A request that failed for good (after its retries).
 #[derive(Debug, Clone, thiserror::Error)]
@@ -74,8 +77,9 @@ pub struct Validators {
 pub struct Http {
     client: reqwest::Client,
     timeout: Duration,
-    retries: u32,
-    backoff: Duration,
+    /// `parliament.retry_backoff`, doubling (at most six times) up to a minute, for
+    /// `parliament.retries` retries; a `Retry-After` of up to two minutes is honoured instead.
+    retry: Backoff,
     max_bytes: u64,
     in_flight: Arc<Semaphore>,
     requests: Arc<AtomicU64>,
@@ -91,8 +95,11 @@ impl Http {
         Ok(Http {
             client,
             timeout: config.timeout,
-            retries: config.retries,
-            backoff: config.retry_backoff,
+            retry: Backoff::new(config.retry_backoff)
+                .capped(MAX_BACKOFF)
+                .doublings(6)
+                .tries(config.retries.saturating_add(1))
+                .honouring(MAX_RETRY_AFTER),
             max_bytes: config.max_response_bytes,
             in_flight: Arc::new(Semaphore::new(config.max_concurrent)),
             requests: Arc::new(AtomicU64::new(0)),
@@ -114,30 +121,31 @@ impl Http {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            match self.get_once(url, accept, validators, attempt).await {
+            let (error, retry) = match self.get_once(url, accept, validators, attempt).await {
                 Ok(fetched) => return Ok(fetched),
-                Err((error, Some(wait))) if attempt <= self.retries => {
-                    tracing::debug!(%error, ?wait, "retrying");
-                    tokio::time::sleep(wait).await;
-                }
-                Err((error, _)) => return Err(error),
-            }
+                Err(failed) => failed,
+            };
+            let wait = match retry {
+                Retry::No => None,
+                Retry::Backoff => self.retry.after(attempt),
+                Retry::Asked(asked) => self.retry.after(attempt).and(self.retry.asked(asked)),
+            };
+            let Some(wait) = wait else {
+                return Err(error);
+            };
+            tracing::debug!(%error, ?wait, "retrying");
+            tokio::time::sleep(wait).await;
         }
     }
 
-    /// One attempt. The error carries how long to wait before the next try, or `None` when
-    /// trying again cannot help.
+    /// One attempt. The error says whether trying again can help.
     async fn get_once(
         &self,
         url: &str,
         accept: &str,
         validators: Option<&Validators>,
         attempt: u32,
-    ) -> Result<Fetched, (FetchError, Option<Duration>)> {
-        let backoff = self
-            .backoff
-            .saturating_mul(1 << (attempt - 1).min(6))
-            .min(Duration::from_secs(60));
+    ) -> Result<Fetched, (FetchError, Retry)> {
         let _permit = self.in_flight.acquire().await.map_err(|_| {
             let detail = "the client is shutting down".to_owned();
             (
@@ -145,7 +153,7 @@ impl Http {
                     url: url.to_owned(),
                     detail,
                 },
-                None,
+                Retry::No,
             )
         })?;
         let mut request = self.client.get(url).header(header::ACCEPT, accept);
@@ -161,14 +169,14 @@ impl Http {
         let response = request
             .send()
             .await
-            .map_err(|e| self.transport(url, e, attempt, backoff))?;
+            .map_err(|e| self.transport(url, e, attempt))?;
         let status = response.status();
         if status == StatusCode::NOT_FOUND {
             return Err((
                 FetchError::NotFound {
                     url: url.to_owned(),
                 },
-                None,
+                Retry::No,
             ));
         }
         if status == StatusCode::NOT_MODIFIED && validators.is_some() {
@@ -183,51 +191,21 @@ impl Http {
             let transient = status.is_server_error()
                 || status == StatusCode::TOO_MANY_REQUESTS
                 || status == StatusCode::REQUEST_TIMEOUT;
-            let wait = retry_after(response.headers()).unwrap_or(backoff);
+            let retry = match retry_after(response.headers()) {
+                _ if !transient => Retry::No,
+                Some(asked) => Retry::Asked(asked),
+                None => Retry::Backoff,
+            };
             let error = FetchError::Status {
                 url: url.to_owned(),
                 status: status.as_u16(),
                 attempts: attempt,
             };
-            return Err((
-                error,
-                (transient && wait <= MAX_RETRY_AFTER).then_some(wait),
-            ));
-        }
-        if response
-            .content_length()
-            .is_some_and(|n| n > self.max_bytes)
-        {
-            return Err((
-                FetchError::TooLarge {
-                    url: url.to_owned(),
-                    limit: self.max_bytes,
-                },
-                None,
-            ));
+            return Err((error, retry));
         }
         let etag = header_str(response.headers(), header::ETAG);
         let last_modified = header_str(response.headers(), header::LAST_MODIFIED);
-        let mut response = response;
-        let mut body = Vec::new();
-        loop {
-            match response.chunk().await {
-                Ok(Some(chunk)) => {
-                    if body.len() as u64 + chunk.len() as u64 > self.max_bytes {
-                        return Err((
-                            FetchError::TooLarge {
-                                url: url.to_owned(),
-                                limit: self.max_bytes,
-                            },
-                            None,
-                        ));
-                    }
-                    body.extend_from_slice(&chunk);
-                }
-                Ok(None) => break,
-                Err(e) => return Err(self.transport(url, e, attempt, backoff)),
-            }
-        }
+        let body = self.body(url, response, attempt).await?;
         Ok(Fetched {
             status: status.as_u16(),
             body,
@@ -236,13 +214,40 @@ impl Http {
         })
     }
 
-    fn transport(
+    /// Reads a successful answer's body, up to the size cap.
+    async fn body(
         &self,
         url: &str,
-        e: reqwest::Error,
+        mut response: reqwest::Response,
         attempt: u32,
-        backoff: Duration,
-    ) -> (FetchError, Option<Duration>) {
+    ) -> Result<Vec<u8>, (FetchError, Retry)> {
+        let too_large = || {
+            let limit = self.max_bytes;
+            let url = url.to_owned();
+            (FetchError::TooLarge { url, limit }, Retry::No)
+        };
+        if response
+            .content_length()
+            .is_some_and(|n| n > self.max_bytes)
+        {
+            return Err(too_large());
+        }
+        let mut body = Vec::new();
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    if body.len() as u64 + chunk.len() as u64 > self.max_bytes {
+                        return Err(too_large());
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(None) => return Ok(body),
+                Err(e) => return Err(self.transport(url, e, attempt)),
+            }
+        }
+    }
+
+    fn transport(&self, url: &str, e: reqwest::Error, attempt: u32) -> (FetchError, Retry) {
         let url = url.to_owned();
         if e.is_timeout() {
             let timeout = self.timeout;
@@ -252,7 +257,7 @@ impl Http {
                     timeout,
                     attempts: attempt,
                 },
-                Some(backoff),
+                Retry::Backoff,
             )
         } else if e.is_connect() || e.is_request() || e.is_body() || e.is_decode() {
             let detail = error_chain(&e.without_url());
@@ -262,13 +267,24 @@ impl Http {
                     detail,
                     attempts: attempt,
                 },
-                Some(backoff),
+                Retry::Backoff,
             )
         } else {
             let detail = error_chain(&e.without_url());
-            (FetchError::Other { url, detail }, None)
+            (FetchError::Other { url, detail }, Retry::No)
         }
     }
+}
+
+/// Whether a failed attempt is worth another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Retry {
+    /// Trying again cannot help.
+    No,
+    /// Again, after the backoff.
+    Backoff,
+    /// Again, after the wait the server asked for (`Retry-After`), if it is not too long.
+    Asked(Duration),
 }
 
 fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {

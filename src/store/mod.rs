@@ -27,7 +27,7 @@ use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 pub use checks::CheckRecord;
 pub use outbox::{Alert, AlertStatus};
 pub use page_cache::{CachedPage, PageCache};
-pub use snapshots::{BillState, Recorded, Recording};
+pub use snapshots::{BillState, FetchState, Recorded, Recording};
 
 /// Each entry moves the schema up one version (`PRAGMA user_version`). Never edit an entry that
 /// has shipped; add a new one.

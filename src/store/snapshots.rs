@@ -12,7 +12,6 @@ use crate::bill::{BillId, Snapshot};
 use crate::changes::Event;
 use crate::decide::{self, Decision, FirstSight, SnapshotSource};
 use crate::filter::AlertFilter;
-use crate::plan::FetchState;
 
 /// How a bill's `lastUpdate` is kept, to the nanosecond.
 const LAST_UPDATE_FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.f";
@@ -100,7 +99,19 @@ impl BillState {
     }
 }
 
-// `FetchState` belongs to the check's planning (pure); how it is read from the database is here.
+/// What a check needs to know about a stored bill to decide whether to fetch it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FetchState {
+    pub bill_id: BillId,
+    /// Parliament's `lastUpdate` when the bill was last fetched.
+    pub last_update: Option<NaiveDateTime>,
+    /// The day the stored snapshot has a stage due to start.
+    pub next_due: Option<NaiveDate>,
+    pub has_snapshot: bool,
+    pub last_full_fetch: Option<DateTime<Utc>>,
+    pub consecutive_failures: u32,
+}
+
 impl FetchState {
     const SELECT: &str = "SELECT ids.bill_id, b.last_update, b.next_due, b.bill_id IS NOT NULL,
                 h.last_full_fetch, COALESCE(h.consecutive_failures, 0)

@@ -6,6 +6,8 @@
 //! if the listing shows it changed since its stored `lastUpdate`. A spared bill with a stage due
 //! to start by today is still looked at again, from its stored snapshot, so its `stage_reached`
 //! comes on the day. The listing request itself is made by [`crate::check`].
+//!
+//! What the database knows of each bill comes as the store's [`FetchState`]s.
 
 use std::collections::HashMap;
 
@@ -13,19 +15,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 
 use crate::bill::BillId;
 use crate::config::Mode;
-
-/// What a check needs to know about a stored bill to decide whether to fetch it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FetchState {
-    pub bill_id: BillId,
-    /// Parliament's `lastUpdate` when the bill was last fetched.
-    pub last_update: Option<NaiveDateTime>,
-    /// The day the stored snapshot has a stage due to start.
-    pub next_due: Option<NaiveDate>,
-    pub has_snapshot: bool,
-    pub last_full_fetch: Option<DateTime<Utc>>,
-    pub consecutive_failures: u32,
-}
+pub use crate::store::FetchState;
 
 /// A check's bills before the listing is asked.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -1,0 +1,348 @@
+//! Delivery: the outbox's pending Telegram alerts, grouped per chat and sent as digests, once a
+//! day in daily mode; transient failures retried, permanent ones parked as blocked.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::client::{Client, SendError};
+use super::throttled::Throttled;
+use super::token::{TOKEN_ENV, Token, TokenError};
+use crate::alert;
+use crate::backoff::Backoff;
+use crate::clock::Clock;
+use crate::config::{AlertMode, Config, Telegram};
+use crate::shutdown::Shutdown;
+use crate::store::{Alert, Store, StoreError};
+use crate::telegram_text::{TELEGRAM_LIMIT, digests};
+
+/// Transient failures in a row before a delivery round gives up (the alerts stay pending).
+const MAX_TRANSIENT: u32 = 5;
+/// The longest `retry_after` billwatch waits inside one round; longer ones end the round.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(300);
+/// Transient failures wait 1 s, 2 s, 4 s, then 8 s before the next try; Telegram's own
+/// `retry_after` is honoured exactly and does not count as a try.
+const RETRY: Backoff = Backoff::new(Duration::from_secs(1))
+    .tries(MAX_TRANSIENT)
+    .honouring(MAX_RETRY_AFTER);
+
+/// What one delivery round did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Delivery {
+    /// Alerts confirmed by Telegram.
+    pub sent: usize,
+    /// Messages (single alerts or digests) that went out.
+    pub messages: usize,
+    pub blocked: usize,
+    /// Alerts still pending after the round, and why.
+    pub pending: usize,
+    /// Alerts waiting for the daily digest (not a failure).
+    pub deferred: usize,
+    pub last_error: Option<String>,
+}
+
+impl Delivery {
+    /// Adds what a later part of the round did; its error, if any, is the last one.
+    fn add(&mut self, later: Delivery) {
+        self.sent += later.sent;
+        self.messages += later.messages;
+        self.blocked += later.blocked;
+        self.pending += later.pending;
+        self.deferred += later.deferred;
+        if later.last_error.is_some() {
+            self.last_error = later.last_error;
+        }
+    }
+}
+
+/// Delivers the outbox's Telegram alerts, keeps the status cards, and tells the operator.
+#[derive(Debug)]
+pub struct Sender {
+    pub(super) throttled: Throttled,
+    pub(super) admin_chat: Option<String>,
+    /// The time of attempts, deliveries and cards, and of the daily digest.
+    pub(super) clock: Clock,
+    lock_path: PathBuf,
+}
+
+/// Why no sender could be built from the config.
+#[derive(Debug, thiserror::Error)]
+pub enum SenderError {
+    /// A configuration problem: no usable token.
+    #[error(transparent)]
+    Token(#[from] TokenError),
+    #[error("cannot set up the HTTP client for Telegram: {0}")]
+    Client(#[from] reqwest::Error),
+}
+
+/// How one message's delivery ended.
+enum Outcome {
+    Sent,
+    Blocked(String),
+    GaveUp(String),
+}
+
+impl Sender {
+    /// The sender for a config's `[telegram]` section (none without one), with the token from
+    /// `TELEGRAM_BOT_TOKEN` or `telegram.token_file`.
+    pub fn from_config(config: &Config, clock: Clock) -> Result<Option<Sender>, SenderError> {
+        let Some(t) = &config.telegram else {
+            return Ok(None);
+        };
+        let token = Token::load(t, std::env::var(TOKEN_ENV).ok())?;
+        let client = Client::new(t, token)?;
+        Ok(Some(Sender::new(client, t, &config.storage.path, clock)))
+    }
+
+    pub fn new(client: Client, config: &Telegram, db: &Path, clock: Clock) -> Sender {
+        let mut lock = db.as_os_str().to_owned();
+        lock.push(".sender.lock");
+        Sender {
+            throttled: Throttled::new(client),
+            admin_chat: config.admin_chat.clone(),
+            clock,
+            lock_path: PathBuf::from(lock),
+        }
+    }
+
+    pub fn client(&self) -> &Client {
+        self.throttled.client()
+    }
+
+    /// The client behind the per-chat limits, to share them with the bot's replies.
+    pub fn throttled(&self) -> &Throttled {
+        &self.throttled
+    }
+
+    /// Sends every pending Telegram alert, digesting several for one chat into few messages.
+    /// Returns `None` when another billwatch process is delivering right now.
+    pub async fn deliver(
+        &mut self,
+        store: &mut Store,
+        config: &Config,
+        today: NaiveDate,
+        shutdown: &mut Shutdown,
+    ) -> Result<Option<Delivery>, StoreError> {
+        // Only one process sends at a time, or two could post the same alert.
+        let _lock = match self.lock() {
+            Ok(Some(lock)) => Some(lock),
+            Ok(None) => {
+                tracing::info!(
+                    "another billwatch process is delivering alerts; leaving it to that one"
+                );
+                return Ok(None);
+            }
+            Err(e) => {
+                tracing::warn!(
+                    "cannot use the lock file {}: {e}; delivering without it",
+                    self.lock_path.display()
+                );
+                None
+            }
+        };
+        let mut report = Delivery::default();
+        for (chat, alerts) in by_chat(store.pending(true)?) {
+            // In daily mode a chat's alerts wait for its digest time, once a day.
+            if !digest_due(store, config, &chat, self.clock.now(), today)? {
+                report.deferred += alerts.len();
+                continue;
+            }
+            let done = self
+                .deliver_chat(store, config, today, &chat, &alerts, shutdown)
+                .await?;
+            report.add(done);
+        }
+        Ok(Some(report))
+    }
+
+    /// Sends one chat's pending alerts as digests. After a permanent failure the rest are
+    /// blocked with the same reason; after giving up (or on shutdown) they stay pending.
+    async fn deliver_chat(
+        &self,
+        store: &mut Store,
+        config: &Config,
+        today: NaiveDate,
+        chat: &str,
+        alerts: &[Alert],
+        shutdown: &mut Shutdown,
+    ) -> Result<Delivery, StoreError> {
+        let texts = render(alerts, config, today);
+        let mut report = Delivery::default();
+        let mut blocked_reason: Option<String> = None;
+        let mut gave_up = false;
+        for (text, range) in digests(&texts, TELEGRAM_LIMIT) {
+            let ids: Vec<i64> = alerts[range.clone()].iter().map(|a| a.id).collect();
+            if gave_up || shutdown.is_triggered() {
+                report.pending += ids.len();
+                continue;
+            }
+            if let Some(reason) = &blocked_reason {
+                store.mark_blocked(&ids, reason)?;
+                report.blocked += ids.len();
+                continue;
+            }
+            match self
+                .send_with_retries(store, chat, &text, &ids, shutdown)
+                .await?
+            {
+                Outcome::Sent => {
+                    report.sent += ids.len();
+                    report.messages += 1;
+                }
+                Outcome::Blocked(reason) => {
+                    tracing::error!(
+                        chat,
+                        alerts = ids.len(),
+                        "alert blocked: {reason}; fix it, then run `billwatch retry`"
+                    );
+                    store.mark_blocked(&ids, &reason)?;
+                    report.blocked += ids.len();
+                    self.notify(&format!(
+                        "billwatch cannot post to {chat}: {reason}. {} alert(s) are kept; run `billwatch retry` once it is fixed.",
+                        alerts.len() - range.start
+                    ), Some(chat), shutdown).await;
+                    blocked_reason = Some(reason);
+                }
+                Outcome::GaveUp(reason) => {
+                    report.pending += ids.len();
+                    report.last_error = Some(reason);
+                    gave_up = true;
+                }
+            }
+        }
+        if matches!(config.alerts.mode, AlertMode::Daily(_)) && !gave_up && report.sent > 0 {
+            store.set_meta(&digest_key(chat), &today.to_string())?;
+        }
+        Ok(report)
+    }
+
+    /// Sends one message, retrying what is worth retrying. Each attempt is committed before
+    /// the request goes out; the alerts are marked sent only once Telegram confirmed them.
+    async fn send_with_retries(
+        &self,
+        store: &mut Store,
+        chat: &str,
+        text: &str,
+        ids: &[i64],
+        shutdown: &mut Shutdown,
+    ) -> Result<Outcome, StoreError> {
+        let shutting_down = || Ok(Outcome::GaveUp("shutting down".to_owned()));
+        let mut transient = 0;
+        loop {
+            let Some(turn) = self.throttled.turn(chat, shutdown).await else {
+                return shutting_down();
+            };
+            store.mark_attempt(ids, self.clock.now())?;
+            let wait = match turn.send_html(text).await {
+                Ok(message_id) => {
+                    store.mark_sent(ids, self.clock.now(), Some(message_id))?;
+                    tracing::info!(chat, message_id, alerts = ids.len(), "delivered");
+                    return Ok(Outcome::Sent);
+                }
+                Err(SendError::Permanent(reason)) => return Ok(Outcome::Blocked(reason)),
+                Err(SendError::RetryAfter(d)) => {
+                    store.mark_failed_attempt(
+                        ids,
+                        &format!("flood control: retry after {}s", d.as_secs()),
+                    )?;
+                    let Some(wait) = RETRY.asked(d) else {
+                        return Ok(Outcome::GaveUp(format!(
+                            "Telegram asked to wait {}s",
+                            d.as_secs()
+                        )));
+                    };
+                    tracing::warn!(
+                        chat,
+                        seconds = wait.as_secs(),
+                        "Telegram flood control: waiting as asked"
+                    );
+                    wait
+                }
+                Err(SendError::Transient(reason)) => {
+                    transient += 1;
+                    store.mark_failed_attempt(ids, &reason)?;
+                    let Some(backoff) = RETRY.after(transient) else {
+                        tracing::warn!(
+                            chat,
+                            "giving up for now, the alerts stay pending: {reason}"
+                        );
+                        return Ok(Outcome::GaveUp(reason));
+                    };
+                    tracing::warn!(chat, ?backoff, "send failed, will retry: {reason}");
+                    backoff
+                }
+            };
+            if !shutdown.sleep(wait).await {
+                return shutting_down();
+            }
+        }
+    }
+
+    /// The delivery lock: `Ok(None)` when another process holds it.
+    fn lock(&self) -> std::io::Result<Option<File>> {
+        let file = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&self.lock_path)?;
+        match file.try_lock() {
+            Ok(()) => Ok(Some(file)),
+            Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+            Err(std::fs::TryLockError::Error(e)) => Err(e),
+        }
+    }
+}
+
+/// Pending alerts per chat, chats in the order their first alert was queued.
+fn by_chat(pending: Vec<Alert>) -> Vec<(String, Vec<Alert>)> {
+    let mut by_chat: Vec<(String, Vec<Alert>)> = Vec::new();
+    for a in pending {
+        let chat = a.chat.clone().unwrap_or_default();
+        match by_chat.iter_mut().find(|(c, _)| *c == chat) {
+            Some((_, list)) => list.push(a),
+            None => by_chat.push((chat, vec![a])),
+        }
+    }
+    by_chat
+}
+
+/// The store key of the day a chat's daily digest last went out.
+fn digest_key(chat: &str) -> String {
+    format!("digest:{chat}")
+}
+
+/// Whether a chat's alerts may go now: always when each alert goes as it comes; in daily mode
+/// once the digest time has come, if today's digest has not gone yet.
+fn digest_due(
+    store: &Store,
+    config: &Config,
+    chat: &str,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+) -> Result<bool, StoreError> {
+    let AlertMode::Daily(at) = config.alerts.mode else {
+        return Ok(true);
+    };
+    let local_now = now.with_timezone(&config.timezone).time();
+    let last = store.meta(&digest_key(chat))?;
+    Ok(!(last.as_deref() >= Some(today.to_string().as_str()) || local_now < at))
+}
+
+/// The alerts as Telegram HTML; in daily mode the first opens with the day's header.
+fn render(alerts: &[Alert], config: &Config, today: NaiveDate) -> Vec<String> {
+    let mut texts: Vec<String> = alerts
+        .iter()
+        .map(|a| alert::render_html(&a.event, &a.url, today))
+        .collect();
+    if matches!(config.alerts.mode, AlertMode::Daily(_)) {
+        let header = format!(
+            "<b>Today in Parliament, {}</b>: {} update(s) on the bills this channel follows",
+            alert::long_date(today),
+            alerts.len()
+        );
+        texts[0] = format!("{header}\n\n{}", texts[0]);
+    }
+    texts
+}

@@ -1,0 +1,75 @@
+//! Operator notices: what the operator must hear about, in the log and in `admin_chat`.
+
+use super::delivery::Sender;
+use super::throttled::ThrottledError;
+use crate::alert;
+use crate::check::CheckReport;
+use crate::shutdown::Shutdown;
+use crate::store::{Store, StoreError};
+
+impl Sender {
+    /// Tells the operator, once, about a bill whose checks have failed `threshold` times in a
+    /// row, and once when it recovers; never once per failure.
+    pub async fn report_health(
+        &mut self,
+        store: &mut Store,
+        report: &CheckReport,
+        threshold: u32,
+        shutdown: &mut Shutdown,
+    ) -> Result<(), StoreError> {
+        for bill in &report.bills {
+            match &bill.error {
+                Some(error) if bill.consecutive_failures >= threshold => {
+                    if !store.set_failure_reported(bill.bill_id, true)? {
+                        self.notify(
+                            &format!(
+                                "bill {} has failed {} checks in a row; its alerts wait until it recovers. Last error: {error}",
+                                bill.bill_id, bill.consecutive_failures
+                            ),
+                            None,
+                            shutdown,
+                        )
+                        .await;
+                    }
+                }
+                Some(_) => {}
+                None => {
+                    if store.set_failure_reported(bill.bill_id, false)? {
+                        let title = bill.title.as_deref().unwrap_or("");
+                        self.notify(
+                            &format!(
+                                "bill {} ({title}) is being checked again: recovered",
+                                bill.bill_id
+                            ),
+                            None,
+                            shutdown,
+                        )
+                        .await;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Tells the operator: always in the log, and in `admin_chat` when one is set (unless that
+    /// is the chat with the problem). Best effort: a notice that cannot be sent is only logged.
+    pub async fn notify(&self, text: &str, about_chat: Option<&str>, shutdown: &mut Shutdown) {
+        tracing::warn!("operator notice: {text}");
+        let Some(admin) = self.admin_chat.as_deref() else {
+            return;
+        };
+        if about_chat == Some(admin) {
+            return;
+        }
+        let html = format!("⚠️ {}", alert::escape_html(text));
+        match self.throttled.send_html(admin, &html, shutdown).await {
+            Ok(_) => {}
+            // The notice is in the log already; shutdown is no failure.
+            Err(ThrottledError::ShuttingDown) => {}
+            Err(ThrottledError::Telegram(e)) => {
+                tracing::error!("cannot send the operator notice to {admin}: {e}");
+            }
+        }
+    }
+}

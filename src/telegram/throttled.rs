@@ -1,0 +1,230 @@
+//! One way to post within Telegram's limits: every message billwatch sends (alerts, status
+//! cards, operator notices, the bot's replies) waits its turn for its chat here, and the wait
+//! ends at once on shutdown.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use tokio::sync::OwnedMutexGuard;
+use tokio::time::Instant;
+
+use super::client::{Client, EditError, SendError};
+use super::limits::RateLimiter;
+use crate::shutdown::Shutdown;
+
+/// The Bot API client behind the per-chat limits. Cheap to clone: clones share the limits, so
+/// the sender and the bot's replies never crowd one chat between them.
+#[derive(Debug, Clone)]
+pub struct Throttled {
+    client: Client,
+    shared: Arc<Shared>,
+}
+
+#[derive(Debug, Default)]
+struct Shared {
+    /// When each chat last heard from the bot. A std `Mutex`, not tokio's: it is held only to
+    /// read or note a time, never across an `.await`.
+    limiter: Mutex<RateLimiter>,
+    /// One turn per chat, held from the wait until Telegram answered, so that the gap counts
+    /// from the answer to the last message and two tasks cannot both find the chat free.
+    turns: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+/// Why a throttled call did not succeed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ThrottledError<E> {
+    /// Shutdown came while the message waited its turn: it was not sent.
+    ShuttingDown,
+    /// Telegram's answer.
+    Telegram(E),
+}
+
+impl<E: fmt::Display> fmt::Display for ThrottledError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ThrottledError::ShuttingDown => f.write_str("not sent: shutting down"),
+            ThrottledError::Telegram(e) => e.fmt(f),
+        }
+    }
+}
+
+/// A chat's turn: the one message it allows goes now.
+#[derive(Debug)]
+pub struct Turn<'a> {
+    throttled: &'a Throttled,
+    chat: String,
+    _turn: OwnedMutexGuard<()>,
+}
+
+impl Throttled {
+    pub fn new(client: Client) -> Throttled {
+        Throttled {
+            client,
+            shared: Arc::default(),
+        }
+    }
+
+    /// The client, for calls that are not messages (`getMe`, pins, the dispatcher).
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Waits until a message to `chat` may go; `None` if shutdown came first.
+    pub async fn turn(&self, chat: &str, shutdown: &mut Shutdown) -> Option<Turn<'_>> {
+        let turn = self.shared.turn_of(chat);
+        let turn = tokio::select! {
+            biased;
+            turn = turn.lock_owned() => turn,
+            () = shutdown.triggered() => return None,
+        };
+        let wait = self.shared.limiter().wait_for(chat, Instant::now());
+        if !wait.is_zero() && !shutdown.sleep(wait).await {
+            return None;
+        }
+        Some(Turn {
+            throttled: self,
+            chat: chat.to_owned(),
+            _turn: turn,
+        })
+    }
+
+    /// Sends one HTML message when `chat`'s turn comes; Telegram's message id on success.
+    pub async fn send_html(
+        &self,
+        chat: &str,
+        text: &str,
+        shutdown: &mut Shutdown,
+    ) -> Result<i64, ThrottledError<SendError>> {
+        let turn = self
+            .turn(chat, shutdown)
+            .await
+            .ok_or(ThrottledError::ShuttingDown)?;
+        turn.send_html(text).await.map_err(ThrottledError::Telegram)
+    }
+
+    /// Replaces the text of a message the bot posted, when `chat`'s turn comes.
+    pub async fn edit_html(
+        &self,
+        chat: &str,
+        message_id: i64,
+        text: &str,
+        shutdown: &mut Shutdown,
+    ) -> Result<(), ThrottledError<EditError>> {
+        let turn = self
+            .turn(chat, shutdown)
+            .await
+            .ok_or(ThrottledError::ShuttingDown)?;
+        turn.edit_html(message_id, text)
+            .await
+            .map_err(ThrottledError::Telegram)
+    }
+}
+
+impl Turn<'_> {
+    /// Sends one HTML message without a link preview; Telegram's message id on success.
+    pub async fn send_html(self, text: &str) -> Result<i64, SendError> {
+        let result = self.throttled.client.send_html(&self.chat, text).await;
+        self.answered();
+        result
+    }
+
+    /// Replaces the text of a message the bot posted.
+    pub async fn edit_html(self, message_id: i64, text: &str) -> Result<(), EditError> {
+        let result = self
+            .throttled
+            .client
+            .edit_html(&self.chat, message_id, text)
+            .await;
+        self.answered();
+        result
+    }
+
+    /// Telegram answered (whatever it said): the chat's next message counts from now.
+    fn answered(&self) {
+        self.throttled
+            .shared
+            .limiter()
+            .record(&self.chat, Instant::now());
+    }
+}
+
+impl Shared {
+    fn limiter(&self) -> MutexGuard<'_, RateLimiter> {
+        // A panic elsewhere cannot leave the times half-written: use them as they are.
+        self.limiter.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn turn_of(&self, chat: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut turns = self.turns.lock().unwrap_or_else(PoisonError::into_inner);
+        turns.entry(chat.to_owned()).or_default().clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    /// Long enough for a task that is not held up to finish many times over.
+    const MOMENT: Duration = Duration::from_millis(50);
+
+    impl Throttled {
+        /// As if Telegram had just answered a message to `chat`.
+        fn answered_now(&self, chat: &str) {
+            self.shared.limiter().record(chat, Instant::now());
+        }
+    }
+
+    #[tokio::test]
+    async fn a_chat_waits_for_the_turn_before_and_others_do_not() {
+        let throttled = Throttled::new(Client::fake());
+        let mut shutdown = Shutdown::never();
+        let held = throttled.turn("@news", &mut shutdown).await.expect("free");
+        let mut other = Shutdown::never();
+        let waiting = tokio::time::timeout(MOMENT, throttled.turn("@news", &mut other)).await;
+        assert!(waiting.is_err(), "one message to a chat at a time");
+        let elsewhere = tokio::time::timeout(MOMENT, throttled.turn("@other", &mut other)).await;
+        assert!(matches!(elsewhere, Ok(Some(_))), "other chats go on");
+        drop(held);
+        let next = tokio::time::timeout(MOMENT, throttled.turn("@news", &mut other)).await;
+        assert!(matches!(next, Ok(Some(_))), "the turn passes on");
+    }
+
+    #[tokio::test]
+    async fn waiting_for_the_limits_ends_on_shutdown() {
+        let throttled = Throttled::new(Client::fake());
+        throttled.answered_now("@news");
+        let (trigger, mut shutdown) = Shutdown::new();
+        let started = Instant::now();
+        let wait = throttled.turn("@news", &mut shutdown);
+        let fire = async {
+            tokio::time::sleep(MOMENT).await;
+            trigger.fire();
+        };
+        let (turn, ()) = tokio::join!(wait, fire);
+        assert!(turn.is_none(), "no turn once shutdown came");
+        assert!(
+            started.elapsed() < Duration::from_millis(900),
+            "the second's gap was cut short"
+        );
+        let sent = throttled.send_html("@news", "x", &mut shutdown).await;
+        assert_eq!(sent, Err(ThrottledError::ShuttingDown), "nothing is sent");
+    }
+
+    #[tokio::test]
+    async fn waiting_for_the_turn_ends_on_shutdown() {
+        let throttled = Throttled::new(Client::fake());
+        let mut never = Shutdown::never();
+        let _held = throttled.turn("@news", &mut never).await.expect("free");
+        let (trigger, mut shutdown) = Shutdown::new();
+        let wait = throttled.turn("@news", &mut shutdown);
+        let fire = async {
+            tokio::time::sleep(MOMENT).await;
+            trigger.fire();
+        };
+        let (turn, ()) = tokio::join!(wait, fire);
+        assert!(turn.is_none());
+    }
+}

@@ -1,0 +1,240 @@
+//! The bot's replies, as pure functions of what was typed, who typed it and what is stored:
+//! `commands::respond` over a hand-made [`View`], no Telegram and no database.
+
+use billwatch::bill::Snapshot;
+use billwatch::commands::{Reply, View, respond};
+use chrono::NaiveDate;
+
+const OPERATOR: bool = true;
+const STRANGER: bool = false;
+
+fn today() -> NaiveDate {
+    "2025-11-20".parse().expect("date")
+}
+
+fn url(id: u32) -> String {
+    format!("https://bills.parliament.uk/bills/{id}/stages")
+}
+
+/// The Border Security bill as it stood on 20 November 2025, from the saved API answers.
+fn border_security() -> Snapshot {
+    let read = |name: &str| {
+        std::fs::read(format!(
+            "{}/tests/fixtures/api/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .expect("fixture")
+    };
+    let mut bill = billwatch::source::api::parse_bill(&read("bill-3929.json")).expect("bill");
+    bill.is_act = false;
+    bill.title = "Border Security, Asylum and Immigration Bill".into();
+    let stages = billwatch::source::api::parse_stages(&read("bill-3929-stages.json"))
+        .expect("stages")
+        .stages;
+    Snapshot::new(bill, stages)
+}
+
+/// Three bills followed: Border Security, another with "Border" in its title, and one that was
+/// never checked.
+fn view() -> View {
+    let border = border_security();
+    let mut other = border.clone();
+    other.bill.id = 4001;
+    other.bill.title = "Border Controls (Wales) Bill".into();
+    View {
+        bills: vec![
+            (3929, Some(border), url(3929)),
+            (4001, Some(other), url(4001)),
+            (5000, None, url(5000)),
+        ],
+        pending: 2,
+        blocked: 1,
+        ..View::default()
+    }
+}
+
+fn ask(text: &str, operator: bool) -> Reply {
+    respond(text, operator, &view(), today())
+}
+
+fn html(text: &str, operator: bool) -> String {
+    ask(text, operator).html
+}
+
+#[test]
+fn start_and_help_say_what_the_bot_does() {
+    let start = html("/start", STRANGER);
+    assert!(
+        start.starts_with("I follow bills in the UK Parliament"),
+        "{start}"
+    );
+    assert!(start.contains("/bills — every bill I follow"), "{start}");
+    assert!(
+        !start.contains("/status"),
+        "not offered to strangers: {start}"
+    );
+    assert_eq!(html("/help", STRANGER), start);
+    assert_eq!(
+        html("  /HELP@billwatch_bot  ", STRANGER),
+        start,
+        "groups add the bot's name"
+    );
+
+    let operator = html("/help", OPERATOR);
+    assert!(operator.starts_with(&start), "{operator}");
+    assert!(
+        operator.ends_with("For operators:\n/status — last check, failing sources, alerts waiting\n/check — check now"),
+        "{operator}"
+    );
+}
+
+#[test]
+fn bills_lists_every_bill_followed_and_where_it_stands() {
+    let bills = html("/bills", STRANGER);
+    assert!(bills.starts_with("<b>The bills I follow</b>\n"), "{bills}");
+    assert!(
+        bills.contains("<b>Border Security, Asylum and Immigration Bill</b> (3929)\nNow: 3rd reading in the House of Lords, 17 November 2025\n"),
+        "{bills}"
+    );
+    assert!(
+        bills.contains("<b>Border Controls (Wales) Bill</b> (4001)"),
+        "{bills}"
+    );
+    assert!(
+        bills.contains("<b>Bill 5000</b> (5000)\nNot checked yet\n"),
+        "{bills}"
+    );
+    assert!(
+        bills.contains(&format!("<a href=\"{}\">Stages</a>", url(3929))),
+        "{bills}"
+    );
+    assert_eq!(
+        respond("/bills", STRANGER, &View::default(), today()).html,
+        "I am not following any bill yet."
+    );
+}
+
+#[test]
+fn bill_by_number_or_by_words_of_its_title() {
+    let story = html("/bill 3929", STRANGER);
+    assert!(
+        story.starts_with("<b>Border Security, Asylum and Immigration Bill</b>\n"),
+        "{story}"
+    );
+    assert!(
+        story.contains("✅ 30 January 2025: 1st reading in the House of Commons\n"),
+        "{story}"
+    );
+    assert!(
+        story.contains("✅ 17 November 2025: 3rd reading in the House of Lords\n"),
+        "{story}"
+    );
+    assert!(
+        story.contains(" (provisional): "),
+        "future dates are provisional: {story}"
+    );
+    assert!(
+        !story.contains("Programme motion"),
+        "procedural stages are left out: {story}"
+    );
+    assert!(
+        story.ends_with(&format!(
+            "<a href=\"{}\">All stages on bills.parliament.uk</a>",
+            url(3929)
+        )),
+        "{story}"
+    );
+    assert_eq!(html("/bill #3929", STRANGER), story);
+    assert_eq!(html("/bill asylum", STRANGER), story);
+    assert_eq!(html("/bill ASYLUM AND IMMIGRATION", STRANGER), story);
+    assert_eq!(
+        html("/bill 5000", STRANGER),
+        "Bill 5000 has not been checked yet."
+    );
+}
+
+#[test]
+fn a_bill_that_is_ambiguous_missing_or_not_named() {
+    assert_eq!(
+        html("/bill border", STRANGER),
+        "Several bills match; which one?\n3929: Border Security, Asylum and Immigration Bill\n4001: Border Controls (Wales) Bill"
+    );
+    assert_eq!(
+        html("/bill 9999", STRANGER),
+        "I don't follow a bill matching “9999”. /bills lists the ones I do."
+    );
+    // Two letters are too few to search titles by.
+    assert_eq!(
+        html("/bill bo", STRANGER),
+        "I don't follow a bill matching “bo”. /bills lists the ones I do."
+    );
+    assert_eq!(
+        html("/bill <b>", STRANGER),
+        "I don't follow a bill matching “&lt;b&gt;”. /bills lists the ones I do.",
+        "what was typed is escaped"
+    );
+    assert!(html("/bill", STRANGER).starts_with("Which bill?"));
+}
+
+#[test]
+fn unknown_commands_and_plain_text_get_the_help() {
+    let help = html("/help", STRANGER);
+    assert_eq!(
+        html("/frobnicate", STRANGER),
+        format!("I don't know that command.\n\n{help}")
+    );
+    assert_eq!(
+        html("hello?", STRANGER),
+        format!("I answer commands only.\n\n{help}")
+    );
+}
+
+#[test]
+fn operator_commands_are_refused_to_strangers() {
+    for command in ["/status", "/check", "/check now"] {
+        let reply = ask(command, STRANGER);
+        assert_eq!(
+            reply.html,
+            "Sorry, that command is for the people who run this bot. Try /bills or /next.",
+            "{command}"
+        );
+        assert!(!reply.check_now, "{command}");
+    }
+}
+
+#[test]
+fn status_tells_the_operator_what_is_waiting() {
+    let status = html("/status", OPERATOR);
+    assert!(status.starts_with("<b>billwatch status</b>\n"), "{status}");
+    assert!(
+        status.contains("Last check: none finished yet\n"),
+        "{status}"
+    );
+    assert!(
+        status.contains("Alerts waiting: 2; blocked: 1\n"),
+        "{status}"
+    );
+    assert!(status.contains("Every source is answering.\n"), "{status}");
+}
+
+#[test]
+fn check_asks_for_a_check_and_nothing_else_does() {
+    let check = ask("/check", OPERATOR);
+    assert_eq!(
+        check,
+        Reply {
+            html: "Checking now; any alerts will follow in the channel.".to_owned(),
+            check_now: true,
+        }
+    );
+    for other in [
+        "/start",
+        "/bills",
+        "/bill 3929",
+        "/next",
+        "/status",
+        "/nope",
+    ] {
+        assert!(!ask(other, OPERATOR).check_now, "{other}");
+    }
+}
