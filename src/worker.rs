@@ -131,7 +131,7 @@ async fn checker_loop(
 ) -> anyhow::Result<()> {
     let mut seen = fingerprint(&path);
     let mut rejected: Option<Fingerprint> = None;
-    let mut sources = Sources::with_state(&config, store.page_cache()?)?;
+    let mut sources = Sources::with_state(&config, store.page_cache()?, clock)?;
     tracing::info!(
         bills = config.bills.len(),
         schedule = %config.schedule.cron,
@@ -163,7 +163,7 @@ async fn checker_loop(
                 Ok(new) => {
                     let new = Arc::new(new);
                     describe_reload(&config, &new);
-                    sources = Sources::with_state(&new, store.page_cache()?)?;
+                    sources = Sources::with_state(&new, store.page_cache()?, clock)?;
                     config = new;
                     let _ = tx.send(ToSender::Config(config.clone()));
                     let _ = config_tx.send(config.clone());

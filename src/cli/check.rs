@@ -24,7 +24,7 @@ pub(super) async fn once(
 ) -> Outcome {
     let mut sender = super::sender(config, clock)?;
     let mut store = Store::open(&config.storage.path)?;
-    let sources = Sources::with_state(config, store.page_cache()?)?;
+    let sources = Sources::with_state(config, store.page_cache()?, clock)?;
     let today = clock.today(&config.timezone);
     let report = check::run(config, &sources, &mut store, clock, options).await?;
     let mut delivered = console::deliver(&mut store, clock.now(), today, json)?;

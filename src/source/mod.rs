@@ -2,16 +2,20 @@
 //! ([`crate::bill::Snapshot`]); they share one HTTP client.
 
 pub mod api;
+pub mod conditional;
+pub mod failed_pages;
 pub mod http;
 pub mod pages;
 
 use std::fmt;
 
 use crate::bill::{BillId, Snapshot};
+use crate::clock::Clock;
 use crate::config::{Config, Mode};
 use crate::store::PageCache;
 
 pub use api::ApiSource;
+use failed_pages::FailedPages;
 pub use http::{FetchError, Http};
 pub use pages::PageSource;
 
@@ -103,21 +107,21 @@ impl Sources {
 
     /// Sources for checks that keep state: page copies in the database (`cache`, from
     /// [`crate::store::Store::page_cache`]) for conditional requests, pages that fail to parse
-    /// saved beside it.
-    pub fn with_state(config: &Config, cache: PageCache) -> anyhow::Result<Sources> {
+    /// saved beside it (named by `clock`'s time).
+    pub fn with_state(config: &Config, cache: PageCache, clock: Clock) -> anyhow::Result<Sources> {
         let dir = config
             .storage
             .path
             .parent()
             .map(|p| p.join("failed-pages"))
             .unwrap_or_else(|| "failed-pages".into());
-        Sources::build(config, Some(cache), Some(dir))
+        Sources::build(config, Some(cache), Some(FailedPages::new(dir, clock)))
     }
 
     fn build(
         config: &Config,
         cache: Option<PageCache>,
-        failed_dir: Option<std::path::PathBuf>,
+        failed: Option<FailedPages>,
     ) -> anyhow::Result<Sources> {
         let http = Http::new(&config.parliament)?;
         Ok(Sources {
@@ -127,7 +131,7 @@ impl Sources {
                 config.parliament.site_url.clone(),
                 config.parliament.page_delay,
                 cache,
-                failed_dir,
+                failed,
             ),
             http,
             modes: config

@@ -13,7 +13,6 @@
 //! (`/bills/{id}/stages/{n}`: one "Sitting  11 November 2020 - Debate" heading per day).
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,11 +21,13 @@ use scraper::{ElementRef, Html, Selector};
 use url::Url;
 
 use super::api::clean_text;
-use super::http::{FetchError, Fetched, Http, Validators};
+use super::conditional;
+use super::failed_pages::FailedPages;
+use super::http::{FetchError, Http};
 use super::{ParseError, SourceError};
 use crate::bill::{Bill, BillId, House, Snapshot, Stage};
 use crate::config::join;
-use crate::store::{CachedPage, PageCache};
+use crate::store::PageCache;
 
 /// How a stage's date is shown on the list page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -358,10 +359,6 @@ pub fn stage_type_of(name: &str, house: House) -> Option<u32> {
     crate::stage::stage_type(None, name, house).and_then(|t| t.id)
 }
 
-/// How many pages that failed to parse are kept for diagnosis, and how much of each.
-const KEEP_FAILED_PAGES: usize = 5;
-const FAILED_PAGE_CAP: usize = 2 * 1024 * 1024;
-
 /// The website's stage pages for one site URL.
 #[derive(Debug, Clone)]
 pub struct PageSource {
@@ -374,7 +371,7 @@ pub struct PageSource {
     /// are for (one host serves them all).
     next_request: Arc<tokio::sync::Mutex<tokio::time::Instant>>,
     /// Where pages that fail to parse are saved (none: not saved).
-    failed_dir: Option<PathBuf>,
+    failed: Option<FailedPages>,
 }
 
 impl PageSource {
@@ -383,7 +380,7 @@ impl PageSource {
         site: Url,
         delay: Duration,
         cache: Option<PageCache>,
-        failed_dir: Option<PathBuf>,
+        failed: Option<FailedPages>,
     ) -> Self {
         PageSource {
             http,
@@ -391,7 +388,7 @@ impl PageSource {
             cache,
             delay,
             next_request: Arc::new(tokio::sync::Mutex::new(tokio::time::Instant::now())),
-            failed_dir,
+            failed,
         }
     }
 
@@ -477,70 +474,19 @@ impl PageSource {
             tokio::time::sleep_until(*next).await;
             *next = tokio::time::Instant::now() + self.delay;
         }
-        let cached = self.stored_copy(url);
-        let validators = cached.as_ref().map(|c| Validators {
-            etag: c.etag.clone(),
-            last_modified: c.last_modified.clone(),
-        });
-        let fetched = self
-            .http
-            .get(url, "text/html", validators.as_ref())
+        let body = conditional::get(&self.http, self.cache.as_ref(), url, "text/html")
             .await
             .map_err(|e| match e {
                 FetchError::NotFound { url } => SourceError::NoSuchBill { bill: id, url },
                 error => SourceError::Fetch { bill: id, error },
             })?;
-        let body = if fetched.not_modified() {
-            tracing::debug!(url, "not modified: using the stored copy");
-            cached.map(|c| c.body).unwrap_or_default()
-        } else {
-            self.keep_copy(url, fetched)
-        };
         String::from_utf8(body)
             .map_err(|_| SourceError::parse(id, url, ParseError::new("the page is not UTF-8 text")))
     }
 
-    /// The stored copy of `url`. A cache that cannot be read is told and done without: the
-    /// page is then fetched in full.
-    fn stored_copy(&self, url: &str) -> Option<CachedPage> {
-        match self.cache.as_ref()?.get(url) {
-            Ok(page) => page,
-            Err(e) => {
-                tracing::warn!(
-                    url,
-                    "the stored copy of the page cannot be read, fetching it in full: {e}"
-                );
-                None
-            }
-        }
-    }
-
-    /// Keeps a copy of a page that came with validators; returns its body. A copy that cannot
-    /// be stored is told and done without.
-    fn keep_copy(&self, url: &str, fetched: Fetched) -> Vec<u8> {
-        let Some(cache) = &self.cache else {
-            return fetched.body;
-        };
-        if fetched.etag.is_none() && fetched.last_modified.is_none() {
-            return fetched.body;
-        }
-        let page = CachedPage {
-            etag: fetched.etag,
-            last_modified: fetched.last_modified,
-            body: fetched.body,
-        };
-        if let Err(e) = cache.put(url, &page) {
-            tracing::warn!(
-                url,
-                "cannot store the page copy, carrying on without it: {e}"
-            );
-        }
-        page.body
-    }
-
     /// A page that answered but cannot be read: saved for diagnosis, then an error.
     fn layout_changed(&self, id: BillId, url: &str, html: &str, error: ParseError) -> SourceError {
-        let saved = self.save_failed(id, html);
+        let saved = self.failed.as_ref().and_then(|f| f.save(id, html));
         let error = match saved {
             Some(path) => {
                 ParseError::new(format!("{error}; the page was saved to {}", path.display()))
@@ -548,34 +494,6 @@ impl PageSource {
             None => error,
         };
         SourceError::parse(id, url, error)
-    }
-
-    fn save_failed(&self, id: BillId, html: &str) -> Option<PathBuf> {
-        let dir = self.failed_dir.as_ref()?;
-        std::fs::create_dir_all(dir).ok()?;
-        let name = format!(
-            "bill-{id}-{}.html",
-            chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ")
-        );
-        let path = dir.join(name);
-        let mut end = html.len().min(FAILED_PAGE_CAP);
-        while !html.is_char_boundary(end) {
-            end -= 1;
-        }
-        std::fs::write(&path, &html[..end]).ok()?;
-        // Keep only the newest few.
-        if let Ok(entries) = std::fs::read_dir(dir) {
-            let mut files: Vec<PathBuf> = entries
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|x| x == "html"))
-                .collect();
-            files.sort();
-            let excess = files.len().saturating_sub(KEEP_FAILED_PAGES);
-            for old in files.into_iter().take(excess) {
-                let _ = std::fs::remove_file(old);
-            }
-        }
-        Some(path)
     }
 }
 
