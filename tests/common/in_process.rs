@@ -27,7 +27,7 @@ impl InProcess {
     /// (timeout 2 s, one retry after 10 ms, pages 10 ms apart), then `parliament` lines (which
     /// replace any of those they name), then `extra` TOML.
     pub fn new(parliament: &FakeParliament, lines: &str, bills: &[u32], extra: &str) -> InProcess {
-        let dir = tempfile::tempdir().expect("tempdir");
+        let dir = scratch_dir();
         let mut settings = vec![
             "api_url = \"https://api.fake.test\"",
             "site_url = \"https://bills.example.test\"",
@@ -186,4 +186,16 @@ pub fn capture_logs() -> (Logs, tracing::subscriber::DefaultGuard) {
         .with_writer(move || LogWriter(writer.clone()))
         .finish();
     (logs, tracing::subscriber::set_default(subscriber))
+}
+
+/// A scratch folder, in memory (`/dev/shm`) where there is one: SQLite's syncs to a real disk
+/// cost milliseconds each, and an in-process journey makes hundreds.
+pub fn scratch_dir() -> tempfile::TempDir {
+    let shm = std::path::Path::new("/dev/shm");
+    if shm.is_dir() {
+        if let Ok(dir) = tempfile::tempdir_in(shm) {
+            return dir;
+        }
+    }
+    tempfile::tempdir().expect("tempdir")
 }

@@ -14,7 +14,7 @@ pub struct Scratch {
 impl Scratch {
     pub fn new() -> Scratch {
         Scratch {
-            dir: tempfile::tempdir().expect("tempdir"),
+            dir: super::in_process::scratch_dir(),
         }
     }
 
