@@ -205,3 +205,77 @@ async fn failures_leave_state_untouched_and_lose_nothing() {
     assert_eq!(store.bills().expect("bills")[0].consecutive_failures, 0);
     assert_eq!(check.alert_counts().1, 1);
 }
+
+/// Serves bill `id` as the Border Security bill was on `day` (ids and title made its own), as
+/// listing_e2e.rs does.
+fn serve_numbered(parliament: &FakeParliament, id: u32, day: &str) {
+    let (mut bill, mut stages) = border_security_on(date(day), 7);
+    bill["billId"] = id.into();
+    bill["shortTitle"] = format!("Bill number {id}").into();
+    for item in stages["items"].as_array_mut().expect("items") {
+        item["id"] = (item["id"].as_u64().expect("id") + u64::from(id) * 100).into();
+    }
+    parliament.serve_bill(id, bill, stages);
+}
+
+/// A bill whose change the listing missed is caught by the periodic full refresh.
+#[tokio::test]
+async fn a_change_missing_from_the_listing_is_caught_by_the_full_refresh() {
+    const BILLS: [u32; 5] = [101, 102, 103, 104, 105];
+    const START: &str = "2025-02-04";
+    let parliament = FakeParliament::new();
+    let check = InProcess::new(&parliament, "full_refresh = \"3s\"\n", &BILLS, "");
+    for id in BILLS {
+        serve_numbered(&parliament, id, START);
+    }
+    // The first check is on the same day as the next ones: only the seconds between them count
+    // towards the full refresh.
+    let first = check
+        .check(at("2025-02-26", "10:00:00"), Default::default())
+        .await;
+    first.assert_code(0);
+    assert_eq!(
+        first.report.requests, 10,
+        "the first check fetches everything"
+    );
+    // Bill 103 changes, but its lastUpdate (so the listing) does not.
+    parliament.reset();
+    for id in BILLS.into_iter().filter(|id| *id != 103) {
+        serve_numbered(&parliament, id, START);
+    }
+    let (mut bill, mut stages) = border_security_on(date("2025-02-26"), 7);
+    bill["billId"] = 103.into();
+    bill["shortTitle"] = "Bill number 103".into();
+    bill["lastUpdate"] = border_security_on(date(START), 7).0["lastUpdate"].clone();
+    for item in stages["items"].as_array_mut().expect("items") {
+        item["id"] = (item["id"].as_u64().expect("id") + 10300).into();
+    }
+    parliament.serve_bill(103, bill, stages);
+
+    let committee = |run: &Checked| -> Vec<u64> {
+        run.alerts
+            .iter()
+            .filter(|a| a["kind"] == "stage_reached" && a["stage"] == "Committee stage")
+            .map(|a| a["bill_id"].as_u64().expect("id"))
+            .collect()
+    };
+    let run = check
+        .check(at("2025-02-26", "10:00:01"), Default::default())
+        .await;
+    assert!(
+        committee(&run).is_empty(),
+        "not fetched yet: {:#?}",
+        run.alert_lines()
+    );
+
+    // 3.2 s after the second check.
+    let run = check
+        .check(at("2025-02-26", "10:00:04.200"), Default::default())
+        .await;
+    run.assert_code(0);
+    assert_eq!(
+        run.report.requests, 10,
+        "every bill in full (no listing: none could be spared)"
+    );
+    assert_eq!(committee(&run), [103], "{:#?}", run.alert_lines());
+}
