@@ -192,10 +192,10 @@ pub fn capture_logs() -> (Logs, tracing::subscriber::DefaultGuard) {
 /// cost milliseconds each, and an in-process journey makes hundreds.
 pub fn scratch_dir() -> tempfile::TempDir {
     let shm = std::path::Path::new("/dev/shm");
-    if shm.is_dir() {
-        if let Ok(dir) = tempfile::tempdir_in(shm) {
-            return dir;
-        }
+    if shm.is_dir()
+        && let Ok(dir) = tempfile::tempdir_in(shm)
+    {
+        return dir;
     }
     tempfile::tempdir().expect("tempdir")
 }

@@ -34,57 +34,7 @@ pub fn stages_page_html(bill: &Value, stages: &Value) -> String {
     let id = bill["billId"].as_u64().expect("billId");
     let title = html_escape(bill["shortTitle"].as_str().expect("title"));
     let items = stages["items"].as_array().expect("items");
-    let mut cards = String::new();
-    for item in items.iter().rev() {
-        let name = item["description"].as_str().expect("name");
-        let house = match item["house"].as_str().expect("house") {
-            "Unassigned" => "Not before either House",
-            h => h,
-        };
-        let dates: Vec<NaiveDate> = item["stageSittings"]
-            .as_array()
-            .expect("sittings")
-            .iter()
-            .map(sitting_date)
-            .collect();
-        let date = match dates.as_slice() {
-            [] => "Date to be announced".to_owned(),
-            [d] => long_date(*d),
-            [d, ..] => format!("From {}", long_date(*d)),
-        };
-        cards.push_str(&format!(
-            r#"
-                <div class="card card-clickable">
-                    <div class="card-inner">
-                        <div class="content">
-                            <a class="overlay-link" href="/bills/{id}/stages/{sid}" aria-label="{name}"></a>
-                            <div class="badge-container"><span class="badge">{badge}</span></div>
-                            <div class="primary-info">
-                                {name}
-                            </div>
-                        </div>
-                        <div class="info">
-                            <div class="info-inner">
-                                <div class="indicators-left">
-                                    <div class="indicator indicator-label">
-                                        {date}
-                                    </div>
-                                </div>
-                                <div class="indicators-right">
-                                    <div class="indicator indicator-label">
-                                        {house}
-                                    </div>
-                                </div>
-                                <div class="clearfix"></div>
-                            </div>
-                        </div>
-                    </div>
-                </div>"#,
-            sid = item["id"],
-            name = html_escape(name),
-            badge = badge(name),
-        ));
-    }
+    let cards: String = items.iter().rev().map(|item| card(id, item)).collect();
     format!(
         "\u{feff}<!DOCTYPE html>
 <html lang=\"en\">
@@ -121,6 +71,58 @@ pub fn stages_page_html(bill: &Value, stages: &Value) -> String {
 </html>
 ",
         count = items.len(),
+    )
+}
+
+/// One stage's card on the list page.
+fn card(id: u64, item: &Value) -> String {
+    let name = item["description"].as_str().expect("name");
+    let house = match item["house"].as_str().expect("house") {
+        "Unassigned" => "Not before either House",
+        h => h,
+    };
+    let dates: Vec<NaiveDate> = item["stageSittings"]
+        .as_array()
+        .expect("sittings")
+        .iter()
+        .map(sitting_date)
+        .collect();
+    let date = match dates.as_slice() {
+        [] => "Date to be announced".to_owned(),
+        [d] => long_date(*d),
+        [d, ..] => format!("From {}", long_date(*d)),
+    };
+    format!(
+        r#"
+                <div class="card card-clickable">
+                    <div class="card-inner">
+                        <div class="content">
+                            <a class="overlay-link" href="/bills/{id}/stages/{sid}" aria-label="{name}"></a>
+                            <div class="badge-container"><span class="badge">{badge}</span></div>
+                            <div class="primary-info">
+                                {name}
+                            </div>
+                        </div>
+                        <div class="info">
+                            <div class="info-inner">
+                                <div class="indicators-left">
+                                    <div class="indicator indicator-label">
+                                        {date}
+                                    </div>
+                                </div>
+                                <div class="indicators-right">
+                                    <div class="indicator indicator-label">
+                                        {house}
+                                    </div>
+                                </div>
+                                <div class="clearfix"></div>
+                            </div>
+                        </div>
+                    </div>
+                </div>"#,
+        sid = item["id"],
+        name = html_escape(name),
+        badge = badge(name),
     )
 }
 
