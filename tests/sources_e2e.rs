@@ -1,15 +1,12 @@
-//! The two sources end to end: `auto` falling back to the stage pages, `verify`, a changed
-//! layout, conditional requests.
+//! The two sources end to end: both down, `verify`, `show`, a changed layout, conditional
+//! requests. (`auto` falling back to the pages and the spacing of page requests are played in
+//! process, in paused time, in parliament.rs.)
 
 mod common;
-
-use std::time::Duration;
 
 use common::*;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, ResponseTemplate};
-
-const ALL_ALERTS: &str = "[alerts]\nkinds = \"all\"\nstages = \"all\"\n";
 
 async fn serve_api(api: &FakeApi, day: &str) {
     api.reset().await;
@@ -21,88 +18,6 @@ async fn serve_site(site: &FakeSite, day: &str) {
     site.reset().await;
     let (bill, stages) = border_security_on(date(day), 0);
     site.serve_bill(&bill, &stages).await;
-}
-
-fn stored_snapshot(scratch: &Scratch) -> Option<String> {
-    let conn = rusqlite::Connection::open(scratch.db_path()).ok()?;
-    conn.query_row("SELECT snapshot FROM bills WHERE bill_id = 3929", [], |r| {
-        r.get(0)
-    })
-    .ok()
-}
-
-/// With the API down in each way it can be, the pages serve: the same alerts as the API gives,
-/// exactly once, and switching back to the API adds nothing.
-#[tokio::test]
-async fn auto_mode_falls_back_to_the_pages_with_the_same_alerts() {
-    // What the API alone says happened between 1 February and 5 March.
-    let reference_api = FakeApi::start().await;
-    let reference = Scratch::new();
-    // Every event, so that the two sources are compared on all of them.
-    reference.write_config(&reference_api.uri(), &[BILL], ALL_ALERTS);
-    serve_api(&reference_api, "2025-02-01").await;
-    reference
-        .run(&["--today", "2025-02-01", "check"])
-        .await
-        .assert_code(0);
-    serve_api(&reference_api, "2025-03-05").await;
-    let expected = reference
-        .run(&["--today", "2025-03-05", "check", "--json"])
-        .await;
-    expected.assert_code(0);
-    assert_eq!(expected.alerts().len(), 7, "{:#?}", expected.alert_lines());
-
-    let faults = [
-        ("500", ResponseTemplate::new(500)),
-        (
-            "timeout",
-            ResponseTemplate::new(200).set_delay(Duration::from_secs(5)),
-        ),
-        (
-            "garbage",
-            ResponseTemplate::new(200).set_body_string("{\"items\": 42}"),
-        ),
-    ];
-    for (name, fault) in faults {
-        let api = FakeApi::start().await;
-        let site = FakeSite::start().await;
-        let scratch = Scratch::new();
-        scratch.write_config_site(&api.uri(), &site.uri(), "", &[BILL], ALL_ALERTS);
-        serve_api(&api, "2025-02-01").await;
-        serve_site(&site, "2025-02-01").await;
-        scratch
-            .run(&["--today", "2025-02-01", "check"])
-            .await
-            .assert_code(0);
-
-        api.reset().await;
-        api.fail_bill(BILL, fault).await;
-        serve_site(&site, "2025-03-05").await;
-        let run = scratch
-            .run(&["--today", "2025-03-05", "check", "--json"])
-            .await;
-        run.assert_code(0);
-        assert_eq!(run.alert_lines(), expected.alert_lines(), "{name}");
-        assert!(
-            run.stderr
-                .contains("the API failed, trying the stage pages"),
-            "{name}: {}",
-            run.stderr
-        );
-        assert!(
-            run.stderr.contains("served by the stage pages"),
-            "{name}: {}",
-            run.stderr
-        );
-
-        // The API is back: nothing new, nothing repeated.
-        serve_api(&api, "2025-03-05").await;
-        let run = scratch
-            .run(&["--today", "2025-03-05", "check", "--json"])
-            .await;
-        run.assert_code(0);
-        assert!(run.alerts().is_empty(), "{name}: {:#?}", run.alert_lines());
-    }
 }
 
 /// Both sources down: no alert, state untouched, exit 1 with both reasons.
@@ -117,7 +32,7 @@ async fn both_sources_down_changes_nothing() {
         .run(&["--today", "2025-02-01", "check"])
         .await
         .assert_code(0);
-    let before = stored_snapshot(&scratch);
+    let before = stored_snapshot(&scratch.db_path(), BILL);
 
     api.reset().await;
     api.fail_bill(BILL, ResponseTemplate::new(503)).await;
@@ -141,7 +56,7 @@ async fn both_sources_down_changes_nothing() {
         text.contains("both sources failed") && text.contains("503") && text.contains("502"),
         "{text}"
     );
-    assert_eq!(stored_snapshot(&scratch), before);
+    assert_eq!(stored_snapshot(&scratch.db_path(), BILL), before);
 }
 
 /// `verify` passes when the two agree and prints each injected disagreement.
@@ -242,7 +157,7 @@ async fn changed_layout_is_an_error_with_the_page_saved() {
         .run(&["--today", "2025-02-01", "check"])
         .await
         .assert_code(0);
-    let before = stored_snapshot(&scratch);
+    let before = stored_snapshot(&scratch.db_path(), BILL);
     assert!(before.is_some());
 
     let changed =
@@ -271,7 +186,7 @@ async fn changed_layout_is_an_error_with_the_page_saved() {
         "{text}"
     );
     assert!(text.contains("the page was saved to"), "{text}");
-    assert_eq!(stored_snapshot(&scratch), before);
+    assert_eq!(stored_snapshot(&scratch.db_path(), BILL), before);
     let saved: Vec<_> = std::fs::read_dir(scratch.path("data/failed-pages"))
         .expect("dir")
         .collect();
@@ -381,51 +296,4 @@ async fn a_broken_page_cache_does_not_fail_the_bill() {
     let requests = site.requests().await;
     assert_eq!(requests.len(), 2);
     assert!(requests[1].headers.get("if-none-match").is_none());
-}
-
-/// Page requests to the site are spaced by `page_delay`, whichever bill they are for.
-#[tokio::test]
-async fn page_requests_are_spaced_out() {
-    let api = FakeApi::start().await;
-    let site = FakeSite::start().await;
-    let scratch = Scratch::new();
-    // Two bills read from the pages, fetched concurrently; 4 pages in all.
-    scratch.write_config_site(
-        &api.uri(),
-        &site.uri(),
-        "mode = \"pages\"\npage_delay = \"400ms\"\n",
-        &[BILL, 3930],
-        "",
-    );
-    let text = std::fs::read_to_string(scratch.config_path()).expect("config");
-    // write_config_site puts its own page_delay first; keep only ours.
-    std::fs::write(
-        scratch.config_path(),
-        text.replacen("page_delay = \"10ms\"\n", "", 1),
-    )
-    .expect("config");
-    let (bill, stages) = border_security_on(date("2025-03-05"), 0);
-    site.serve_bill(&bill, &stages).await;
-    let mut other = bill.clone();
-    other["billId"] = 3930.into();
-    let mut other_stages = stages.clone();
-    for item in other_stages["items"].as_array_mut().expect("items") {
-        item["id"] = (item["id"].as_u64().expect("id") + 50_000).into();
-    }
-    site.serve_bill(&other, &other_stages).await;
-    let started = std::time::Instant::now();
-    scratch
-        .run(&["--today", "2025-03-05", "check"])
-        .await
-        .assert_code(0);
-    let took = started.elapsed();
-    assert_eq!(
-        site.requests().await.len(),
-        4,
-        "two lists, two committee pages"
-    );
-    assert!(
-        took >= Duration::from_millis(3 * 400),
-        "4 requests need 3 gaps of 400 ms: {took:?}"
-    );
 }

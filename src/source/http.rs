@@ -1,14 +1,16 @@
 //! The one HTTP client both sources share: timeouts, a size cap on bodies, retries with backoff on
 //! 5xx, 429 and connection errors, conditional requests, a bound on requests in flight, and a
-//! count of the requests made (for `check` and `status`).
+//! count of the requests made (for `check` and `status`). Each attempt goes through a
+//! [`Transport`]: the network ([`ReqwestTransport`]), or a fake in tests.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use reqwest::StatusCode;
-use reqwest::header::{self, HeaderMap, HeaderValue};
 use tokio::sync::Semaphore;
+
+use super::transport::{RawRequest, ReqwestTransport, Transport, TransportError};
 
 use crate::backoff::Backoff;
 use crate::config::Parliament;
@@ -75,7 +77,7 @@ pub struct Validators {
 /// The shared client. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Http {
-    client: reqwest::Client,
+    transport: Arc<dyn Transport>,
     timeout: Duration,
     /// `parliament.retry_backoff`, doubling (at most six times) up to a minute, for
     /// `parliament.retries` retries; a `Retry-After` of up to two minutes is honoured instead.
@@ -86,14 +88,16 @@ pub struct Http {
 }
 
 impl Http {
+    /// The client over the real network ([`ReqwestTransport`]).
     pub fn new(config: &Parliament) -> Result<Http, reqwest::Error> {
-        let client = reqwest::Client::builder()
-            .user_agent(config.user_agent.clone())
-            .timeout(config.timeout)
-            .connect_timeout(config.timeout.min(Duration::from_secs(10)))
-            .build()?;
-        Ok(Http {
-            client,
+        let transport = ReqwestTransport::new(config)?;
+        Ok(Http::with_transport(config, Arc::new(transport)))
+    }
+
+    /// The client with `config`'s rules, sending each attempt through `transport`.
+    pub fn with_transport(config: &Parliament, transport: Arc<dyn Transport>) -> Http {
+        Http {
+            transport,
             timeout: config.timeout,
             retry: Backoff::new(config.retry_backoff)
                 .capped(MAX_BACKOFF)
@@ -103,7 +107,7 @@ impl Http {
             max_bytes: config.max_response_bytes,
             in_flight: Arc::new(Semaphore::new(config.max_concurrent)),
             requests: Arc::new(AtomicU64::new(0)),
-        })
+        }
     }
 
     /// How many HTTP requests this client has sent (retries included).
@@ -156,21 +160,18 @@ impl Http {
                 Retry::No,
             )
         })?;
-        let mut request = self.client.get(url).header(header::ACCEPT, accept);
-        if let Some(v) = validators {
-            if let Some(etag) = &v.etag {
-                request = request.header(header::IF_NONE_MATCH, etag);
-            }
-            if let Some(lm) = &v.last_modified {
-                request = request.header(header::IF_MODIFIED_SINCE, lm);
-            }
-        }
+        let request = RawRequest {
+            url: url.to_owned(),
+            accept: accept.to_owned(),
+            validators: validators.cloned(),
+            max_bytes: self.max_bytes,
+        };
         self.requests.fetch_add(1, Ordering::Relaxed);
-        let response = request
-            .send()
+        let response = tokio::time::timeout(self.timeout, self.transport.get(&request))
             .await
-            .map_err(|e| self.transport(url, e, attempt))?;
-        let status = response.status();
+            .unwrap_or(Err(TransportError::Timeout))
+            .map_err(|e| self.failed(url, e, attempt))?;
+        let status = StatusCode::from_u16(response.status).unwrap_or(StatusCode::BAD_GATEWAY);
         if status == StatusCode::NOT_FOUND {
             return Err((
                 FetchError::NotFound {
@@ -183,15 +184,15 @@ impl Http {
             return Ok(Fetched {
                 status: status.as_u16(),
                 body: Vec::new(),
-                etag: header_str(response.headers(), header::ETAG),
-                last_modified: header_str(response.headers(), header::LAST_MODIFIED),
+                etag: response.etag,
+                last_modified: response.last_modified,
             });
         }
         if !status.is_success() {
             let transient = status.is_server_error()
                 || status == StatusCode::TOO_MANY_REQUESTS
                 || status == StatusCode::REQUEST_TIMEOUT;
-            let retry = match retry_after(response.headers()) {
+            let retry = match retry_after(response.retry_after.as_deref()) {
                 _ if !transient => Retry::No,
                 Some(asked) => Retry::Asked(asked),
                 None => Retry::Backoff,
@@ -203,75 +204,42 @@ impl Http {
             };
             return Err((error, retry));
         }
-        let etag = header_str(response.headers(), header::ETAG);
-        let last_modified = header_str(response.headers(), header::LAST_MODIFIED);
-        let body = self.body(url, response, attempt).await?;
+        if response.body.len() as u64 > self.max_bytes {
+            return Err(self.failed(url, TransportError::TooLarge, attempt));
+        }
         Ok(Fetched {
             status: status.as_u16(),
-            body,
-            etag,
-            last_modified,
+            body: response.body,
+            etag: response.etag,
+            last_modified: response.last_modified,
         })
     }
 
-    /// Reads a successful answer's body, up to the size cap.
-    async fn body(
-        &self,
-        url: &str,
-        mut response: reqwest::Response,
-        attempt: u32,
-    ) -> Result<Vec<u8>, (FetchError, Retry)> {
-        let too_large = || {
-            let limit = self.max_bytes;
-            let url = url.to_owned();
-            (FetchError::TooLarge { url, limit }, Retry::No)
-        };
-        if response
-            .content_length()
-            .is_some_and(|n| n > self.max_bytes)
-        {
-            return Err(too_large());
-        }
-        let mut body = Vec::new();
-        loop {
-            match response.chunk().await {
-                Ok(Some(chunk)) => {
-                    if body.len() as u64 + chunk.len() as u64 > self.max_bytes {
-                        return Err(too_large());
-                    }
-                    body.extend_from_slice(&chunk);
-                }
-                Ok(None) => return Ok(body),
-                Err(e) => return Err(self.transport(url, e, attempt)),
-            }
-        }
-    }
-
-    fn transport(&self, url: &str, e: reqwest::Error, attempt: u32) -> (FetchError, Retry) {
+    /// What a transport's failure means for billwatch.
+    fn failed(&self, url: &str, e: TransportError, attempt: u32) -> (FetchError, Retry) {
         let url = url.to_owned();
-        if e.is_timeout() {
-            let timeout = self.timeout;
-            (
+        match e {
+            TransportError::Timeout => (
                 FetchError::Timeout {
                     url,
-                    timeout,
+                    timeout: self.timeout,
                     attempts: attempt,
                 },
                 Retry::Backoff,
-            )
-        } else if e.is_connect() || e.is_request() || e.is_body() || e.is_decode() {
-            let detail = error_chain(&e.without_url());
-            (
+            ),
+            TransportError::Connect(detail) => (
                 FetchError::Connect {
                     url,
                     detail,
                     attempts: attempt,
                 },
                 Retry::Backoff,
-            )
-        } else {
-            let detail = error_chain(&e.without_url());
-            (FetchError::Other { url, detail }, Retry::No)
+            ),
+            TransportError::TooLarge => {
+                let limit = self.max_bytes;
+                (FetchError::TooLarge { url, limit }, Retry::No)
+            }
+            TransportError::Other(detail) => (FetchError::Other { url, detail }, Retry::No),
         }
     }
 }
@@ -287,18 +255,8 @@ enum Retry {
     Asked(Duration),
 }
 
-fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {
-    headers
-        .get(name)
-        .and_then(|v: &HeaderValue| v.to_str().ok())
-        .map(str::to_owned)
-}
-
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let secs: u64 = header_str(headers, header::RETRY_AFTER)?
-        .trim()
-        .parse()
-        .ok()?;
+fn retry_after(value: Option<&str>) -> Option<Duration> {
+    let secs: u64 = value?.trim().parse().ok()?;
     Some(Duration::from_secs(secs))
 }
 

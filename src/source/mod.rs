@@ -6,6 +6,7 @@ pub mod conditional;
 pub mod failed_pages;
 pub mod http;
 pub mod pages;
+pub mod transport;
 
 use std::fmt;
 
@@ -18,6 +19,7 @@ pub use api::ApiSource;
 use failed_pages::FailedPages;
 pub use http::{FetchError, Http};
 pub use pages::PageSource;
+pub use transport::{RawRequest, RawResponse, ReqwestTransport, Transport, TransportError};
 
 /// An answer that arrived but could not be read as what it should be.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -102,29 +104,50 @@ impl Sources {
     /// Sources without state: no stored page copies, failed pages not saved (`show`, `verify`,
     /// `--dry-run`).
     pub fn new(config: &Config) -> anyhow::Result<Sources> {
-        Sources::build(config, None, None)
+        Ok(Sources::with_http(config, Http::new(&config.parliament)?))
     }
 
     /// Sources for checks that keep state: page copies in the database (`cache`, from
     /// [`crate::store::Store::page_cache`]) for conditional requests, pages that fail to parse
     /// saved beside it (named by `clock`'s time).
     pub fn with_state(config: &Config, cache: PageCache, clock: Clock) -> anyhow::Result<Sources> {
+        let http = Http::new(&config.parliament)?;
+        Ok(Sources::with_state_and_http(config, cache, clock, http))
+    }
+
+    /// As [`Sources::new`], over a given client (one with a fake transport, in tests).
+    pub fn with_http(config: &Config, http: Http) -> Sources {
+        Sources::build(config, http, None, None)
+    }
+
+    /// As [`Sources::with_state`], over a given client.
+    pub fn with_state_and_http(
+        config: &Config,
+        cache: PageCache,
+        clock: Clock,
+        http: Http,
+    ) -> Sources {
         let dir = config
             .storage
             .path
             .parent()
             .map(|p| p.join("failed-pages"))
             .unwrap_or_else(|| "failed-pages".into());
-        Sources::build(config, Some(cache), Some(FailedPages::new(dir, clock)))
+        Sources::build(
+            config,
+            http,
+            Some(cache),
+            Some(FailedPages::new(dir, clock)),
+        )
     }
 
     fn build(
         config: &Config,
+        http: Http,
         cache: Option<PageCache>,
         failed: Option<FailedPages>,
-    ) -> anyhow::Result<Sources> {
-        let http = Http::new(&config.parliament)?;
-        Ok(Sources {
+    ) -> Sources {
+        Sources {
             api: ApiSource::new(http.clone(), config.parliament.api_url.clone()),
             pages: PageSource::new(
                 http.clone(),
@@ -140,7 +163,7 @@ impl Sources {
                 .filter_map(|b| b.mode.map(|m| (b.id, m)))
                 .collect(),
             default_mode: config.parliament.mode,
-        })
+        }
     }
 
     /// The mode for one bill: its own, else the config's.

@@ -1,0 +1,209 @@
+//! Parliament's side in paused time, against the in-process fake: retries and their backoff,
+//! `Retry-After`, timeouts, page requests spaced out, `auto` falling back to the pages. Every
+//! wait is virtual: the assertions are on the exact requests and on how far tokio's clock moved.
+
+mod common;
+
+use std::time::Duration;
+
+use billwatch::check::CheckOptions;
+use billwatch::clock::Clock;
+use common::*;
+use tokio::time::Instant;
+
+const ALL_ALERTS: &str = "[alerts]\nkinds = \"all\"\nstages = \"all\"\n";
+
+/// A clock that starts on the morning of `day` and moves with paused time.
+fn following(day: &str) -> Clock {
+    Clock::following_tokio(utc(day, "10:00:00"))
+}
+
+/// The gaps between the requests received, in order.
+fn gaps(requests: &[Seen]) -> Vec<Duration> {
+    requests.windows(2).map(|w| w[1].at - w[0].at).collect()
+}
+
+fn secs(n: u64) -> Duration {
+    Duration::from_secs(n)
+}
+
+/// A 5xx is retried after the backoff, doubling: 1 s, then 2 s, then the answer.
+#[tokio::test(start_paused = true)]
+async fn server_errors_are_retried_after_the_backoff() {
+    let parliament = FakeParliament::new();
+    let lines = "retries = 3\nretry_backoff = \"1s\"\nmode = \"api\"\n";
+    let check = InProcess::new(&parliament, lines, &[BILL], "");
+    parliament.serve_day("2025-02-11", 0);
+    let record = "/api/v1/Bills/3929";
+    parliament.answer(Route::Path(record.into()), Answer::status(503), Some(2));
+    let started = Instant::now();
+    let run = check
+        .check(following("2025-02-11"), CheckOptions::default())
+        .await;
+    run.assert_code(0);
+    assert_eq!(run.report.requests, 4, "503, 503, the record, the stages");
+    let requests = parliament.requests();
+    assert_eq!(
+        parliament.paths(),
+        [record, record, record, "/api/v1/Bills/3929/Stages"]
+    );
+    assert_eq!(gaps(&requests)[..2], [secs(1), secs(2)]);
+    assert_eq!(started.elapsed(), secs(3));
+}
+
+/// No answer within `parliament.timeout`: each try times out, the backoff comes between, and
+/// after the last try the bill fails with a timeout.
+#[tokio::test(start_paused = true)]
+async fn timeouts_are_retried_then_fail_the_bill() {
+    let parliament = FakeParliament::new();
+    let lines = "retries = 2\nretry_backoff = \"1s\"\ntimeout = \"2s\"\nmode = \"api\"\n";
+    let check = InProcess::new(&parliament, lines, &[BILL], "");
+    parliament.fail_bill(BILL, Answer::json(&serde_json::json!({})).delay(secs(30)));
+    let started = Instant::now();
+    let run = check
+        .check(following("2025-02-11"), CheckOptions::default())
+        .await;
+    run.assert_code(1);
+    assert_eq!(run.report.requests, 3);
+    // Each try waits 2 s; then 1 s, then 2 s of backoff.
+    assert_eq!(gaps(&parliament.requests()), [secs(3), secs(4)]);
+    assert_eq!(started.elapsed(), secs(2 + 1 + 2 + 2 + 2));
+    let errors = run.errors();
+    assert!(
+        errors[0].contains("no answer within 2s (after 3 attempt(s))"),
+        "{errors:?}"
+    );
+}
+
+/// A broken connection is retried after the backoff like a 5xx.
+#[tokio::test(start_paused = true)]
+async fn broken_connections_are_retried() {
+    let parliament = FakeParliament::new();
+    let check = InProcess::new(&parliament, "mode = \"api\"\n", &[BILL], "");
+    parliament.serve_day("2025-02-11", 0);
+    let record = Route::Path("/api/v1/Bills/3929".into());
+    parliament.answer(record, Answer::broken(), Some(1));
+    let run = check
+        .check(following("2025-02-11"), CheckOptions::default())
+        .await;
+    run.assert_code(0);
+    assert_eq!(run.report.requests, 3);
+    assert_eq!(gaps(&parliament.requests())[0], Duration::from_millis(10));
+}
+
+/// A 429 with `Retry-After` waits exactly what the server asked, not the backoff; a wait longer
+/// than billwatch is willing to give (two minutes) ends the retries at once.
+#[tokio::test(start_paused = true)]
+async fn retry_after_is_honoured() {
+    let parliament = FakeParliament::new();
+    let check = InProcess::new(&parliament, "mode = \"api\"\n", &[BILL], "");
+    parliament.serve_day("2025-02-11", 0);
+    let record = Route::Path("/api/v1/Bills/3929".into());
+    parliament.answer(record.clone(), Answer::status(429).retry_after(7), Some(1));
+    let started = Instant::now();
+    let run = check
+        .check(following("2025-02-11"), CheckOptions::default())
+        .await;
+    run.assert_code(0);
+    assert_eq!(run.report.requests, 3);
+    assert_eq!(gaps(&parliament.requests())[0], secs(7));
+    assert_eq!(started.elapsed(), secs(7));
+
+    parliament.reset();
+    parliament.fail_bill(BILL, Answer::status(503).retry_after(3600));
+    let started = Instant::now();
+    let run = check
+        .check(following("2025-02-12"), CheckOptions::default())
+        .await;
+    run.assert_code(1);
+    assert_eq!(parliament.paths(), ["/api/v1/Bills", "/api/v1/Bills/3929"]);
+    assert_eq!(started.elapsed(), Duration::ZERO);
+    assert!(run.errors()[0].contains("503"), "{:?}", run.errors());
+}
+
+/// Page requests to the site are spaced by `page_delay`, whichever bill they are for.
+#[tokio::test(start_paused = true)]
+async fn page_requests_are_spaced_out() {
+    let parliament = FakeParliament::new();
+    // Two bills read from the pages, fetched concurrently; 4 pages in all.
+    let lines = "mode = \"pages\"\npage_delay = \"400ms\"\n";
+    let check = InProcess::new(&parliament, lines, &[BILL, 3930], "");
+    let (bill, stages) = border_security_on(date("2025-03-05"), 0);
+    parliament.serve_site(&bill, &stages);
+    let mut other = bill.clone();
+    other["billId"] = 3930.into();
+    let mut other_stages = stages.clone();
+    for item in other_stages["items"].as_array_mut().expect("items") {
+        item["id"] = (item["id"].as_u64().expect("id") + 50_000).into();
+    }
+    parliament.serve_site(&other, &other_stages);
+    let started = Instant::now();
+    check
+        .check(following("2025-03-05"), CheckOptions::default())
+        .await
+        .assert_code(0);
+    let took = started.elapsed();
+    let requests = parliament.requests();
+    assert_eq!(requests.len(), 4, "two lists, two committee pages");
+    assert!(
+        took >= Duration::from_millis(3 * 400),
+        "4 requests need 3 gaps of 400 ms: {took:?}"
+    );
+    for gap in gaps(&requests) {
+        assert!(gap >= Duration::from_millis(400), "{gap:?}");
+    }
+}
+
+/// With the API down in each way it can be, the pages serve: the same alerts as the API gives,
+/// exactly once, and switching back to the API adds nothing.
+#[tokio::test(start_paused = true)]
+async fn auto_mode_falls_back_to_the_pages_with_the_same_alerts() {
+    // What the API alone says happened between 1 February and 5 March.
+    let reference_api = FakeParliament::new();
+    // Every event, so that the two sources are compared on all of them.
+    let reference = InProcess::new(&reference_api, "", &[BILL], ALL_ALERTS);
+    reference_api.serve_day("2025-02-01", 0);
+    reference.check_on("2025-02-01").await.assert_code(0);
+    reference_api.reset();
+    reference_api.serve_day("2025-03-05", 0);
+    let expected = reference.check_on("2025-03-05").await;
+    expected.assert_code(0);
+    assert_eq!(expected.alerts.len(), 7, "{:#?}", expected.alert_lines());
+
+    let faults = [
+        ("500", Answer::status(500)),
+        ("timeout", Answer::status(200).delay(secs(5))),
+        ("broken connection", Answer::broken()),
+        ("garbage", Answer::status(200).body("{\"items\": 42}")),
+    ];
+    for (name, fault) in faults {
+        let parliament = FakeParliament::new();
+        let check = InProcess::new(&parliament, "", &[BILL], ALL_ALERTS);
+        parliament.serve_day("2025-02-01", 0);
+        parliament.serve_site_day("2025-02-01");
+        check.check_on("2025-02-01").await.assert_code(0);
+
+        parliament.reset();
+        parliament.fail_bill(BILL, fault);
+        parliament.serve_site_day("2025-03-05");
+        let (logs, guard) = capture_logs();
+        let run = check.check_on("2025-03-05").await;
+        drop(guard);
+        run.assert_code(0);
+        assert_eq!(run.alert_lines(), expected.alert_lines(), "{name}");
+        assert_eq!(run.report.bills[0].source.as_deref(), Some("pages"));
+        let logs = logs.text();
+        assert!(
+            logs.contains("the API failed, trying the stage pages"),
+            "{name}: {logs}"
+        );
+        assert!(logs.contains("served by the stage pages"), "{name}: {logs}");
+
+        // The API is back: nothing new, nothing repeated.
+        parliament.reset();
+        parliament.serve_day("2025-03-05", 0);
+        let run = check.check_on("2025-03-05").await;
+        run.assert_code(0);
+        assert!(run.alerts.is_empty(), "{name}: {:#?}", run.alert_lines());
+    }
+}
