@@ -69,7 +69,10 @@ impl InProcess {
         let http = self.parliament.http(&self.config.parliament);
         let cache = store.page_cache().expect("page cache");
         let sources = Sources::with_state_and_http(&self.config, cache, clock, http);
-        let report = check::run(&self.config, &sources, &mut store, clock, options)
+        let db = billwatch::store::Db::open(&self.config.storage.path)
+            .await
+            .expect("db");
+        let report = check::run(&self.config, &sources, &db, clock, options)
             .await
             .expect("check");
         let today = clock.today(&self.config.timezone);
