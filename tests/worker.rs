@@ -1,0 +1,254 @@
+//! `billwatch run`'s worker in-process, in paused time, against the in-process fake Parliament:
+//! the schedule, each change alerted once across many checks, shutdown in the middle of a check,
+//! and config reload. (The binary's own `run`, with a real SIGTERM, is in `run_e2e.rs`.)
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use billwatch::clock::Clock;
+use billwatch::config::Config;
+use billwatch::shutdown::{Shutdown, Trigger};
+use billwatch::source::Sources;
+use billwatch::worker::{self, Services};
+use common::*;
+use tokio::task::JoinHandle;
+
+/// A config file tracking `bills`, checked at start and daily at 09:00 London time, alerts to
+/// the console; the listing decides what is fetched (a full refresh only yearly).
+fn write_config(dir: &Path, bills: &[u32], extra: &str) -> PathBuf {
+    let mut text = format!(
+        "[parliament]\napi_url = \"https://api.fake.test\"\nsite_url = \"https://bills.example.test\"\n\
+         retries = 1\nretry_backoff = \"10ms\"\nfull_refresh = \"365d\"\n\n[storage]\npath = \"{}\"\n\n\
+         [schedule]\ncron = \"0 9 * * *\"\ncheck_at_start = true\n\n{extra}\n",
+        dir.join("data/billwatch.db").display()
+    );
+    for id in bills {
+        text.push_str(&format!("[[bills]]\nid = {id}\n\n"));
+    }
+    let path = dir.join("billwatch.toml");
+    std::fs::write(&path, text).expect("config");
+    path
+}
+
+/// The worker's services: the sources ask `parliament`; no Telegram.
+fn services(parliament: &FakeParliament) -> Services {
+    let parliament = parliament.clone();
+    Services {
+        sources: Box::new(move |config, cache, clock| {
+            let http = parliament.http(&config.parliament);
+            Ok(Sources::with_state_and_http(config, cache, clock, http))
+        }),
+        sender: Box::new(|_, _| Ok(None)),
+        commands: false,
+    }
+}
+
+struct Running {
+    trigger: Trigger,
+    task: JoinHandle<anyhow::Result<()>>,
+    clock: Clock,
+}
+
+/// Starts the worker at `start` (UTC) with the config at `path`.
+fn start(path: &Path, parliament: &FakeParliament, start: &str) -> Running {
+    let config = Config::load(path).expect("config");
+    let clock = Clock::following_tokio(start.parse().expect("start time"));
+    let (trigger, shutdown) = Shutdown::new();
+    let task = tokio::spawn(worker::run(
+        path.to_owned(),
+        config,
+        None,
+        clock,
+        shutdown,
+        services(parliament),
+    ));
+    Running {
+        trigger,
+        task,
+        clock,
+    }
+}
+
+impl Running {
+    /// Lets virtual time run until `time` (UTC).
+    async fn until(&self, time: &str) {
+        let target: chrono::DateTime<chrono::Utc> = time.parse().expect("time");
+        let wait = (target - self.clock.now()).to_std().unwrap_or_default();
+        tokio::time::sleep(wait).await;
+    }
+
+    async fn stop(self) -> Duration {
+        let fired = tokio::time::Instant::now();
+        self.trigger.fire();
+        self.task.await.expect("joined").expect("ran");
+        fired.elapsed()
+    }
+}
+
+/// Every alert the database holds: "kind stage (House) date", oldest first, and its status.
+fn alerts(db: &Path) -> Vec<(String, String)> {
+    let conn = rusqlite::Connection::open(db).expect("db");
+    let mut stmt = conn
+        .prepare("SELECT event, status FROM alerts ORDER BY id")
+        .expect("query");
+    stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+        .expect("rows")
+        .map(|row| {
+            let (event, status) = row.expect("row");
+            let e: serde_json::Value = serde_json::from_str(&event).expect("event");
+            let line = format!(
+                "{} {} ({}) {}",
+                e["kind"].as_str().unwrap_or(""),
+                e["stage"]["name"].as_str().unwrap_or("-"),
+                e["stage"]["house"].as_str().unwrap_or("-"),
+                e["date"].as_str().unwrap_or("-")
+            );
+            (line, status)
+        })
+        .collect()
+}
+
+fn checks(db: &Path) -> i64 {
+    let conn = rusqlite::Connection::open(db).expect("db");
+    conn.query_row(
+        "SELECT count(*) FROM checks WHERE finished_at IS NOT NULL",
+        [],
+        |r| r.get(0),
+    )
+    .expect("count")
+}
+
+/// The Border Security bill around its 2nd reading and its committee stage, a check every
+/// morning at 09:00 (and a restart in between): the first check is silent, then each stage is
+/// alerted once, on its day, and delivered; the checks in between add nothing.
+///
+/// (Virtual time is kept to a week in all: the idle sender looks at the outbox every minute.)
+#[tokio::test(start_paused = true)]
+async fn daily_checks_alert_each_change_once_on_its_day() {
+    let dir = scratch_dir();
+    let path = write_config(dir.path(), &[BILL], "");
+    let db = dir.path().join("data/billwatch.db");
+    let parliament = FakeParliament::new();
+    let lines = || -> Vec<String> { alerts(&db).into_iter().map(|(l, _)| l).collect() };
+
+    parliament.serve_day("2025-02-08", 0);
+    let worker = start(&path, &parliament, "2025-02-08T10:00:00Z");
+    worker.until("2025-02-08T10:30:00Z").await;
+    assert_eq!(checks(&db), 1, "checked at start");
+    assert!(lines().is_empty(), "first sight is silent");
+    for day in ["2025-02-09", "2025-02-10", "2025-02-11", "2025-02-12"] {
+        parliament.serve_day(day, 0);
+        worker.until(&format!("{day}T09:30:00Z")).await;
+    }
+    assert_eq!(checks(&db), 5, "one at start, then one each morning");
+    // The motions of 10 February are recorded, not posted (the default filter).
+    assert_eq!(lines(), ["stage_reached 2nd reading (Commons) 2025-02-10"]);
+    worker.stop().await;
+
+    let worker = start(&path, &parliament, "2025-02-24T08:00:00Z");
+    for day in ["2025-02-24", "2025-02-25", "2025-02-26"] {
+        parliament.serve_day(day, 0);
+        worker.until(&format!("{day}T09:30:00Z")).await;
+    }
+    assert_eq!(checks(&db), 9, "one at start, then one each morning");
+    assert_eq!(
+        lines(),
+        [
+            "stage_reached 2nd reading (Commons) 2025-02-10",
+            "stage_reached Committee stage (Commons) 2025-02-25",
+        ]
+    );
+    assert!(
+        alerts(&db).iter().all(|(_, status)| status == "sent"),
+        "delivered (to the console)"
+    );
+    assert!(worker.stop().await < Duration::from_secs(1));
+}
+
+/// Shutdown while a check waits for a slow Parliament: the worker returns at once, the check is
+/// abandoned (nothing half-written), and the next start records the change once.
+#[tokio::test(start_paused = true)]
+async fn shutdown_in_the_middle_of_a_check_returns_at_once_and_loses_nothing() {
+    let dir = scratch_dir();
+    let path = write_config(dir.path(), &[BILL], "");
+    let db = dir.path().join("data/billwatch.db");
+    let parliament = FakeParliament::new();
+    parliament.serve_day("2025-02-01", 0);
+    let worker = start(&path, &parliament, "2025-02-26T09:30:00Z");
+    worker.until("2025-02-26T09:31:00Z").await;
+    assert_eq!(checks(&db), 1);
+
+    // The next morning Parliament answers, but takes ten minutes for each request.
+    parliament.serve_day("2025-02-26", 0);
+    parliament.answer(
+        Route::Any,
+        Answer::json(&serde_json::json!({})).delay(Duration::from_secs(600)),
+        Some(1),
+    );
+    worker.until("2025-02-27T09:00:10Z").await;
+    let paths = parliament.paths();
+    assert_eq!(
+        paths,
+        ["/api/v1/Bills/3929", "/api/v1/Bills/3929/Stages", "/api/v1/Bills"],
+        "the second check is under way, waiting for the listing"
+    );
+    let took = worker.stop().await;
+    assert!(took < Duration::from_secs(1), "took {took:?} of virtual time");
+    assert_eq!(checks(&db), 1, "the abandoned check did not finish");
+    assert!(alerts(&db).is_empty());
+
+    // Started again: the change is recorded once, at once.
+    let worker = start(&path, &parliament, "2025-02-27T10:00:00Z");
+    worker.until("2025-02-27T10:01:00Z").await;
+    worker.until("2025-02-28T09:30:00Z").await;
+    let lines: Vec<String> = alerts(&db).into_iter().map(|(l, _)| l).collect();
+    assert_eq!(
+        lines.iter().filter(|l| l.contains("Committee stage")).count(),
+        1,
+        "{lines:#?}"
+    );
+    worker.stop().await;
+}
+
+/// A bill added to the file is checked from the next scheduled check on; a broken edit keeps
+/// the last good config running (both bills still checked), until the file is fixed.
+#[tokio::test(start_paused = true)]
+async fn an_edited_config_is_picked_up_and_a_broken_one_survived() {
+    let dir = scratch_dir();
+    let path = write_config(dir.path(), &[BILL], "");
+    let parliament = FakeParliament::new();
+    parliament.serve_day("2025-02-01", 0);
+    let (mut other, stages) = border_security_on(date("2025-02-01"), 0);
+    other["billId"] = 4000.into();
+    other["shortTitle"] = "Other Bill".into();
+    parliament.serve_bill(4000, other, stages);
+    let fetched = |id: u32| {
+        parliament
+            .paths()
+            .iter()
+            .filter(|p| **p == format!("/api/v1/Bills/{id}"))
+            .count()
+    };
+    let worker = start(&path, &parliament, "2025-02-01T08:00:00Z");
+    worker.until("2025-02-01T08:30:00Z").await;
+    assert_eq!(fetched(4000), 0);
+
+    write_config(dir.path(), &[BILL, 4000], "");
+    worker.until("2025-02-01T09:30:00Z").await;
+    assert_eq!(fetched(4000), 1, "picked up at the next check");
+
+    std::fs::write(&path, "[[bills]]\nid = \"not a number\"\n").expect("write");
+    worker.until("2025-02-03T09:30:00Z").await;
+    assert_eq!(fetched(4000), 1, "unchanged: not fetched again");
+    // The listing says nothing changed; both bills are still tracked: a change to 4000 is
+    // fetched.
+    let (mut other, stages) = border_security_on(date("2025-02-11"), 0);
+    other["billId"] = 4000.into();
+    other["shortTitle"] = "Other Bill".into();
+    parliament.serve_bill(4000, other, stages);
+    worker.until("2025-02-04T09:30:00Z").await;
+    assert_eq!(fetched(4000), 2, "the last good config still runs");
+    worker.stop().await;
+}
