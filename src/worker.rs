@@ -77,13 +77,16 @@ pub async fn run(
     let (config_tx, config_rx) = watch::channel(config.clone());
     // The bot's commands, when Telegram is set up for them.
     let commands = match (&sender, config.telegram.as_ref()) {
-        (Some(s), Some(t)) if t.commands => Some(tokio::spawn(crate::commands::serve(
-            s.throttled().clone(),
-            config_rx,
-            clock,
-            check_now_tx,
-            shutdown.clone(),
-        ))),
+        (Some(s), Some(t)) if t.commands => s.bot().map(|bot| {
+            tokio::spawn(crate::commands::serve(
+                bot.clone(),
+                s.throttled().clone(),
+                config_rx,
+                clock,
+                check_now_tx,
+                shutdown.clone(),
+            ))
+        }),
         _ => None,
     };
     let sender_task = tokio::spawn(sender_loop(
