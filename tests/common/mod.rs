@@ -11,6 +11,9 @@ use serde_json::{Value, json};
 use wiremock::matchers::{method, path, path_regex};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
+pub mod fake_bot;
+pub use fake_bot::*;
+
 pub const BILL: u32 = 3929;
 
 /// The project's own fixtures.
