@@ -11,6 +11,7 @@ use billwatch::check::{BillOutcome, CheckReport};
 use billwatch::decide::FirstSight;
 use billwatch::shutdown::Shutdown;
 use billwatch::telegram::Delivery;
+use common::fake_bot::*;
 use common::*;
 use sender_bench::*;
 use tokio::time::Instant;

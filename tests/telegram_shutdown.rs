@@ -9,6 +9,7 @@ use std::time::Duration;
 use billwatch::commands::{Restarts, wait_for_telegram};
 use billwatch::shutdown::Shutdown;
 use billwatch::telegram::{BotApi, ThrottledError};
+use common::fake_bot::*;
 use common::*;
 use sender_bench::*;
 use tokio::time::Instant;

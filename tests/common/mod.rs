@@ -12,7 +12,6 @@ use wiremock::matchers::{method, path, path_regex};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 pub mod fake_bot;
-pub use fake_bot::*;
 
 pub const BILL: u32 = 3929;
 

@@ -15,7 +15,8 @@ use billwatch::telegram::{Delivery, Sender};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use crate::common::{BILL, Call, FakeBot, border_security_on, date};
+use crate::common::fake_bot::{Call, FakeBot};
+use crate::common::{BILL, border_security_on, date};
 
 pub const CHAT: &str = "@bill_alerts";
 pub const ADMIN: &str = "-1009999";
