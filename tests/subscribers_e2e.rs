@@ -87,6 +87,46 @@ async fn the_bot_answers_commands() {
         tg.calls("setMyCommands").await.len() >= 2
     })
     .await;
+    assert_registered(&tg).await;
+    wait_until("the first check", async || {
+        scratch
+            .run(&["status", "--json"])
+            .await
+            .stdout
+            .contains("\"bills_ok\":1")
+    })
+    .await;
+
+    readers_get_answers(&tg).await;
+
+    let status = ask(&tg, OPERATOR, "/status").await;
+    assert!(
+        status.contains("Last check:") && status.contains("(1 ok, 0 failed"),
+        "{status}"
+    );
+    assert!(status.contains("Every source is answering."), "{status}");
+
+    let requests_before = api.requests().await.len();
+    let check = ask(&tg, OPERATOR, "/check").await;
+    assert_eq!(
+        check,
+        "Checking now; any alerts will follow in the channel."
+    );
+    wait_until("the check asked for", async || {
+        api.requests().await.len() > requests_before
+    })
+    .await;
+
+    // Still alive after all that.
+    assert!(
+        child.try_wait().expect("status").is_none(),
+        "the worker is still running"
+    );
+    child.kill().await.expect("kill");
+}
+
+/// The public commands for everyone's private chats, and the operators' for each operator.
+async fn assert_registered(tg: &FakeTelegram) {
     let registered = tg.calls("setMyCommands").await;
     let names = |v: &Value| -> Vec<String> {
         v["commands"]
@@ -105,16 +145,10 @@ async fn the_bot_answers_commands() {
         ["bills", "bill", "next", "help", "status", "check"]
     );
     assert_eq!(registered[1]["scope"]["chat_id"], OPERATOR);
-    wait_until("the first check", async || {
-        scratch
-            .run(&["status", "--json"])
-            .await
-            .stdout
-            .contains("\"bills_ok\":1")
-    })
-    .await;
+}
 
-    // Readers are users 555, 556...: each asks one question, all at once.
+/// Readers are users 555, 556...: each asks one question, all at once.
+async fn readers_get_answers(tg: &FakeTelegram) {
     let questions = [
         "/start",
         "/bills",
@@ -128,10 +162,16 @@ async fn the_bot_answers_commands() {
         "/frobnicate",
     ];
     let asked: Vec<(i64, &str)> = (READER..).zip(questions).collect();
-    let answers = ask_all(&tg, &asked).await;
+    let answers = ask_all(tg, &asked).await;
     let answer = |q: &str| -> String {
         answers[questions.iter().position(|x| *x == q).expect("asked")].clone()
     };
+    assert_about_bills(&answer);
+    assert_about_the_rest(&answer);
+}
+
+/// The answers about the bills followed.
+fn assert_about_bills(answer: &dyn Fn(&str) -> String) {
     let start = answer("/start");
     assert!(
         start.contains("I follow bills in the UK Parliament"),
@@ -188,7 +228,10 @@ async fn the_bot_answers_commands() {
         tricky,
         "I don't follow a bill matching “'; DROP TABLE bills; -- &lt;b&gt;”. /bills lists the ones I do."
     );
+}
 
+/// The answers to the rest: what is next, and what readers may not or cannot ask.
+fn assert_about_the_rest(answer: &dyn Fn(&str) -> String) {
     let next = answer("/next");
     assert!(
         next.contains("\n25 November 2025: Lords amendments considered by the Commons, round 1: Border Security, Asylum and Immigration Bill (3929)"),
@@ -204,31 +247,6 @@ async fn the_bot_answers_commands() {
     assert!(free.starts_with("I answer commands only."), "{free}");
     let odd = answer("/frobnicate");
     assert!(odd.starts_with("I don't know that command."), "{odd}");
-
-    let status = ask(&tg, OPERATOR, "/status").await;
-    assert!(
-        status.contains("Last check:") && status.contains("(1 ok, 0 failed"),
-        "{status}"
-    );
-    assert!(status.contains("Every source is answering."), "{status}");
-
-    let requests_before = api.requests().await.len();
-    let check = ask(&tg, OPERATOR, "/check").await;
-    assert_eq!(
-        check,
-        "Checking now; any alerts will follow in the channel."
-    );
-    wait_until("the check asked for", async || {
-        api.requests().await.len() > requests_before
-    })
-    .await;
-
-    // Still alive after all that.
-    assert!(
-        child.try_wait().expect("status").is_none(),
-        "the worker is still running"
-    );
-    child.kill().await.expect("kill");
 }
 
 /// The card is posted (and pinned) once by `check`, and left alone when the bill did not move.
