@@ -405,3 +405,25 @@ fn outcome(error: Option<&str>, consecutive_failures: u32) -> BillOutcome {
         consecutive_failures,
     }
 }
+
+/// A slow answer holds the chat's turn: the next message goes a second after Telegram
+/// answered, not after the request went out.
+#[tokio::test(start_paused = true)]
+async fn the_gap_counts_from_telegram_s_answer() {
+    let b = Bench::new(
+        "",
+        &format!("admin_chat = \"{ADMIN}\""),
+        &[BILL],
+        "2025-03-01T09:00:00Z",
+    );
+    b.bot.script(Method::Send, [Answer::OkAfter(secs(3))]);
+    let started = Instant::now();
+    let (mut one, mut two) = (Shutdown::never(), Shutdown::never());
+    tokio::join!(
+        b.sender.notify("first", None, &mut one),
+        b.sender.notify("second", None, &mut two),
+    );
+    let at: Vec<Duration> = b.bot.sends().iter().map(|c| c.at - started).collect();
+    assert_eq!(at, [secs(0), secs(4)]);
+    assert_eq!(b.bot.texts_to(ADMIN), ["⚠️ first", "⚠️ second"]);
+}
