@@ -23,13 +23,40 @@ struct Parts {
 }
 
 fn parts(event: &Event, url: &str, today: NaiveDate) -> Parts {
+    let mut more = Vec::new();
+    let meaning = match event.kind {
+        EventKind::RoyalAssent => Some(ROYAL_ASSENT_MEANS),
+        EventKind::StageReached | EventKind::StageScheduled | EventKind::TrackingStarted
+            if event.first_of_its_kind || event.kind == EventKind::TrackingStarted =>
+        {
+            event.stage.as_ref().and_then(|s| explanation(s.kind()))
+        }
+        _ => None,
+    };
+    if let Some(m) = meaning {
+        more.push(format!("What this means: {m}"));
+    }
+    if let Some(next) = &event.next {
+        more.push(format!("Next: {}.", next_phrase(next, today)));
+    }
+    Parts {
+        title: event.title.clone(),
+        line: main_line(event, today),
+        more,
+        link_text: "Stages of this bill",
+        url: url.to_owned(),
+    }
+}
+
+/// The line that says what happened.
+fn main_line(event: &Event, today: NaiveDate) -> String {
     let stage = event.stage.as_ref().map(stage_phrase);
     let stage = stage.as_deref().unwrap_or("a stage");
     let when = |d: Option<NaiveDate>| match d {
         Some(d) => date_phrase(d, today),
         None => "date to be announced".to_owned(),
     };
-    let line = match event.kind {
+    match event.kind {
         EventKind::TrackingStarted => match (&event.stage, event.date) {
             (Some(_), Some(d)) => format!(
                 "Now tracking this bill. Latest stage: {stage}, {}.",
@@ -39,30 +66,7 @@ fn parts(event: &Event, url: &str, today: NaiveDate) -> Parts {
             (None, _) => "Now tracking this bill.".to_owned(),
         },
         // "Lords amendments considered by the Commons, round 2, on 19 November 2025."
-        EventKind::StageReached if event.stage.as_ref().is_some_and(|s| s.round.is_some()) => {
-            match event.date {
-                Some(d) if d < today => {
-                    format!("{}, on {}.", capitalise_first(stage), long_date(d))
-                }
-                Some(d) => format!("{}, today, {}.", capitalise_first(stage), long_date(d)),
-                None => format!("{}: under way.", capitalise_first(stage)),
-            }
-        }
-        EventKind::StageReached => match event.date {
-            Some(d) if d < today => {
-                format!(
-                    "{} took place on {}.",
-                    capitalise_first(stage),
-                    long_date(d)
-                )
-            }
-            Some(d) => format!(
-                "{} is taking place today, {}.",
-                capitalise_first(stage),
-                long_date(d)
-            ),
-            None => format!("{} has started.", capitalise_first(stage)),
-        },
+        EventKind::StageReached => reached_line(event, stage, today),
         EventKind::StageScheduled => format!("Scheduled: {stage}, {}.", when(event.date)),
         EventKind::StageRescheduled => match (event.date, event.previous_date) {
             (Some(d), Some(was)) => format!(
@@ -101,29 +105,24 @@ fn parts(event: &Event, url: &str, today: NaiveDate) -> Parts {
             Some(old) => format!("Renamed: formerly the {old}."),
             None => "Renamed.".to_owned(),
         },
-    };
-    let mut more = Vec::new();
-    let meaning = match event.kind {
-        EventKind::RoyalAssent => Some(ROYAL_ASSENT_MEANS),
-        EventKind::StageReached | EventKind::StageScheduled | EventKind::TrackingStarted
-            if event.first_of_its_kind || event.kind == EventKind::TrackingStarted =>
-        {
-            event.stage.as_ref().and_then(|s| explanation(s.kind()))
-        }
-        _ => None,
-    };
-    if let Some(m) = meaning {
-        more.push(format!("What this means: {m}"));
     }
-    if let Some(next) = &event.next {
-        more.push(format!("Next: {}.", next_phrase(next, today)));
+}
+
+/// "2nd reading in the House of Commons took place on 10 February 2025."; a round of ping-pong
+/// as "Lords amendments considered by the Commons, round 2, on 19 November 2025."
+fn reached_line(event: &Event, stage: &str, today: NaiveDate) -> String {
+    let stage = capitalise_first(stage);
+    if event.stage.as_ref().is_some_and(|s| s.round.is_some()) {
+        return match event.date {
+            Some(d) if d < today => format!("{stage}, on {}.", long_date(d)),
+            Some(d) => format!("{stage}, today, {}.", long_date(d)),
+            None => format!("{stage}: under way."),
+        };
     }
-    Parts {
-        title: event.title.clone(),
-        line,
-        more,
-        link_text: "Stages of this bill",
-        url: url.to_owned(),
+    match event.date {
+        Some(d) if d < today => format!("{stage} took place on {}.", long_date(d)),
+        Some(d) => format!("{stage} is taking place today, {}.", long_date(d)),
+        None => format!("{stage} has started."),
     }
 }
 

@@ -203,6 +203,58 @@ fn same_kind(a: &StageRef, b: &Stage) -> bool {
     kind == b.kind() && (!kind.groups_by_name() || a.name.eq_ignore_ascii_case(&b.name))
 }
 
+/// What happened to one stage between `before` (as observed on `previous_on`) and `stage` (as
+/// observed `today`).
+fn stage_events(
+    current: &Snapshot,
+    before: &Stage,
+    previous_on: NaiveDate,
+    stage: &Stage,
+    today: NaiveDate,
+    events: &mut Vec<Event>,
+) {
+    let first_now = stage.first_sitting();
+    let was_reached = before.reached_by(previous_on);
+    let newly_reached = !was_reached && stage.reached_by(today);
+    if was_reached || newly_reached {
+        if newly_reached && !stage.is_royal_assent() {
+            let mut event = Event::stage(current, stage, EventKind::StageReached, first_now);
+            event.next = next_step(current, stage, today);
+            events.push(event);
+        }
+        // New days of a stage under way are news of their own; for a stage that starts in
+        // this check, its first day is told by `stage_reached`.
+        let new_days = stage
+            .sittings
+            .iter()
+            .skip(usize::from(newly_reached))
+            .filter(|d| !before.sittings.contains(d));
+        for day in new_days {
+            events.push(Event::stage(
+                current,
+                stage,
+                EventKind::SittingAdded,
+                Some(*day),
+            ));
+        }
+        return;
+    }
+    match (before.first_sitting(), first_now) {
+        (None, Some(d)) => events.push(Event::stage(
+            current,
+            stage,
+            EventKind::StageScheduled,
+            Some(d),
+        )),
+        (Some(was), now) if Some(was) != now => {
+            let mut event = Event::stage(current, stage, EventKind::StageRescheduled, now);
+            event.previous_date = Some(was);
+            events.push(event);
+        }
+        _ => {}
+    }
+}
+
 /// Everything that happened between `previous` (as observed on `previous_on`) and `current`
 /// (as observed `today`), in journey order, bill-level events last.
 ///
@@ -216,7 +268,6 @@ pub fn detect(
     let mut events = Vec::new();
 
     for stage in &current.stages {
-        let first_now = stage.first_sitting();
         // A stage seen for the first time is treated as one that was listed without a date.
         let unseen;
         let before = match previous.stage(stage.id) {
@@ -229,46 +280,7 @@ pub fn detect(
                 &unseen
             }
         };
-
-        let was_reached = before.reached_by(previous_on);
-        let newly_reached = !was_reached && stage.reached_by(today);
-        if was_reached || newly_reached {
-            if newly_reached && !stage.is_royal_assent() {
-                let mut event = Event::stage(current, stage, EventKind::StageReached, first_now);
-                event.next = next_step(current, stage, today);
-                events.push(event);
-            }
-            // New days of a stage under way are news of their own; for a stage that starts in
-            // this check, its first day is told by `stage_reached`.
-            let new_days = stage
-                .sittings
-                .iter()
-                .skip(usize::from(newly_reached))
-                .filter(|d| !before.sittings.contains(d));
-            for day in new_days {
-                events.push(Event::stage(
-                    current,
-                    stage,
-                    EventKind::SittingAdded,
-                    Some(*day),
-                ));
-            }
-        } else {
-            match (before.first_sitting(), first_now) {
-                (None, Some(d)) => events.push(Event::stage(
-                    current,
-                    stage,
-                    EventKind::StageScheduled,
-                    Some(d),
-                )),
-                (Some(was), now) if Some(was) != now => {
-                    let mut event = Event::stage(current, stage, EventKind::StageRescheduled, now);
-                    event.previous_date = Some(was);
-                    events.push(event);
-                }
-                _ => {}
-            }
-        }
+        stage_events(current, before, previous_on, stage, today, &mut events);
     }
 
     for event in &mut events {

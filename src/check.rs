@@ -16,7 +16,7 @@ use crate::clock::Clock;
 use crate::config::{Config, Mode};
 use crate::decide::{FirstSight, SnapshotSource};
 use crate::source::{SourceError, SourceKind, Sources};
-use crate::store::{Alert, FetchState, Recording, Store, StoreError};
+use crate::store::{Alert, Db, FetchState, Recording, StoreError};
 use plan::Plan;
 
 /// How a check treats bills and state.
@@ -51,10 +51,10 @@ pub struct BillOutcome {
 }
 
 impl BillOutcome {
-    fn fetched(snapshot: &Snapshot, source: SourceKind, noted: Noted) -> Self {
+    fn fetched(bill_id: BillId, title: String, source: SourceKind, noted: Noted) -> Self {
         BillOutcome {
-            bill_id: snapshot.bill.id,
-            title: Some(snapshot.bill.title.clone()),
+            bill_id,
+            title: Some(title),
             source: Some(source.to_string()),
             first_seen: noted.first_seen,
             alerts: noted.alerts,
@@ -120,36 +120,36 @@ impl CheckReport {
 pub async fn run(
     config: &Config,
     sources: &Sources,
-    store: &mut Store,
+    db: &Db,
     clock: Clock,
     options: CheckOptions,
 ) -> Result<CheckReport, StoreError> {
-    let target = Target::Store(store);
+    let target = Target::Store(db.clone());
     check(config, sources, target, clock, options).await
 }
 
 /// Runs the same check as [`run`] without writing anything (`check --dry-run`): what would be
-/// alerted is in [`CheckReport::previews`]. `store` is `None` when no database exists yet: every
+/// alerted is in [`CheckReport::previews`]. `db` is `None` when no database exists yet: every
 /// bill is then seen for the first time.
 pub async fn dry_run(
     config: &Config,
     sources: &Sources,
-    store: Option<&Store>,
+    db: Option<&Db>,
     clock: Clock,
     options: CheckOptions,
 ) -> Result<CheckReport, StoreError> {
-    let target = Target::DryRun(store);
+    let target = Target::DryRun(db.cloned());
     check(config, sources, target, clock, options).await
 }
 
 /// Where a check's results go.
 #[derive(Debug)]
-enum Target<'a> {
+enum Target {
     /// The database: snapshots, alerts, each bill's health and the check's record.
-    Store(&'a mut Store),
+    Store(Db),
     /// Nowhere: the check reads what is stored (if there is a database) and reports what it
     /// would write.
-    DryRun(Option<&'a Store>),
+    DryRun(Option<Db>),
 }
 
 /// What recording one bill gave.
@@ -160,52 +160,53 @@ struct Noted {
     alerts: usize,
 }
 
-impl Target<'_> {
-    fn stored(&self) -> Option<&Store> {
+impl Target {
+    fn stored(&self) -> Option<&Db> {
         match self {
-            Target::Store(store) => Some(store),
-            Target::DryRun(store) => *store,
+            Target::Store(db) => Some(db),
+            Target::DryRun(db) => db.as_ref(),
         }
     }
 
-    fn writable(&mut self) -> Option<&mut Store> {
+    fn writable(&self) -> Option<&Db> {
         match self {
-            Target::Store(store) => Some(store),
+            Target::Store(db) => Some(db),
             Target::DryRun(_) => None,
         }
     }
 
-    fn last_check_started(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
-        Ok(self
-            .stored()
-            .map(Store::last_check_started)
-            .transpose()?
-            .flatten())
+    async fn last_check_started(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        match self.stored() {
+            Some(db) => db.call(|s| s.last_check_started()).await,
+            None => Ok(None),
+        }
     }
 
-    fn fetch_states(&self) -> Result<Vec<FetchState>, StoreError> {
-        Ok(self
-            .stored()
-            .map(Store::fetch_states)
-            .transpose()?
-            .unwrap_or_default())
+    async fn fetch_states(&self) -> Result<Vec<FetchState>, StoreError> {
+        match self.stored() {
+            Some(db) => db.call(|s| s.fetch_states()).await,
+            None => Ok(Vec::new()),
+        }
     }
 
-    fn snapshot(&self, id: BillId) -> Result<Option<Snapshot>, StoreError> {
-        let stored = self.stored().map(|s| s.snapshot(id)).transpose()?;
-        Ok(stored.flatten().map(|(snapshot, _)| snapshot))
+    async fn snapshot(&self, id: BillId) -> Result<Option<Snapshot>, StoreError> {
+        let stored = match self.stored() {
+            Some(db) => db.call(move |s| s.snapshot(id)).await?,
+            None => None,
+        };
+        Ok(stored.map(|(snapshot, _)| snapshot))
     }
 
     /// Records `snapshot` (the alerts go in the report), or for a dry run decides what would be
     /// recorded, in the very same way, and writes nothing (the alerts go in the previews).
-    fn record(
-        &mut self,
-        snapshot: &Snapshot,
-        how: &Recording<'_>,
+    async fn record(
+        &self,
+        snapshot: Snapshot,
+        how: Recording,
         report: &mut CheckReport,
     ) -> Result<Noted, StoreError> {
-        if let Some(store) = self.writable() {
-            let recorded = store.record(snapshot, how)?;
+        if let Some(db) = self.writable() {
+            let recorded = db.call(move |s| s.record(&snapshot, &how)).await?;
             let noted = Noted {
                 first_seen: recorded.first_seen,
                 alerts: recorded.alerts.len(),
@@ -213,31 +214,51 @@ impl Target<'_> {
             report.alerts.extend(recorded.alerts);
             return Ok(noted);
         }
+        let url = how.url.clone();
         let decision = match self.stored() {
-            Some(store) => store.preview(snapshot, how)?,
-            None => how.decide(None, snapshot),
+            Some(db) => db.call(move |s| s.preview(&snapshot, &how)).await?,
+            None => how.decide(None, &snapshot),
         };
         let noted = Noted {
             first_seen: decision.first_seen,
             alerts: decision.alerts.len(),
         };
-        let url = how.url;
-        let previews = decision.alerts.into_iter().map(|e| (e, url.to_owned()));
+        let previews = decision.alerts.into_iter().map(|e| (e, url.clone()));
         report.previews.extend(previews);
         Ok(noted)
     }
 
     /// How many checks in a row have now failed for the bill (0 for a dry run).
-    fn record_failure(
-        &mut self,
+    async fn record_failure(
+        &self,
         id: BillId,
         now: DateTime<Utc>,
-        error: &str,
+        error: String,
     ) -> Result<u32, StoreError> {
         match self.writable() {
-            Some(store) => store.record_failure(id, now, error),
+            Some(db) => db.call(move |s| s.record_failure(id, now, &error)).await,
             None => Ok(0),
         }
+    }
+}
+
+/// How one bill's snapshot is recorded: what the config says of it, and when.
+fn recording(
+    config: &Config,
+    id: BillId,
+    source: SnapshotSource,
+    first: FirstSight,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+) -> Recording {
+    Recording {
+        today,
+        now,
+        source,
+        first,
+        url: config.stages_url(id),
+        chat: config.chat_for(id).map(str::to_owned),
+        filter: config.filter_for(id).clone(),
     }
 }
 
@@ -245,47 +266,42 @@ impl Target<'_> {
 async fn check(
     config: &Config,
     sources: &Sources,
-    mut target: Target<'_>,
+    target: Target,
     clock: Clock,
     options: CheckOptions,
 ) -> Result<CheckReport, StoreError> {
     let now = clock.now();
     let today = clock.today(&config.timezone);
     let requests_before = sources.http.requests();
-    let since = target.last_check_started()?;
+    let since = target.last_check_started().await?;
     let check_id = match target.writable() {
-        Some(store) => Some(store.begin_check(now)?),
+        Some(db) => Some(db.call(move |s| s.begin_check(now)).await?),
         None => None,
     };
-    let states = target.fetch_states()?;
+    let states = target.fetch_states().await?;
     let (plan, listing) = choose_fetches(config, sources, &states, since, now, today).await;
     let mut report = CheckReport {
         listing,
         ..CheckReport::default()
     };
     let first = options.first_sight();
-    look_again_at_unchanged(config, &mut target, &plan, now, today, first, &mut report)?;
+    look_again_at_unchanged(config, &target, &plan, now, today, first, &mut report).await?;
 
     let mut fetches = fetch_all(config, sources, plan.fetch);
     while let Some((id, result)) = fetches.next().await {
         let outcome = match result {
             Ok((snapshot, source)) => {
-                let how = Recording {
-                    today,
-                    now: clock.now(),
-                    source: source.into(),
-                    first,
-                    url: &config.stages_url(id),
-                    chat: config.chat_for(id),
-                    filter: config.filter_for(id),
-                };
-                let noted = target.record(&snapshot, &how, &mut report)?;
-                log_success(&snapshot, source, noted.first_seen, noted.alerts);
-                BillOutcome::fetched(&snapshot, source, noted)
+                let how = recording(config, id, source.into(), first, clock.now(), today);
+                let (title, stages) = (snapshot.bill.title.clone(), snapshot.stages.len());
+                let noted = target.record(snapshot, how, &mut report).await?;
+                log_success(id, stages, source, noted.first_seen, noted.alerts);
+                BillOutcome::fetched(id, title, source, noted)
             }
             Err(error) => {
                 let message = error.to_string();
-                let failures = target.record_failure(id, clock.now(), &message)?;
+                let failures = target
+                    .record_failure(id, clock.now(), message.clone())
+                    .await?;
                 tracing::warn!(bill = id, failures, "check failed, state kept: {message}");
                 BillOutcome::failed(id, message, failures)
             }
@@ -300,52 +316,41 @@ async fn check(
             .unwrap_or(usize::MAX)
     });
     report.requests = sources.http.requests() - requests_before;
-    if let (Some(store), Some(id)) = (target.writable(), check_id) {
-        store.finish_check(
-            id,
-            clock.now(),
-            report.ok() as u32,
-            report.failed() as u32,
-            report.alerts.len() as u32,
-            report.requests,
-        )?;
+    if let (Some(db), Some(id)) = (target.writable(), check_id) {
+        let (now, ok, failed) = (clock.now(), report.ok() as u32, report.failed() as u32);
+        let (alerts, requests) = (report.alerts.len() as u32, report.requests);
+        db.call(move |s| s.finish_check(id, now, ok, failed, alerts, requests))
+            .await?;
     }
     Ok(report)
 }
 
 /// Bills the listing shows unchanged: no fetch; a stage due today is still told on the day, from
 /// the stored snapshot.
-fn look_again_at_unchanged(
+async fn look_again_at_unchanged(
     config: &Config,
-    target: &mut Target<'_>,
+    target: &Target,
     plan: &Plan,
     now: DateTime<Utc>,
     today: NaiveDate,
     first: FirstSight,
     report: &mut CheckReport,
 ) -> Result<(), StoreError> {
-    if let Some(store) = target.writable() {
-        store.touch_unchanged(&plan.unchanged, now)?;
+    if let Some(db) = target.writable() {
+        let unchanged = plan.unchanged.clone();
+        db.call(move |s| s.touch_unchanged(&unchanged, now)).await?;
     }
     for id in &plan.unchanged {
         let mut outcome = BillOutcome::unchanged(*id);
         let stored = if plan.due.contains(id) {
-            target.snapshot(*id)?
+            target.snapshot(*id).await?
         } else {
             None
         };
         if let Some(stored) = stored {
-            let how = Recording {
-                today,
-                now,
-                source: SnapshotSource::Listing,
-                first,
-                url: &config.stages_url(*id),
-                chat: config.chat_for(*id),
-                filter: config.filter_for(*id),
-            };
-            let noted = target.record(&stored, &how, report)?;
+            let how = recording(config, *id, SnapshotSource::Listing, first, now, today);
             outcome.title = Some(stored.bill.title.clone());
+            let noted = target.record(stored, how, report).await?;
             outcome.alerts = noted.alerts;
         }
         report.bills.push(outcome);
@@ -438,9 +443,7 @@ fn fetch_all<'a>(
     )
 }
 
-fn log_success(snapshot: &Snapshot, source: SourceKind, first_seen: bool, alerts: usize) {
-    let bill = snapshot.bill.id;
-    let stages = snapshot.stages.len();
+fn log_success(bill: BillId, stages: usize, source: SourceKind, first_seen: bool, alerts: usize) {
     if first_seen {
         tracing::info!(bill, %source, stages, alerts, "first check of this bill: recorded");
     } else {

@@ -6,31 +6,34 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::json;
 
 use crate::alert;
-use crate::store::{Alert, Store, StoreError};
+use crate::store::{Alert, Db, StoreError};
 
 /// Prints every pending console alert, then marks it sent at `now`.
-pub fn deliver(
-    store: &mut Store,
+pub async fn deliver(
+    db: &Db,
     now: DateTime<Utc>,
     today: NaiveDate,
     json: bool,
 ) -> Result<usize, StoreError> {
-    let pending = store.pending(false)?;
-    let mut out = std::io::stdout().lock();
+    let pending = db.call(|s| s.pending(false)).await?;
     for a in &pending {
         let text = alert::render_text(&a.event, &a.url, today);
-        if json {
-            let _ = writeln!(
-                out,
-                "{}",
-                alert_json(Some(a), &a.event, &a.url, &text, "sent")
-            );
-        } else {
-            let _ = writeln!(out, "[{}]\n{text}\n", a.event.kind.as_str());
+        {
+            let mut out = std::io::stdout().lock();
+            if json {
+                let _ = writeln!(
+                    out,
+                    "{}",
+                    alert_json(Some(a), &a.event, &a.url, &text, "sent")
+                );
+            } else {
+                let _ = writeln!(out, "[{}]\n{text}\n", a.event.kind.as_str());
+            }
+            // Printed before it is marked: a crash in between prints it again rather than never.
+            let _ = out.flush();
         }
-        // Printed before it is marked: a crash in between prints it again rather than never.
-        let _ = out.flush();
-        store.mark_sent(&[a.id], now, None)?;
+        let id = a.id;
+        db.call(move |s| s.mark_sent(&[id], now, None)).await?;
     }
     Ok(pending.len())
 }

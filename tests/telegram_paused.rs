@@ -21,7 +21,7 @@ use tokio::time::Instant;
 #[tokio::test(start_paused = true)]
 async fn flood_control_wait_is_honoured() {
     let mut b = Bench::new("", "", &[BILL], "2025-02-01T09:00:00Z");
-    b.announce(BILL);
+    b.announce(BILL).await;
     b.bot.script(Method::Send, [Answer::RetryAfter(secs(2))]);
     let started = Instant::now();
     let done = b.deliver().await;
@@ -31,7 +31,7 @@ async fn flood_control_wait_is_honoured() {
     assert_eq!(sends[0].text, sends[1].text, "the same message, sent again");
     assert_eq!(sends[0].at, started);
     assert_eq!(gaps(&sends), [secs(2)], "exactly the wait asked for");
-    assert_eq!(b.counts(), (0, 1, 0));
+    assert_eq!(b.counts().await, (0, 1, 0));
     let again = b.deliver().await;
     assert_eq!(again, Delivery::default());
     assert_eq!(b.bot.sends().len(), 2, "nothing more");
@@ -41,7 +41,7 @@ async fn flood_control_wait_is_honoured() {
 #[tokio::test(start_paused = true)]
 async fn a_flood_wait_too_long_ends_the_round() {
     let mut b = Bench::new("", "", &[BILL], "2025-02-01T09:00:00Z");
-    b.announce(BILL);
+    b.announce(BILL).await;
     b.bot.script(Method::Send, [Answer::RetryAfter(secs(301))]);
     let started = Instant::now();
     let done = b.deliver().await;
@@ -51,7 +51,7 @@ async fn a_flood_wait_too_long_ends_the_round() {
         done.last_error.as_deref(),
         Some("Telegram asked to wait 301s")
     );
-    assert_eq!(b.counts(), (1, 0, 0));
+    assert_eq!(b.counts().await, (1, 0, 0));
 }
 
 /// A 5xx (or a network error), then success: delivered once, after the first backoff.
@@ -63,7 +63,7 @@ async fn server_error_then_success_delivers_once() {
         "cannot reach Telegram: connection refused",
     ] {
         let mut b = Bench::new("", "", &[BILL], "2025-02-01T09:00:00Z");
-        b.announce(BILL);
+        b.announce(BILL).await;
         b.bot
             .script(Method::Send, [Answer::Transient(failure.to_owned())]);
         let done = b.deliver().await;
@@ -71,7 +71,7 @@ async fn server_error_then_success_delivers_once() {
         let sends = b.bot.sends();
         assert_eq!(sends.len(), 2);
         assert_eq!(gaps(&sends), [secs(1)]);
-        assert_eq!(b.counts(), (0, 1, 0), "sent once");
+        assert_eq!(b.counts().await, (0, 1, 0), "sent once");
     }
 }
 
@@ -80,7 +80,7 @@ async fn server_error_then_success_delivers_once() {
 #[tokio::test(start_paused = true)]
 async fn five_transient_failures_give_up_with_the_alert_pending() {
     let mut b = Bench::new("", "", &[BILL], "2025-02-01T09:00:00Z");
-    b.announce(BILL);
+    b.announce(BILL).await;
     let error = "cannot reach Telegram: error sending request for url (http://127.0.0.1:9/...)";
     b.bot.script(
         Method::Send,
@@ -91,12 +91,12 @@ async fn five_transient_failures_give_up_with_the_alert_pending() {
     assert_eq!(done.last_error.as_deref(), Some(error));
     let sends = b.bot.sends();
     assert_eq!(gaps(&sends), [secs(1), secs(2), secs(4), secs(8)]);
-    assert_eq!(b.counts(), (1, 0, 0), "kept, not dropped");
+    assert_eq!(b.counts().await, (1, 0, 0), "kept, not dropped");
 
     let done = b.deliver().await;
     assert_eq!((done.sent, done.pending), (1, 0));
     assert_eq!(b.bot.sends().len(), 6);
-    assert_eq!(b.counts(), (0, 1, 0));
+    assert_eq!(b.counts().await, (0, 1, 0));
 }
 
 /// Thirty pending alerts for one chat, as the many-bills e2e run made them.
@@ -112,7 +112,8 @@ async fn many_pending_alerts_go_as_digests_under_the_limit() {
     let ids = thirty_bills();
     let mut b = Bench::new("", "", &ids, "2025-03-01T09:00:00Z");
     for id in &ids {
-        b.record_as(*id, "2025-03-01", 0, "2025-03-01", FirstSight::Announce);
+        b.record_as(*id, "2025-03-01", 0, "2025-03-01", FirstSight::Announce)
+            .await;
     }
     let done = b.deliver().await;
     let sends = b.bot.sends();
@@ -150,7 +151,8 @@ async fn permanent_failure_blocks_the_chat_then_retry_delivers_once() {
         "2025-03-01T09:00:00Z",
     );
     for id in &ids {
-        b.record_as(*id, "2025-03-01", 0, "2025-03-01", FirstSight::Announce);
+        b.record_as(*id, "2025-03-01", 0, "2025-03-01", FirstSight::Announce)
+            .await;
     }
     let reason = "chat @bill_alerts not found: check the chat name or id";
     b.bot
@@ -169,7 +171,7 @@ async fn permanent_failure_blocks_the_chat_then_retry_delivers_once() {
             "⚠️ billwatch cannot post to @bill_alerts: {reason}. 30 alert(s) are kept; run `billwatch retry` once it is fixed."
         )]
     );
-    assert_eq!(b.counts(), (0, 0, 30));
+    assert_eq!(b.counts().await, (0, 0, 30));
     assert_eq!(
         b.deliver().await,
         Delivery::default(),
@@ -177,10 +179,13 @@ async fn permanent_failure_blocks_the_chat_then_retry_delivers_once() {
     );
     assert_eq!(b.bot.sends().len(), 2);
 
-    assert_eq!(b.store.requeue_blocked().expect("requeue"), 30);
+    assert_eq!(
+        b.db.call(|s| s.requeue_blocked()).await.expect("requeue"),
+        30
+    );
     let done = b.deliver().await;
     assert_eq!((done.sent, done.blocked), (30, 0));
-    assert_eq!(b.counts(), (0, 30, 0));
+    assert_eq!(b.counts().await, (0, 30, 0));
     let texts = b.bot.texts_to(CHAT);
     assert_eq!(texts[1], texts[0], "the refused message, now delivered");
     assert_eq!(b.deliver().await, Delivery::default());
@@ -234,8 +239,8 @@ async fn daily_digest_waits_for_its_time_and_goes_once_a_day() {
     let daily = "[alerts]\nmode = \"daily\"\ndaily_at = \"18:30\"\n";
     // 10:00 in London (BST).
     let mut b = Bench::new(daily, "", &[BILL], "2025-05-15T09:00:00Z");
-    b.record("2025-02-01");
-    b.record("2025-05-15");
+    b.record("2025-02-01").await;
+    b.record("2025-05-15").await;
     let done = b.deliver().await;
     assert_eq!((done.deferred, done.sent), (5, 0), "not before 18:30");
     assert!(b.bot.sends().is_empty());
@@ -253,7 +258,8 @@ async fn daily_digest_waits_for_its_time_and_goes_once_a_day() {
     );
 
     // More news the same day waits for tomorrow's digest, even after the hour.
-    b.record_as(BILL, "2025-05-30", 7, "2025-05-15", FirstSight::Silent);
+    b.record_as(BILL, "2025-05-30", 7, "2025-05-15", FirstSight::Silent)
+        .await;
     assert_eq!(b.deliver().await.deferred, 1);
     tokio::time::advance(Duration::from_secs(15 * 3600)).await; // 16 May, 09:30 BST
     assert_eq!(b.deliver().await.deferred, 1, "tomorrow, but before 18:30");
@@ -284,10 +290,10 @@ async fn status_card_is_edited_in_place_and_replaced_when_deleted() {
     let cards = "status_card = true\npin_cards = true\n";
     let mut b = Bench::new("", cards, &[BILL], "2025-02-11T09:00:00Z");
     let sync = async |b: &mut Bench, day: &str| -> usize {
-        b.record_as(BILL, day, 7, day, FirstSight::Silent);
+        b.record_as(BILL, day, 7, day, FirstSight::Silent).await;
         let mut never = Shutdown::never();
         b.sender
-            .sync_cards(&mut b.store, &b.config, date(day), &mut never)
+            .sync_cards(&b.db, &b.config, date(day), &mut never)
             .await
             .expect("store")
     };
@@ -353,20 +359,21 @@ async fn status_card_is_edited_in_place_and_replaced_when_deleted() {
 async fn operator_hears_once_per_failing_bill_and_once_on_recovery() {
     let admin = format!("admin_chat = \"{ADMIN}\"");
     let mut b = Bench::new("", &admin, &[BILL], "2025-02-02T09:00:00Z");
-    b.record("2025-02-01");
+    b.record("2025-02-01").await;
     let mut never = Shutdown::never();
     let mut notices = Vec::new();
     for _ in 1..=5 {
-        let failures = b
-            .store
-            .record_failure(BILL, b.clock.now(), "HTTP 500")
-            .expect("store");
+        let now = b.clock.now();
+        let failures =
+            b.db.call(move |s| s.record_failure(BILL, now, "HTTP 500"))
+                .await
+                .expect("store");
         let report = CheckReport {
             bills: vec![outcome(Some("HTTP 500"), failures)],
             ..CheckReport::default()
         };
         b.sender
-            .report_health(&mut b.store, &report, 3, &mut never)
+            .report_health(&b.db, &report, 3, &mut never)
             .await
             .expect("store");
         notices.push(b.bot.texts_to(ADMIN).len());
@@ -382,7 +389,7 @@ async fn operator_hears_once_per_failing_bill_and_once_on_recovery() {
     };
     for _ in 0..2 {
         b.sender
-            .report_health(&mut b.store, &recovered, 3, &mut never)
+            .report_health(&b.db, &recovered, 3, &mut never)
             .await
             .expect("store");
     }

@@ -34,21 +34,21 @@ async fn shut_down_after<T>(
 #[tokio::test(start_paused = true)]
 async fn the_flood_control_wait_ends_on_shutdown() {
     let mut b = Bench::new("", "", &[BILL], "2025-02-01T09:00:00Z");
-    b.announce(BILL);
+    b.announce(BILL).await;
     b.bot.script(Method::Send, [Answer::RetryAfter(secs(60))]);
     let (done, took) = shut_down_after(secs(3), async |s| b.deliver_until(s).await).await;
     assert_eq!(took, secs(3));
     assert_eq!((done.sent, done.pending), (0, 1));
     assert_eq!(done.last_error.as_deref(), Some("shutting down"));
     assert_eq!(b.bot.sends().len(), 1, "not tried again");
-    assert_eq!(b.counts(), (1, 0, 0));
+    assert_eq!(b.counts().await, (1, 0, 0));
 }
 
 /// The backoff after a transient failure ends on shutdown; the alert stays pending.
 #[tokio::test(start_paused = true)]
 async fn the_retry_backoff_ends_on_shutdown() {
     let mut b = Bench::new("", "", &[BILL], "2025-02-01T09:00:00Z");
-    b.announce(BILL);
+    b.announce(BILL).await;
     let failures = std::iter::repeat_n(Answer::Transient("HTTP 502".to_owned()), 5);
     b.bot.script(Method::Send, failures);
     let (done, took) = shut_down_after(Duration::from_millis(2500), async |s| {
@@ -62,7 +62,7 @@ async fn the_retry_backoff_ends_on_shutdown() {
     );
     assert_eq!((done.sent, done.pending), (0, 1));
     assert_eq!(b.bot.sends().len(), 2);
-    assert_eq!(b.counts(), (1, 0, 0));
+    assert_eq!(b.counts().await, (1, 0, 0));
 }
 
 /// The wait for a chat's turn (the second's gap) ends on shutdown, for alerts, operator
@@ -71,7 +71,7 @@ async fn the_retry_backoff_ends_on_shutdown() {
 async fn the_wait_for_a_chat_s_turn_ends_on_shutdown() {
     let admin = format!("admin_chat = \"{ADMIN}\"\nstatus_card = true\n");
     let mut b = Bench::new("", &admin, &[BILL], "2025-02-01T09:00:00Z");
-    b.announce(BILL);
+    b.announce(BILL).await;
     let mut never = Shutdown::never();
     let throttled = b.sender.throttled().clone();
     for chat in [CHAT, ADMIN] {
@@ -104,7 +104,7 @@ async fn the_wait_for_a_chat_s_turn_ends_on_shutdown() {
 
     let today = date("2025-02-01");
     let (cards, took) = shut_down_after(Duration::from_millis(200), async |s| {
-        b.sender.sync_cards(&mut b.store, &b.config, today, s).await
+        b.sender.sync_cards(&b.db, &b.config, today, s).await
     })
     .await;
     assert_eq!(took, Duration::from_millis(200));

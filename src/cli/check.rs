@@ -11,7 +11,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::shutdown::Shutdown;
 use crate::source::Sources;
-use crate::store::Store;
+use crate::store::{Db, Store};
 use crate::telegram::{Delivery, Sender};
 use crate::{alert, console};
 
@@ -23,22 +23,23 @@ pub(super) async fn once(
     json: bool,
 ) -> Outcome {
     let mut sender = super::sender(config, clock)?;
-    let mut store = Store::open(&config.storage.path)?;
-    let sources = Sources::with_state(config, store.page_cache()?, clock)?;
+    let db = Db::open(&config.storage.path).await?;
+    let cache = db.call(|s| s.page_cache()).await?;
+    let sources = Sources::with_state(config, cache, clock)?;
     let today = clock.today(&config.timezone);
-    let report = check::run(config, &sources, &mut store, clock, options).await?;
-    let mut delivered = console::deliver(&mut store, clock.now(), today, json)?;
+    let report = check::run(config, &sources, &db, clock, options).await?;
+    let mut delivered = console::deliver(&db, clock.now(), today, json).await?;
     let mut undelivered = false;
     if let (Some(sender), Some(telegram)) = (sender.as_mut(), config.telegram.as_ref()) {
         sender
             .report_health(
-                &mut store,
+                &db,
                 &report,
                 telegram.failure_threshold,
                 &mut Shutdown::never(),
             )
             .await?;
-        let delivery = deliver_telegram(sender, &mut store, config, today).await?;
+        let delivery = deliver_telegram(sender, &db, config, today).await?;
         delivered += delivery.sent;
         undelivered = delivery.pending > 0 || delivery.blocked > 0;
     }
@@ -49,18 +50,16 @@ pub(super) async fn once(
 /// Delivers the pending Telegram alerts and updates the status cards, logging how it went.
 pub(super) async fn deliver_telegram(
     sender: &mut Sender,
-    store: &mut Store,
+    db: &Db,
     config: &Config,
     today: NaiveDate,
 ) -> Result<Delivery, Failure> {
     let mut shutdown = Shutdown::never();
     let delivery = sender
-        .deliver(store, config, today, &mut shutdown)
+        .deliver(db, config, today, &mut shutdown)
         .await?
         .unwrap_or_default();
-    sender
-        .sync_cards(store, config, today, &mut shutdown)
-        .await?;
+    sender.sync_cards(db, config, today, &mut shutdown).await?;
     if delivery.sent > 0 {
         tracing::info!(
             alerts = delivery.sent,
@@ -92,9 +91,9 @@ pub(super) async fn dry_run(
     json: bool,
 ) -> Outcome {
     let sources = Sources::new(config)?;
-    let store = Store::open_read_only(&config.storage.path)?;
+    let db = Store::open_read_only(&config.storage.path)?.map(Db::new);
     let today = clock.today(&config.timezone);
-    let report = check::dry_run(config, &sources, store.as_ref(), clock, options).await?;
+    let report = check::dry_run(config, &sources, db.as_ref(), clock, options).await?;
     let mut out = std::io::stdout().lock();
     for (event, url) in &report.previews {
         let text = alert::render_text(event, url, today);

@@ -4,21 +4,21 @@ use super::{ExitCode, Outcome};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::console;
-use crate::store::Store;
+use crate::store::Db;
 
 /// `retry`: blocked alerts back in the queue, then delivered.
 pub(super) async fn retry(config: &Config, clock: Clock) -> Outcome {
     let mut sender = super::sender(config, clock)?;
-    let mut store = Store::open(&config.storage.path)?;
-    let requeued = store.requeue_blocked()?;
+    let db = Db::open(&config.storage.path).await?;
+    let requeued = db.call(|s| s.requeue_blocked()).await?;
     println!("{requeued} blocked alert(s) queued again");
     let today = clock.today(&config.timezone);
     let Some(sender) = sender.as_mut() else {
-        let delivered = console::deliver(&mut store, clock.now(), today, false)?;
+        let delivered = console::deliver(&db, clock.now(), today, false).await?;
         println!("{delivered} delivered to the console");
         return Ok(ExitCode::Ok);
     };
-    let d = super::check::deliver_telegram(sender, &mut store, config, today).await?;
+    let d = super::check::deliver_telegram(sender, &db, config, today).await?;
     println!(
         "{} alert(s) sent in {} message(s); {} blocked again; {} still pending",
         d.sent, d.messages, d.blocked, d.pending

@@ -16,7 +16,15 @@ pub(super) async fn run(config: Config, clock: Clock) -> Outcome {
         trigger.fire();
     });
     let path = config.path.clone();
-    worker::run(path, config, sender, clock, shutdown).await?;
+    worker::run(
+        path,
+        config,
+        sender,
+        clock,
+        shutdown,
+        worker::Services::real(),
+    )
+    .await?;
     Ok(ExitCode::Ok)
 }
 

@@ -15,7 +15,10 @@ pub async fn get(
     url: &str,
     accept: &str,
 ) -> Result<Vec<u8>, FetchError> {
-    let cached = cache.and_then(|c| stored_copy(c, url));
+    let cached = match cache {
+        Some(c) => stored_copy(c, url).await,
+        None => None,
+    };
     let validators = cached.as_ref().map(|c| Validators {
         etag: c.etag.clone(),
         last_modified: c.last_modified.clone(),
@@ -26,15 +29,15 @@ pub async fn get(
         cached.map(|c| c.body).unwrap_or_default()
     } else {
         match cache {
-            Some(cache) => keep_copy(cache, url, fetched),
+            Some(cache) => keep_copy(cache, url, fetched).await,
             None => fetched.body,
         }
     })
 }
 
 /// The stored copy of `url`, if there is one and it can be read.
-fn stored_copy(cache: &PageCache, url: &str) -> Option<CachedPage> {
-    match cache.get(url) {
+async fn stored_copy(cache: &PageCache, url: &str) -> Option<CachedPage> {
+    match cache.load(url).await {
         Ok(page) => page,
         Err(e) => {
             tracing::warn!(
@@ -47,7 +50,7 @@ fn stored_copy(cache: &PageCache, url: &str) -> Option<CachedPage> {
 }
 
 /// Keeps a copy of a page that came with validators; returns its body.
-fn keep_copy(cache: &PageCache, url: &str, fetched: Fetched) -> Vec<u8> {
+async fn keep_copy(cache: &PageCache, url: &str, fetched: Fetched) -> Vec<u8> {
     if fetched.etag.is_none() && fetched.last_modified.is_none() {
         return fetched.body;
     }
@@ -56,11 +59,12 @@ fn keep_copy(cache: &PageCache, url: &str, fetched: Fetched) -> Vec<u8> {
         last_modified: fetched.last_modified,
         body: fetched.body,
     };
-    if let Err(e) = cache.put(url, &page) {
+    let body = page.body.clone();
+    if let Err(e) = cache.keep(url, page).await {
         tracing::warn!(
             url,
             "cannot store the page copy, carrying on without it: {e}"
         );
     }
-    page.body
+    body
 }

@@ -14,6 +14,7 @@
 mod cards;
 mod checks;
 mod columns;
+mod db;
 mod outbox;
 mod page_cache;
 mod snapshots;
@@ -25,6 +26,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
 pub use checks::CheckRecord;
+pub use db::Db;
 pub use outbox::{Alert, AlertStatus};
 pub use page_cache::{CachedPage, PageCache};
 pub use snapshots::{BillState, FetchState, Recorded, Recording};
@@ -141,6 +143,8 @@ pub enum StoreError {
     },
     #[error("database {path}: a stored record cannot be read: {detail}")]
     Decode { path: PathBuf, detail: String },
+    #[error("database {path}: a database task did not finish: {detail}")]
+    Interrupted { path: PathBuf, detail: String },
 }
 
 /// The database.

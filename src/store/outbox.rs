@@ -173,7 +173,7 @@ impl Store {
 pub(super) fn insert(
     conn: &Connection,
     events: &[Event],
-    how: &Recording<'_>,
+    how: &Recording,
 ) -> rusqlite::Result<Vec<Alert>> {
     let now = how.now.to_rfc3339();
     let mut alerts = Vec::with_capacity(events.len());
@@ -193,8 +193,8 @@ pub(super) fn insert(
         alerts.push(Alert {
             id: conn.last_insert_rowid(),
             event: event.clone(),
-            url: how.url.to_owned(),
-            chat: how.chat.map(str::to_owned),
+            url: how.url.clone(),
+            chat: how.chat.clone(),
             created_at: how.now,
             status: AlertStatus::Pending,
             attempts: 0,

@@ -79,6 +79,29 @@ impl PageCache {
             .map_err(|e| sqlite(&self.path, e))
     }
 
+    /// [`PageCache::get`] in tokio's blocking pool, off the async workers (see [`super::Db`]).
+    pub async fn load(&self, url: &str) -> Result<Option<CachedPage>, StoreError> {
+        let (cache, url) = (self.clone(), url.to_owned());
+        tokio::task::spawn_blocking(move || cache.get(&url))
+            .await
+            .map_err(|e| self.interrupted(&e))?
+    }
+
+    /// [`PageCache::put`] in tokio's blocking pool, off the async workers.
+    pub async fn keep(&self, url: &str, page: CachedPage) -> Result<(), StoreError> {
+        let (cache, url) = (self.clone(), url.to_owned());
+        tokio::task::spawn_blocking(move || cache.put(&url, &page))
+            .await
+            .map_err(|e| self.interrupted(&e))?
+    }
+
+    fn interrupted(&self, e: &tokio::task::JoinError) -> StoreError {
+        StoreError::Interrupted {
+            path: self.path.clone(),
+            detail: e.to_string(),
+        }
+    }
+
     fn connection(&self) -> std::sync::MutexGuard<'_, Connection> {
         // A panic elsewhere while the lock was held cannot leave the connection half-used: each
         // use is one statement, run to its end.

@@ -17,8 +17,8 @@ use crate::filter::AlertFilter;
 const LAST_UPDATE_FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.f";
 
 /// The circumstances of recording one bill's snapshot.
-#[derive(Debug, Clone, Copy)]
-pub struct Recording<'a> {
+#[derive(Debug, Clone)]
+pub struct Recording {
     /// The calendar day in the configured zone.
     pub today: NaiveDate,
     pub now: DateTime<Utc>,
@@ -26,21 +26,21 @@ pub struct Recording<'a> {
     pub source: SnapshotSource,
     pub first: FirstSight,
     /// The bill's stages page, for the alerts.
-    pub url: &'a str,
+    pub url: String,
     /// Where the alerts go: a Telegram chat, or `None` for the console.
-    pub chat: Option<&'a str>,
+    pub chat: Option<String>,
     /// Which events become alerts; the others are only recorded in the snapshot.
-    pub filter: &'a AlertFilter,
+    pub filter: AlertFilter,
 }
 
-impl Recording<'_> {
+impl Recording {
     /// What recording `current` writes, given the stored `previous` snapshot and its day.
     pub fn decide(&self, previous: Option<(&Snapshot, NaiveDate)>, current: &Snapshot) -> Decision {
         decide::decide(
             previous,
             current,
             self.source,
-            self.filter,
+            &self.filter,
             self.today,
             self.first,
         )
@@ -145,7 +145,7 @@ impl Store {
     }
 
     /// What recording `current` would write, without writing anything (`check --dry-run`).
-    pub fn preview(&self, current: &Snapshot, how: &Recording<'_>) -> Result<Decision, StoreError> {
+    pub fn preview(&self, current: &Snapshot, how: &Recording) -> Result<Decision, StoreError> {
         let previous = self.snapshot(current.bill.id)?;
         Ok(how.decide(previous.as_ref().map(|(s, d)| (s, *d)), current))
     }
@@ -154,11 +154,7 @@ impl Store {
     /// snapshot, then writes the alerts to the outbox, the new snapshot and the bill's health,
     /// in one transaction. The write lock is taken before the stored snapshot is read, so two
     /// processes recording the same change cannot both alert.
-    pub fn record(
-        &mut self,
-        current: &Snapshot,
-        how: &Recording<'_>,
-    ) -> Result<Recorded, StoreError> {
+    pub fn record(&mut self, current: &Snapshot, how: &Recording) -> Result<Recorded, StoreError> {
         self.in_transaction(TransactionBehavior::Immediate, |tx| {
             let previous = load_snapshot(tx, current.bill.id)?;
             let decision = how.decide(previous.as_ref().map(|(s, d)| (s, *d)), current);
@@ -207,11 +203,7 @@ fn load_snapshot(conn: &Connection, id: BillId) -> rusqlite::Result<Option<(Snap
     .optional()
 }
 
-fn write_snapshot(
-    conn: &Connection,
-    decision: &Decision,
-    how: &Recording<'_>,
-) -> rusqlite::Result<()> {
+fn write_snapshot(conn: &Connection, decision: &Decision, how: &Recording) -> rusqlite::Result<()> {
     let snapshot = &decision.snapshot;
     conn.execute(
         "INSERT INTO bills (bill_id, snapshot, seen_on, first_seen, updated_at, source,

@@ -59,15 +59,15 @@ static FILTER: AlertFilter = AlertFilter {
     stages: crate::filter::Stages::Major,
 };
 
-fn recording(today: &str, chat: Option<&'static str>, first: FirstSight) -> Recording<'static> {
+fn recording(today: &str, chat: Option<&'static str>, first: FirstSight) -> Recording {
     Recording {
         today: day(today),
         now: at(&format!("{today}T09:00:00Z")),
         source: SnapshotSource::Api,
         first,
-        url: "https://bills.example.test/bills/3929/stages",
-        chat,
-        filter: &FILTER,
+        url: "https://bills.example.test/bills/3929/stages".to_owned(),
+        chat: chat.map(str::to_owned),
+        filter: FILTER.clone(),
     }
 }
 

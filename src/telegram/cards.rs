@@ -8,7 +8,7 @@ use super::throttled::ThrottledError;
 use crate::alert;
 use crate::config::Config;
 use crate::shutdown::Shutdown;
-use crate::store::{Store, StoreError};
+use crate::store::{Db, StoreError};
 
 impl Sender {
     /// Keeps each tracked bill's status card current: edited in place when the bill moved,
@@ -16,7 +16,7 @@ impl Sender {
     /// touched. Stops between two cards on shutdown.
     pub async fn sync_cards(
         &mut self,
-        store: &mut Store,
+        db: &Db,
         config: &Config,
         today: NaiveDate,
         shutdown: &mut Shutdown,
@@ -29,12 +29,14 @@ impl Sender {
             if shutdown.is_triggered() {
                 break;
             }
-            let Some((snapshot, _)) = store.snapshot(bill.id)? else {
+            let id = bill.id;
+            let Some((snapshot, _)) = db.call(move |s| s.snapshot(id)).await? else {
                 continue;
             };
             let chat = config.chat_for(bill.id).unwrap_or(&t.chat).to_owned();
             let text = alert::card_html(&snapshot, &config.stages_url(bill.id), today);
-            let stored = store.card(bill.id, &chat)?;
+            let key = chat.clone();
+            let stored = db.call(move |s| s.card(id, &key)).await?;
             if stored.as_ref().is_some_and(|(_, old)| *old == text) {
                 continue;
             }
@@ -43,7 +45,9 @@ impl Sender {
             let Some(message_id) = put.await else {
                 continue;
             };
-            store.set_card(bill.id, &chat, message_id, &text, self.clock.now())?;
+            let now = self.clock.now();
+            db.call(move |s| s.set_card(id, &chat, message_id, &text, now))
+                .await?;
             changed += 1;
         }
         Ok(changed)

@@ -17,7 +17,7 @@ use crate::backoff::Backoff;
 use crate::clock::Clock;
 use crate::config::{AlertMode, Config, Telegram};
 use crate::shutdown::Shutdown;
-use crate::store::{Alert, Store, StoreError};
+use crate::store::{Alert, Db, StoreError};
 use crate::telegram_text::{TELEGRAM_LIMIT, digests};
 
 /// Transient failures in a row before a delivery round gives up (the alerts stay pending).
@@ -137,7 +137,7 @@ impl Sender {
     /// Returns `None` when another billwatch process is delivering right now.
     pub async fn deliver(
         &mut self,
-        store: &mut Store,
+        db: &Db,
         config: &Config,
         today: NaiveDate,
         shutdown: &mut Shutdown,
@@ -160,14 +160,14 @@ impl Sender {
             }
         };
         let mut report = Delivery::default();
-        for (chat, alerts) in by_chat(store.pending(true)?) {
+        for (chat, alerts) in by_chat(db.call(|s| s.pending(true)).await?) {
             // In daily mode a chat's alerts wait for its digest time, once a day.
-            if !digest_due(store, config, &chat, self.clock.now(), today)? {
+            if !digest_due(db, config, &chat, self.clock.now(), today).await? {
                 report.deferred += alerts.len();
                 continue;
             }
             let done = self
-                .deliver_chat(store, config, today, &chat, &alerts, shutdown)
+                .deliver_chat(db, config, today, &chat, &alerts, shutdown)
                 .await?;
             report.add(done);
         }
@@ -178,7 +178,7 @@ impl Sender {
     /// blocked with the same reason; after giving up (or on shutdown) they stay pending.
     async fn deliver_chat(
         &self,
-        store: &mut Store,
+        db: &Db,
         config: &Config,
         today: NaiveDate,
         chat: &str,
@@ -196,12 +196,12 @@ impl Sender {
                 continue;
             }
             if let Some(reason) = &blocked_reason {
-                store.mark_blocked(&ids, reason)?;
+                mark_blocked(db, &ids, reason).await?;
                 report.blocked += ids.len();
                 continue;
             }
             match self
-                .send_with_retries(store, chat, &text, &ids, shutdown)
+                .send_with_retries(db, chat, &text, &ids, shutdown)
                 .await?
             {
                 Outcome::Sent => {
@@ -214,7 +214,7 @@ impl Sender {
                         alerts = ids.len(),
                         "alert blocked: {reason}; fix it, then run `billwatch retry`"
                     );
-                    store.mark_blocked(&ids, &reason)?;
+                    mark_blocked(db, &ids, &reason).await?;
                     report.blocked += ids.len();
                     self.notify(&format!(
                         "billwatch cannot post to {chat}: {reason}. {} alert(s) are kept; run `billwatch retry` once it is fixed.",
@@ -230,7 +230,8 @@ impl Sender {
             }
         }
         if matches!(config.alerts.mode, AlertMode::Daily(_)) && !gave_up && report.sent > 0 {
-            store.set_meta(&digest_key(chat), &today.to_string())?;
+            let (key, day) = (digest_key(chat), today.to_string());
+            db.call(move |s| s.set_meta(&key, &day)).await?;
         }
         Ok(report)
     }
@@ -239,7 +240,7 @@ impl Sender {
     /// the request goes out; the alerts are marked sent only once Telegram confirmed them.
     async fn send_with_retries(
         &self,
-        store: &mut Store,
+        db: &Db,
         chat: &str,
         text: &str,
         ids: &[i64],
@@ -251,19 +252,20 @@ impl Sender {
             let Some(turn) = self.throttled.turn(chat, shutdown).await else {
                 return shutting_down();
             };
-            store.mark_attempt(ids, self.clock.now())?;
+            let (owned, now) = (ids.to_vec(), self.clock.now());
+            db.call(move |s| s.mark_attempt(&owned, now)).await?;
             let wait = match turn.send_html(text).await {
                 Ok(message_id) => {
-                    store.mark_sent(ids, self.clock.now(), Some(message_id))?;
+                    let (owned, now) = (ids.to_vec(), self.clock.now());
+                    db.call(move |s| s.mark_sent(&owned, now, Some(message_id)))
+                        .await?;
                     tracing::info!(chat, message_id, alerts = ids.len(), "delivered");
                     return Ok(Outcome::Sent);
                 }
                 Err(SendError::Permanent(reason)) => return Ok(Outcome::Blocked(reason)),
                 Err(SendError::RetryAfter(d)) => {
-                    store.mark_failed_attempt(
-                        ids,
-                        &format!("flood control: retry after {}s", d.as_secs()),
-                    )?;
+                    let why = format!("flood control: retry after {}s", d.as_secs());
+                    mark_failed_attempt(db, ids, why).await?;
                     let Some(wait) = RETRY.asked(d) else {
                         return Ok(Outcome::GaveUp(format!(
                             "Telegram asked to wait {}s",
@@ -279,7 +281,7 @@ impl Sender {
                 }
                 Err(SendError::Transient(reason)) => {
                     transient += 1;
-                    store.mark_failed_attempt(ids, &reason)?;
+                    mark_failed_attempt(db, ids, reason.clone()).await?;
                     let Some(backoff) = RETRY.after(transient) else {
                         tracing::warn!(
                             chat,
@@ -332,8 +334,8 @@ fn digest_key(chat: &str) -> String {
 
 /// Whether a chat's alerts may go now: always when each alert goes as it comes; in daily mode
 /// once the digest time has come, if today's digest has not gone yet.
-fn digest_due(
-    store: &Store,
+async fn digest_due(
+    db: &Db,
     config: &Config,
     chat: &str,
     now: DateTime<Utc>,
@@ -343,8 +345,19 @@ fn digest_due(
         return Ok(true);
     };
     let local_now = now.with_timezone(&config.timezone).time();
-    let last = store.meta(&digest_key(chat))?;
+    let key = digest_key(chat);
+    let last = db.call(move |s| s.meta(&key)).await?;
     Ok(!(last.as_deref() >= Some(today.to_string().as_str()) || local_now < at))
+}
+
+async fn mark_blocked(db: &Db, ids: &[i64], reason: &str) -> Result<(), StoreError> {
+    let (ids, reason) = (ids.to_vec(), reason.to_owned());
+    db.call(move |s| s.mark_blocked(&ids, &reason)).await
+}
+
+async fn mark_failed_attempt(db: &Db, ids: &[i64], reason: String) -> Result<(), StoreError> {
+    let ids = ids.to_vec();
+    db.call(move |s| s.mark_failed_attempt(&ids, &reason)).await
 }
 
 /// The alerts as Telegram HTML; in daily mode the first opens with the day's header.

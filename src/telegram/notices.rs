@@ -5,22 +5,23 @@ use super::throttled::ThrottledError;
 use crate::alert;
 use crate::check::CheckReport;
 use crate::shutdown::Shutdown;
-use crate::store::{Store, StoreError};
+use crate::store::{Db, StoreError};
 
 impl Sender {
     /// Tells the operator, once, about a bill whose checks have failed `threshold` times in a
     /// row, and once when it recovers; never once per failure.
     pub async fn report_health(
         &mut self,
-        store: &mut Store,
+        db: &Db,
         report: &CheckReport,
         threshold: u32,
         shutdown: &mut Shutdown,
     ) -> Result<(), StoreError> {
         for bill in &report.bills {
+            let id = bill.bill_id;
             match &bill.error {
                 Some(error) if bill.consecutive_failures >= threshold => {
-                    if !store.set_failure_reported(bill.bill_id, true)? {
+                    if !db.call(move |s| s.set_failure_reported(id, true)).await? {
                         self.notify(
                             &format!(
                                 "bill {} has failed {} checks in a row; its alerts wait until it recovers. Last error: {error}",
@@ -34,7 +35,7 @@ impl Sender {
                 }
                 Some(_) => {}
                 None => {
-                    if store.set_failure_reported(bill.bill_id, false)? {
+                    if db.call(move |s| s.set_failure_reported(id, false)).await? {
                         let title = bill.title.as_deref().unwrap_or("");
                         self.notify(
                             &format!(

@@ -10,7 +10,7 @@ use billwatch::config::Config;
 use billwatch::decide::{FirstSight, SnapshotSource};
 use billwatch::shutdown::Shutdown;
 use billwatch::source::api::{parse_bill, parse_stages};
-use billwatch::store::{Recording, Store};
+use billwatch::store::{Db, Recording, Store};
 use billwatch::telegram::{Delivery, Sender};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -32,7 +32,7 @@ pub fn utc(s: &str) -> DateTime<Utc> {
 /// A sender on the fake, with its store and config, at a time that moves with tokio's clock.
 pub struct Bench {
     _dir: tempfile::TempDir,
-    pub store: Store,
+    pub db: Db,
     pub config: Config,
     pub bot: Arc<FakeBot>,
     pub sender: Sender,
@@ -54,14 +54,14 @@ impl Bench {
         }
         let path = dir.path().join("billwatch.toml");
         let config = Config::parse(&text, &path).expect("config");
-        let store = Store::open(&config.storage.path).expect("store");
+        let db = Db::new(Store::open(&config.storage.path).expect("store"));
         let bot = FakeBot::new();
         let clock = Clock::following_tokio(utc(start));
         let t = config.telegram.as_ref().expect("telegram");
         let sender = Sender::new(bot.clone(), t, &config.storage.path, clock);
         Bench {
             _dir: dir,
-            store,
+            db,
             config,
             bot,
             sender,
@@ -71,7 +71,14 @@ impl Bench {
 
     /// Records bill `id` as the Border Security bill stood on `day` (stages announced `notice`
     /// days ahead), as a check on `today` would.
-    pub fn record_as(&mut self, id: u32, day: &str, notice: i64, today: &str, first: FirstSight) {
+    pub async fn record_as(
+        &mut self,
+        id: u32,
+        day: &str,
+        notice: i64,
+        today: &str,
+        first: FirstSight,
+    ) {
         let (mut bill, mut stages) = border_security_on(date(day), notice);
         if id != BILL {
             renumber(&mut bill, &mut stages, id);
@@ -84,27 +91,29 @@ impl Bench {
             now: self.clock.now(),
             source: SnapshotSource::Api,
             first,
-            url: &self.config.stages_url(id),
-            chat: self.config.chat_for(id),
-            filter: self.config.filter_for(id),
+            url: self.config.stages_url(id),
+            chat: self.config.chat_for(id).map(str::to_owned),
+            filter: self.config.filter_for(id).clone(),
         };
-        self.store.record(&snapshot, &how).expect("recorded");
+        let recorded = self.db.call(move |s| s.record(&snapshot, &how)).await;
+        recorded.expect("recorded");
     }
 
     /// Records the Border Security bill as it stood on `day`, checked that day.
-    pub fn record(&mut self, day: &str) {
-        self.record_as(BILL, day, 0, day, FirstSight::Silent);
+    pub async fn record(&mut self, day: &str) {
+        self.record_as(BILL, day, 0, day, FirstSight::Silent).await;
     }
 
     /// One pending alert: the bill announced.
-    pub fn announce(&mut self, id: u32) {
-        self.record_as(id, "2025-02-01", 0, "2025-02-01", FirstSight::Announce);
+    pub async fn announce(&mut self, id: u32) {
+        self.record_as(id, "2025-02-01", 0, "2025-02-01", FirstSight::Announce)
+            .await;
     }
 
     pub async fn deliver_until(&mut self, shutdown: &mut Shutdown) -> Delivery {
         let today = self.clock.today(&self.config.timezone);
         self.sender
-            .deliver(&mut self.store, &self.config, today, shutdown)
+            .deliver(&self.db, &self.config, today, shutdown)
             .await
             .expect("store")
             .expect("not locked")
@@ -115,8 +124,9 @@ impl Bench {
     }
 
     /// (pending, sent, blocked) in the outbox.
-    pub fn counts(&self) -> (u64, u64, u64) {
-        self.store.alert_counts().expect("counts")
+    pub async fn counts(&self) -> (u64, u64, u64) {
+        let counts = self.db.call(|s| s.alert_counts()).await;
+        counts.expect("counts")
     }
 }
 
