@@ -12,10 +12,10 @@ use std::time::Duration;
 
 use chrono::NaiveDate;
 use teloxide::dispatching::{Dispatcher, UpdateFilterExt};
-use teloxide::dptree;
 use teloxide::payloads::SetMyCommandsSetters;
 use teloxide::prelude::Requester;
 use teloxide::types::{BotCommand, BotCommandScope, ChatId, Message, Recipient, Update};
+use teloxide::{Bot, dptree};
 use tokio::sync::{mpsc, watch};
 
 use crate::alert::{escape_html, long_date, stage_phrase};
@@ -26,7 +26,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::shutdown::Shutdown;
 use crate::store::{CheckRecord, Store};
-use crate::telegram::{Throttled, ThrottledError};
+use crate::telegram::{BotApi, Throttled, ThrottledError};
 use crate::telegram_text::split_lines;
 
 /// Waits before starting the command listener again: 5 s, doubling up to 5 minutes.
@@ -304,19 +304,55 @@ struct Context {
     shutdown: Shutdown,
 }
 
-/// Registers the commands with Telegram and answers them until `shutdown`.
+/// Failures of the command listener so far (Telegram not answering, the dispatcher stopping).
+/// Never reset, so a listener that keeps stopping is started ever less often.
+#[derive(Debug, Default)]
+pub struct Restarts(u32);
+
+impl Restarts {
+    /// One more failure: how long to wait before the next start.
+    pub fn next_wait(&mut self) -> Duration {
+        self.0 += 1;
+        // RESTART sets no limit on tries: it always has a wait.
+        RESTART.after(self.0).unwrap_or(Duration::MAX)
+    }
+}
+
+/// Asks Telegram who the bot is until it answers, waiting after each failure as `restarts`
+/// says. The bot's username; `None` when shutdown came first.
+pub async fn wait_for_telegram(
+    api: &dyn BotApi,
+    restarts: &mut Restarts,
+    shutdown: &mut Shutdown,
+) -> Option<String> {
+    loop {
+        match api.whoami().await {
+            Ok(name) => return Some(name),
+            Err(e) => {
+                let wait = restarts.next_wait();
+                tracing::warn!(?wait, "the bot's commands wait for Telegram: {e}");
+                if !shutdown.sleep(wait).await {
+                    return None;
+                }
+            }
+        }
+    }
+}
+
+/// Registers the commands with Telegram and answers them until `shutdown`, long polling with
+/// `bot`; replies go through `throttled`, which also answers `getMe`.
 ///
 /// teloxide's dispatcher gives up (panics) when Telegram cannot be reached as it starts, so it
 /// is started only once Telegram answers, in a task of its own, and started again if it stops:
 /// the bot's commands can fail, the worker never does.
 pub async fn serve(
+    bot: Bot,
     throttled: Throttled,
     config: watch::Receiver<Arc<Config>>,
     clock: Clock,
     check_now: mpsc::UnboundedSender<()>,
     mut shutdown: Shutdown,
 ) {
-    let bot = throttled.client().bot().clone();
     let context = Arc::new(Context {
         config,
         clock,
@@ -324,26 +360,14 @@ pub async fn serve(
         throttled: throttled.clone(),
         shutdown: shutdown.clone(),
     });
-    // Failures so far; never reset, so a listener that keeps stopping is started ever less often.
-    let mut failures = 0;
-    let mut next_wait = || {
-        failures += 1;
-        // RESTART sets no limit on tries: it always has a wait.
-        RESTART.after(failures).unwrap_or(Duration::MAX)
-    };
+    let mut restarts = Restarts::default();
     loop {
         // Telegram must answer before the dispatcher may start.
-        match throttled.client().whoami().await {
-            Ok(name) => tracing::info!(bot = %name, "answering commands in private chats"),
-            Err(e) => {
-                let wait = next_wait();
-                tracing::warn!(?wait, "the bot's commands wait for Telegram: {e}");
-                if !shutdown.sleep(wait).await {
-                    return;
-                }
-                continue;
-            }
-        }
+        let Some(name) = wait_for_telegram(throttled.api(), &mut restarts, &mut shutdown).await
+        else {
+            return;
+        };
+        tracing::info!(bot = %name, "answering commands in private chats");
         let current = context.config.borrow().clone();
         register(&bot, &current).await;
         let handler = Update::filter_message().endpoint(answer);
@@ -359,7 +383,7 @@ pub async fn serve(
                     Ok(()) => "it stopped".to_owned(),
                     Err(e) => format!("it failed: {e}"),
                 };
-                let wait = next_wait();
+                let wait = restarts.next_wait();
                 tracing::warn!(?wait, "the bot's command listener will start again: {why}");
                 if !shutdown.sleep(wait).await {
                     return;
@@ -377,7 +401,7 @@ pub async fn serve(
     }
 }
 
-async fn register(bot: &teloxide::Bot, config: &Config) {
+async fn register(bot: &Bot, config: &Config) {
     let public = vec![
         BotCommand::new("bills", "Every bill followed, where it stands"),
         BotCommand::new(

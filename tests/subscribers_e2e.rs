@@ -50,6 +50,29 @@ async fn ask(tg: &FakeTelegram, user: i64, text: &str) -> String {
     to_chat(tg, user.into()).await[before..].join("\n")
 }
 
+/// Asks every question at once, each from its own user (so no reply waits for another's turn
+/// in a chat), and returns the answers in order.
+async fn ask_all(tg: &FakeTelegram, questions: &[(i64, &str)]) -> Vec<String> {
+    for (user, text) in questions {
+        assert!(to_chat(tg, (*user).into()).await.is_empty(), "a fresh user");
+        tg.say(*user, text);
+    }
+    wait_until("every answer", async || {
+        for (user, _) in questions {
+            if to_chat(tg, (*user).into()).await.is_empty() {
+                return false;
+            }
+        }
+        true
+    })
+    .await;
+    let mut answers = Vec::new();
+    for (user, _) in questions {
+        answers.push(to_chat(tg, (*user).into()).await.join("\n"));
+    }
+    answers
+}
+
 #[tokio::test]
 async fn the_bot_answers_commands() {
     let api = FakeApi::start().await;
@@ -64,24 +87,7 @@ async fn the_bot_answers_commands() {
         tg.calls("setMyCommands").await.len() >= 2
     })
     .await;
-    let registered = tg.calls("setMyCommands").await;
-    let names = |v: &Value| -> Vec<String> {
-        v["commands"]
-            .as_array()
-            .map(|c| {
-                c.iter()
-                    .map(|c| c["command"].as_str().unwrap_or("").to_owned())
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    assert_eq!(names(&registered[0]), ["bills", "bill", "next", "help"]);
-    assert_eq!(registered[0]["scope"]["type"], "all_private_chats");
-    assert_eq!(
-        names(&registered[1]),
-        ["bills", "bill", "next", "help", "status", "check"]
-    );
-    assert_eq!(registered[1]["scope"]["chat_id"], OPERATOR);
+    assert_registered(&tg).await;
     wait_until("the first check", async || {
         scratch
             .run(&["status", "--json"])
@@ -91,78 +97,7 @@ async fn the_bot_answers_commands() {
     })
     .await;
 
-    let start = ask(&tg, READER, "/start").await;
-    assert!(
-        start.contains("I follow bills in the UK Parliament"),
-        "{start}"
-    );
-    assert!(
-        !start.contains("/status"),
-        "operators' commands are not offered to others: {start}"
-    );
-
-    let bills = ask(&tg, READER, "/bills").await;
-    assert!(
-        bills.contains("<b>Border Security, Asylum and Immigration Bill</b> (3929)"),
-        "{bills}"
-    );
-    assert!(
-        bills.contains("Now: 3rd reading in the House of Lords, 17 November 2025"),
-        "{bills}"
-    );
-    assert!(
-        bills.contains("<a href=\"https://bills.example.test/bills/3929/stages\">Stages</a>"),
-        "{bills}"
-    );
-
-    let story = ask(&tg, READER, "/bill border security").await;
-    assert!(
-        story.contains("✅ 30 January 2025: 1st reading in the House of Commons"),
-        "{story}"
-    );
-    assert!(
-        story.contains("✅ 17 November 2025: 3rd reading in the House of Lords"),
-        "{story}"
-    );
-    assert!(
-        story.contains(
-            "🗓 25 November 2025 (provisional): Lords amendments considered by the Commons, round 1"
-        ),
-        "{story}"
-    );
-    assert!(
-        !story.contains("Programme motion"),
-        "procedural stages are left out: {story}"
-    );
-    assert_eq!(ask(&tg, READER, "/bill 3929").await, story);
-
-    let unknown = ask(&tg, READER, "/bill 9999").await;
-    assert_eq!(
-        unknown,
-        "I don't follow a bill matching “9999”. /bills lists the ones I do."
-    );
-    // What people type is only ever a lookup, and is escaped when echoed.
-    let tricky = ask(&tg, READER, "/bill '; DROP TABLE bills; -- <b>").await;
-    assert_eq!(
-        tricky,
-        "I don't follow a bill matching “'; DROP TABLE bills; -- &lt;b&gt;”. /bills lists the ones I do."
-    );
-
-    let next = ask(&tg, READER, "/next").await;
-    assert!(
-        next.contains("\n25 November 2025: Lords amendments considered by the Commons, round 1: Border Security, Asylum and Immigration Bill (3929)"),
-        "{next}"
-    );
-
-    let refused = ask(&tg, READER, "/status").await;
-    assert!(
-        refused.starts_with("Sorry, that command is for the people who run this bot."),
-        "{refused}"
-    );
-    let free = ask(&tg, READER, "hello?").await;
-    assert!(free.starts_with("I answer commands only."), "{free}");
-    let odd = ask(&tg, READER, "/frobnicate").await;
-    assert!(odd.starts_with("I don't know that command."), "{odd}");
+    readers_get_answers(&tg).await;
 
     let status = ask(&tg, OPERATOR, "/status").await;
     assert!(
@@ -190,10 +125,135 @@ async fn the_bot_answers_commands() {
     child.kill().await.expect("kill");
 }
 
-/// The card is posted once, edited in place when the bill moves, left alone when it does not,
-/// and posted anew (and remembered) when it was deleted.
+/// The public commands for everyone's private chats, and the operators' for each operator.
+async fn assert_registered(tg: &FakeTelegram) {
+    let registered = tg.calls("setMyCommands").await;
+    let names = |v: &Value| -> Vec<String> {
+        v["commands"]
+            .as_array()
+            .map(|c| {
+                c.iter()
+                    .map(|c| c["command"].as_str().unwrap_or("").to_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(names(&registered[0]), ["bills", "bill", "next", "help"]);
+    assert_eq!(registered[0]["scope"]["type"], "all_private_chats");
+    assert_eq!(
+        names(&registered[1]),
+        ["bills", "bill", "next", "help", "status", "check"]
+    );
+    assert_eq!(registered[1]["scope"]["chat_id"], OPERATOR);
+}
+
+/// Readers are users 555, 556...: each asks one question, all at once.
+async fn readers_get_answers(tg: &FakeTelegram) {
+    let questions = [
+        "/start",
+        "/bills",
+        "/bill border security",
+        "/bill 3929",
+        "/bill 9999",
+        "/bill '; DROP TABLE bills; -- <b>",
+        "/next",
+        "/status",
+        "hello?",
+        "/frobnicate",
+    ];
+    let asked: Vec<(i64, &str)> = (READER..).zip(questions).collect();
+    let answers = ask_all(tg, &asked).await;
+    let answer = |q: &str| -> String {
+        answers[questions.iter().position(|x| *x == q).expect("asked")].clone()
+    };
+    assert_about_bills(&answer);
+    assert_about_the_rest(&answer);
+}
+
+/// The answers about the bills followed.
+fn assert_about_bills(answer: &dyn Fn(&str) -> String) {
+    let start = answer("/start");
+    assert!(
+        start.contains("I follow bills in the UK Parliament"),
+        "{start}"
+    );
+    assert!(
+        !start.contains("/status"),
+        "operators' commands are not offered to others: {start}"
+    );
+
+    let bills = answer("/bills");
+    assert!(
+        bills.contains("<b>Border Security, Asylum and Immigration Bill</b> (3929)"),
+        "{bills}"
+    );
+    assert!(
+        bills.contains("Now: 3rd reading in the House of Lords, 17 November 2025"),
+        "{bills}"
+    );
+    assert!(
+        bills.contains("<a href=\"https://bills.example.test/bills/3929/stages\">Stages</a>"),
+        "{bills}"
+    );
+
+    let story = answer("/bill border security");
+    assert!(
+        story.contains("✅ 30 January 2025: 1st reading in the House of Commons"),
+        "{story}"
+    );
+    assert!(
+        story.contains("✅ 17 November 2025: 3rd reading in the House of Lords"),
+        "{story}"
+    );
+    assert!(
+        story.contains(
+            "🗓 25 November 2025 (provisional): Lords amendments considered by the Commons, round 1"
+        ),
+        "{story}"
+    );
+    assert!(
+        !story.contains("Programme motion"),
+        "procedural stages are left out: {story}"
+    );
+    assert_eq!(answer("/bill 3929"), story);
+
+    let unknown = answer("/bill 9999");
+    assert_eq!(
+        unknown,
+        "I don't follow a bill matching “9999”. /bills lists the ones I do."
+    );
+    // What people type is only ever a lookup, and is escaped when echoed.
+    let tricky = answer("/bill '; DROP TABLE bills; -- <b>");
+    assert_eq!(
+        tricky,
+        "I don't follow a bill matching “'; DROP TABLE bills; -- &lt;b&gt;”. /bills lists the ones I do."
+    );
+}
+
+/// The answers to the rest: what is next, and what readers may not or cannot ask.
+fn assert_about_the_rest(answer: &dyn Fn(&str) -> String) {
+    let next = answer("/next");
+    assert!(
+        next.contains("\n25 November 2025: Lords amendments considered by the Commons, round 1: Border Security, Asylum and Immigration Bill (3929)"),
+        "{next}"
+    );
+
+    let refused = answer("/status");
+    assert!(
+        refused.starts_with("Sorry, that command is for the people who run this bot."),
+        "{refused}"
+    );
+    let free = answer("hello?");
+    assert!(free.starts_with("I answer commands only."), "{free}");
+    let odd = answer("/frobnicate");
+    assert!(odd.starts_with("I don't know that command."), "{odd}");
+}
+
+/// The card is posted (and pinned) once by `check`, and left alone when the bill did not move.
+/// Its edits in place and its replacement when deleted are telegram_paused
+/// `status_card_is_edited_in_place_and_replaced_when_deleted`.
 #[tokio::test]
-async fn status_card_is_edited_in_place_and_replaced_when_deleted() {
+async fn status_card_is_posted_once_and_left_alone() {
     let api = FakeApi::start().await;
     let tg = FakeTelegram::start().await;
     let scratch = Scratch::new();
@@ -233,55 +293,6 @@ async fn status_card_is_edited_in_place_and_replaced_when_deleted() {
         .await
         .assert_code(0);
     assert!(tg.calls("editMessageText").await.is_empty());
-
-    // The bill moves: the card is edited, not posted again.
-    serve_day(&api, "2025-02-26").await;
-    run_tg(&scratch, &["--today", "2025-02-26", "check"])
-        .await
-        .assert_code(0);
-    let edits = tg.calls("editMessageText").await;
-    assert_eq!(edits.len(), 1);
-    assert_eq!(edits[0]["chat_id"], "@bill_alerts");
-    assert_eq!(edits[0]["message_id"], 1000, "the card's message");
-    let text = edits[0]["text"].as_str().expect("text");
-    assert!(text.contains("✅ 2nd reading · ▶️ committee"), "{text}");
-    assert_eq!(cards().await.len(), 1, "not re-posted");
-
-    // Someone deleted the card: a new one is posted, and edited from then on.
-    tg.next_edits(
-        1,
-        telegram_error(400, "Bad Request: message to edit not found", None),
-    )
-    .await;
-    serve_day(&api, "2025-05-12").await;
-    run_tg(&scratch, &["--today", "2025-05-12", "check"])
-        .await
-        .assert_code(0);
-    assert_eq!(cards().await.len(), 2, "a new card");
-    let new_id = tg
-        .sends()
-        .await
-        .iter()
-        .position(|(_, b)| {
-            b["text"]
-                .as_str()
-                .is_some_and(|t| t.contains("Royal Assent</b>"))
-                && b["text"]
-                    .as_str()
-                    .is_some_and(|t| t.contains("▶️ 3rd reading"))
-        })
-        .expect("new card");
-    serve_day(&api, "2025-05-15").await;
-    run_tg(&scratch, &["--today", "2025-05-15", "check"])
-        .await
-        .assert_code(0);
-    let edits = tg.calls("editMessageText").await;
-    assert_eq!(
-        edits.last().expect("edit")["message_id"],
-        1000 + new_id as i64,
-        "the new card is the one edited"
-    );
-    assert_eq!(cards().await.len(), 2);
 }
 
 /// Daily mode: one message per day summing up the day's alerts, after the set time; nothing
@@ -355,14 +366,19 @@ async fn daily_digest_is_sent_once_a_day() {
     assert_eq!(to_chat(&tg, "@bill_alerts".into()).await.len(), 2);
 }
 
-/// Telegram not answering when the worker starts: the worker runs on (checks, health), and the
-/// bot answers commands once Telegram does.
+/// Telegram not answering when the worker starts: the worker runs on (checks, health) while
+/// the bot's commands wait. Telegram's 5xx makes teloxide itself wait 10 s, so the recovery
+/// is telegram_shutdown `the_commands_wait_for_telegram_with_the_restart_backoff` in paused
+/// time, and the dispatcher answering is `the_bot_answers_commands`.
 #[tokio::test]
 async fn commands_wait_for_telegram_and_never_stop_the_worker() {
     let api = FakeApi::start().await;
     let tg = FakeTelegram::start().await;
-    tg.next_get_me(1, ResponseTemplate::new(502).set_body_string("Bad Gateway"))
-        .await;
+    tg.next_get_me(
+        1000,
+        ResponseTemplate::new(502).set_body_string("Bad Gateway"),
+    )
+    .await;
     let scratch = Scratch::new();
     let extra = format!("[schedule]\ncron = \"0 0 1 1 *\"\n{}", telegram(&tg, ""));
     scratch.write_config(&api.uri(), &[BILL], &extra);
@@ -372,18 +388,17 @@ async fn commands_wait_for_telegram_and_never_stop_the_worker() {
         scratch.run(&["health"]).await.code == 0
     })
     .await;
+    wait_until("the commands to ask Telegram", async || {
+        !tg.calls("getMe").await.is_empty()
+    })
+    .await;
     assert!(
         child.try_wait().expect("status").is_none(),
         "the worker runs on"
     );
-    let start = ask(&tg, READER, "/start").await;
     assert!(
-        start.contains("I follow bills in the UK Parliament"),
-        "{start}"
-    );
-    assert!(
-        child.try_wait().expect("status").is_none(),
-        "the worker runs on"
+        tg.calls("getUpdates").await.is_empty(),
+        "no listener before Telegram answers"
     );
     child.kill().await.expect("kill");
 }

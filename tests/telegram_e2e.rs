@@ -2,7 +2,7 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::*;
 use serde_json::Value;
@@ -139,53 +139,6 @@ async fn a_bill_can_have_its_own_chat() {
     assert_eq!(sends[0].1["chat_id"], -1005550001i64);
 }
 
-/// 429 with retry_after: the wait is honoured, then the alert goes once.
-#[tokio::test]
-async fn flood_control_wait_is_honoured() {
-    let api = FakeApi::start().await;
-    let tg = FakeTelegram::start().await;
-    let scratch = Scratch::new();
-    scratch.write_config(&api.uri(), &[BILL], &telegram_section(&tg, false));
-    serve_day(&api, "2025-02-01").await;
-    tg.next_sends(
-        1,
-        telegram_error(429, "Too Many Requests: retry after 2", Some(2)),
-    )
-    .await;
-    let started = Instant::now();
-    let run = run_tg(&scratch, &["--today", "2025-02-01", "check", "--announce"]).await;
-    run.assert_code(0);
-    assert!(
-        started.elapsed() >= Duration::from_secs(2),
-        "waited {:?}",
-        started.elapsed()
-    );
-    let sends = tg.sends().await;
-    assert_eq!(sends.len(), 2, "the refused try and the accepted one");
-    assert_eq!(sends[0].1, sends[1].1, "the same message, sent again");
-    let again = run_tg(&scratch, &["--today", "2025-02-01", "check"]).await;
-    again.assert_code(0);
-    assert_eq!(tg.sends().await.len(), 2, "nothing more");
-}
-
-/// A 500 from Telegram, then success: delivered once.
-#[tokio::test]
-async fn server_error_then_success_delivers_once() {
-    let api = FakeApi::start().await;
-    let tg = FakeTelegram::start().await;
-    let scratch = Scratch::new();
-    scratch.write_config(&api.uri(), &[BILL], &telegram_section(&tg, false));
-    serve_day(&api, "2025-02-01").await;
-    tg.next_sends(1, telegram_error(500, "Internal Server Error", None))
-        .await;
-    let run = run_tg(&scratch, &["--today", "2025-02-01", "check", "--announce"]).await;
-    run.assert_code(0);
-    assert_eq!(tg.sends().await.len(), 2);
-    let status = run_tg(&scratch, &["status", "--json"]).await;
-    let status: Value = serde_json::from_str(status.stdout.trim()).expect("json");
-    assert_eq!(status["alerts"]["sent"], 1);
-}
-
 /// Chat not found: the alert is blocked, the operator told (once), the alert kept; after the
 /// fix, `retry` delivers it once.
 #[tokio::test]
@@ -319,7 +272,10 @@ async fn wait_for_sends(tg: &FakeTelegram, n: usize) {
     .await;
 }
 
-/// Telegram unreachable: the token appears nowhere in the output, even with every log on.
+/// Telegram unreachable: the token appears nowhere in what the binary prints, even with every
+/// log on. The binary is stopped after its first failed try: the retries and giving up are
+/// telegram_paused `five_transient_failures_give_up_with_the_alert_pending`, the exit code of
+/// a round given up is `a_delivery_given_up_keeps_the_alert_and_fails_the_check`.
 #[tokio::test]
 async fn network_failure_never_prints_the_token() {
     let api = FakeApi::start().await;
@@ -328,18 +284,12 @@ async fn network_failure_never_prints_the_token() {
         "[telegram]\nchat = \"@bill_alerts\"\napi_url = \"http://127.0.0.1:9\"\ntimeout = \"1s\"\n";
     scratch.write_config(&api.uri(), &[BILL], dead);
     serve_day(&api, "2025-02-01").await;
-    let run = scratch
-        .run_env(
-            &["--today", "2025-02-01", "check", "--announce"],
-            &[("TELEGRAM_BOT_TOKEN", TOKEN), ("RUST_LOG", "trace")],
-        )
-        .await;
-    run.assert_code(1);
-    assert!(
-        run.stderr.contains("cannot reach Telegram"),
-        "{}",
-        run.stderr
-    );
+    let run = until_printed(
+        &scratch,
+        &["--today", "2025-02-01", "check", "--announce"],
+        "cannot reach Telegram",
+    )
+    .await;
     assert_no_token(&run);
     let status = run_tg(&scratch, &["status"]).await;
     assert!(
@@ -355,49 +305,88 @@ async fn network_failure_never_prints_the_token() {
         )
         .await;
     test.assert_code(1);
+    assert!(
+        test.stdout.contains("cannot reach Telegram")
+            || test.stderr.contains("cannot reach Telegram"),
+        "{test:#?}"
+    );
     assert_no_token(&test);
 }
 
-/// Many pending alerts for one chat: as few messages as fit, each under 4096 characters, every
-/// alert in exactly one.
+/// Runs the binary with every log on until its log shows `needle`, then kills it: what it
+/// printed by then (the exit code is that of the kill).
+async fn until_printed(scratch: &Scratch, args: &[&str], needle: &str) -> Run {
+    use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_billwatch"))
+        .arg("--config")
+        .arg(scratch.config_path())
+        .args(args)
+        .current_dir(scratch.dir.path())
+        .env_remove("BILLWATCH_CONFIG")
+        .env("TELEGRAM_BOT_TOKEN", TOKEN)
+        .env("RUST_LOG", "trace")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn billwatch");
+    let mut lines = BufReader::new(child.stderr.take().expect("stderr"));
+    let mut stderr = String::new();
+    let seen = tokio::time::timeout(Duration::from_secs(30), async {
+        while lines.read_line(&mut stderr).await.expect("read") > 0 {
+            if stderr.contains(needle) {
+                return true;
+            }
+        }
+        false
+    })
+    .await;
+    assert_eq!(seen, Ok(true), "no {needle:?} in:\n{stderr}");
+    child.kill().await.expect("kill");
+    lines
+        .read_to_string(&mut stderr)
+        .await
+        .expect("rest of stderr");
+    let mut stdout = String::new();
+    let mut out = child.stdout.take().expect("stdout");
+    out.read_to_string(&mut stdout).await.expect("stdout");
+    Run {
+        code: -1,
+        stdout,
+        stderr,
+    }
+}
+
+/// A delivery round given up (here: Telegram asks for a wait longer than billwatch honours)
+/// keeps the alert pending and fails the check, without printing the token.
 #[tokio::test]
-async fn many_pending_alerts_go_as_digests_under_the_limit() {
+async fn a_delivery_given_up_keeps_the_alert_and_fails_the_check() {
     let api = FakeApi::start().await;
     let tg = FakeTelegram::start().await;
     let scratch = Scratch::new();
-    let ids: Vec<u32> = (1..=30).map(|i| 5000 + i).collect();
-    scratch.write_config(&api.uri(), &ids, &telegram_section(&tg, false));
-    for id in &ids {
-        let (mut bill, mut stages) = border_security_on(date("2025-03-01"), 0);
-        bill["billId"] = (*id).into();
-        bill["shortTitle"] = format!("Test Bill No. {id} & <Others>").into();
-        for item in stages["items"].as_array_mut().expect("items") {
-            item["id"] = (item["id"].as_u64().expect("id") + u64::from(*id) * 100).into();
-        }
-        api.serve_bill(*id, bill, stages).await;
-    }
-    let run = run_tg(&scratch, &["--today", "2025-03-01", "check", "--announce"]).await;
-    run.assert_code(0);
-    let sends = tg.sends().await;
-    let all = texts(&sends);
-    assert!(all.len() >= 2 && all.len() <= 3, "{} messages", all.len());
-    for t in &all {
-        assert!(
-            t.encode_utf16().count() <= 4096,
-            "{} chars",
-            t.encode_utf16().count()
-        );
-    }
-    for id in &ids {
-        let needle = format!("<b>Test Bill No. {id} &amp; &lt;Others&gt;</b>");
-        assert_eq!(
-            all.iter()
-                .map(|t| t.matches(&needle).count())
-                .sum::<usize>(),
-            1,
-            "bill {id}"
-        );
-    }
+    scratch.write_config(&api.uri(), &[BILL], &telegram_section(&tg, false));
+    serve_day(&api, "2025-02-01").await;
+    tg.next_sends(
+        1,
+        telegram_error(429, "Too Many Requests: retry after 600", Some(600)),
+    )
+    .await;
+    let run = run_tg(&scratch, &["--today", "2025-02-01", "check", "--announce"]).await;
+    run.assert_code(1);
+    assert!(
+        run.stderr
+            .contains("kept for the next try: Telegram asked to wait 600s"),
+        "{}",
+        run.stderr
+    );
+    assert_no_token(&run);
+    let status = run_tg(&scratch, &["status"]).await;
+    assert!(
+        status.stdout.contains("alerts: 1 pending"),
+        "{}",
+        status.stdout
+    );
+    assert_eq!(tg.sends().await.len(), 1, "tried once");
 }
 
 /// `test-telegram` proves the setup, and says clearly what is wrong.

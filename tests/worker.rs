@@ -191,11 +191,18 @@ async fn shutdown_in_the_middle_of_a_check_returns_at_once_and_loses_nothing() {
     let paths = parliament.paths();
     assert_eq!(
         paths,
-        ["/api/v1/Bills/3929", "/api/v1/Bills/3929/Stages", "/api/v1/Bills"],
+        [
+            "/api/v1/Bills/3929",
+            "/api/v1/Bills/3929/Stages",
+            "/api/v1/Bills"
+        ],
         "the second check is under way, waiting for the listing"
     );
     let took = worker.stop().await;
-    assert!(took < Duration::from_secs(1), "took {took:?} of virtual time");
+    assert!(
+        took < Duration::from_secs(1),
+        "took {took:?} of virtual time"
+    );
     assert_eq!(checks(&db), 1, "the abandoned check did not finish");
     assert!(alerts(&db).is_empty());
 
@@ -205,7 +212,10 @@ async fn shutdown_in_the_middle_of_a_check_returns_at_once_and_loses_nothing() {
     worker.until("2025-02-28T09:30:00Z").await;
     let lines: Vec<String> = alerts(&db).into_iter().map(|(l, _)| l).collect();
     assert_eq!(
-        lines.iter().filter(|l| l.contains("Committee stage")).count(),
+        lines
+            .iter()
+            .filter(|l| l.contains("Committee stage"))
+            .count(),
         1,
         "{lines:#?}"
     );

@@ -84,7 +84,7 @@ impl Sender {
         }
         match self.throttled.send_html(chat, text, shutdown).await {
             Ok(id) => {
-                if pin && let Err(e) = self.throttled.client().pin(chat, id).await {
+                if pin && let Err(e) = self.throttled.api().pin(chat, id).await {
                     tracing::warn!(bill, chat, "cannot pin the status card: {e}");
                 }
                 Some(id)

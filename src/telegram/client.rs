@@ -4,12 +4,15 @@
 use std::fmt;
 use std::time::Duration;
 
+use futures::FutureExt;
+use futures::future::BoxFuture;
 use teloxide::RequestError;
 use teloxide::payloads::{EditMessageTextSetters, PinChatMessageSetters, SendMessageSetters};
 use teloxide::prelude::Requester;
 use teloxide::types::{ChatId, LinkPreviewOptions, ParseMode, Recipient};
 use teloxide::{ApiError, Bot};
 
+use super::bot_api::BotApi;
 use super::token::Token;
 use crate::config::Telegram;
 
@@ -151,6 +154,33 @@ impl Client {
             RequestError::Io(e) => SendError::Transient(redact(format!("I/O error: {e}"))),
             RequestError::Api(api) => classify_api(chat, api, &redact),
         }
+    }
+}
+
+impl BotApi for Client {
+    fn send_html<'a>(
+        &'a self,
+        chat: &'a str,
+        text: &'a str,
+    ) -> BoxFuture<'a, Result<i64, SendError>> {
+        Client::send_html(self, chat, text).boxed()
+    }
+
+    fn edit_html<'a>(
+        &'a self,
+        chat: &'a str,
+        message_id: i64,
+        text: &'a str,
+    ) -> BoxFuture<'a, Result<(), EditError>> {
+        Client::edit_html(self, chat, message_id, text).boxed()
+    }
+
+    fn pin<'a>(&'a self, chat: &'a str, message_id: i64) -> BoxFuture<'a, Result<(), SendError>> {
+        Client::pin(self, chat, message_id).boxed()
+    }
+
+    fn whoami(&self) -> BoxFuture<'_, Result<String, SendError>> {
+        Client::whoami(self).boxed()
     }
 }
 

@@ -3,10 +3,12 @@
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use super::bot_api::BotApi;
 use super::client::{Client, SendError};
 use super::throttled::Throttled;
 use super::token::{TOKEN_ENV, Token, TokenError};
@@ -65,6 +67,10 @@ pub struct Sender {
     /// The time of attempts, deliveries and cards, and of the daily digest.
     pub(super) clock: Clock,
     lock_path: PathBuf,
+    /// The teloxide client behind the API, for the command dispatcher's long polling; `None`
+    /// when the sender was built on another [`BotApi`] (a test's fake). A `Client`, not a
+    /// `teloxide::Bot`, whose `Debug` would print the token.
+    client: Option<Client>,
 }
 
 /// Why no sender could be built from the config.
@@ -93,22 +99,33 @@ impl Sender {
         };
         let token = Token::load(t, std::env::var(TOKEN_ENV).ok())?;
         let client = Client::new(t, token)?;
-        Ok(Some(Sender::new(client, t, &config.storage.path, clock)))
+        let mut sender = Sender::new(Arc::new(client.clone()), t, &config.storage.path, clock);
+        sender.client = Some(client);
+        Ok(Some(sender))
     }
 
-    pub fn new(client: Client, config: &Telegram, db: &Path, clock: Clock) -> Sender {
+    /// A sender posting through `api`, for the `[telegram]` section `config`, with the
+    /// delivery lock next to the database `db`.
+    pub fn new(api: Arc<dyn BotApi>, config: &Telegram, db: &Path, clock: Clock) -> Sender {
         let mut lock = db.as_os_str().to_owned();
         lock.push(".sender.lock");
         Sender {
-            throttled: Throttled::new(client),
+            throttled: Throttled::new(api),
             admin_chat: config.admin_chat.clone(),
             clock,
             lock_path: PathBuf::from(lock),
+            client: None,
         }
     }
 
-    pub fn client(&self) -> &Client {
-        self.throttled.client()
+    /// The Bot API without the per-chat limits (`test-telegram`).
+    pub fn client(&self) -> &dyn BotApi {
+        self.throttled.api()
+    }
+
+    /// The teloxide bot for the command dispatcher; `None` on a sender built with [`Sender::new`].
+    pub fn bot(&self) -> Option<&teloxide::Bot> {
+        self.client.as_ref().map(Client::bot)
     }
 
     /// The client behind the per-chat limits, to share them with the bot's replies.

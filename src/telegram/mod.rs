@@ -21,7 +21,10 @@
 //! # Layout
 //!
 //! - `token`: the bot token ([`Token`]), loaded and checked once, redacted everywhere.
-//! - `client`: the Bot API calls ([`Client`]) and what Telegram's answers mean ([`SendError`]).
+//! - `bot_api`: the Bot API calls billwatch makes, as a trait ([`BotApi`]), so tests can put an
+//!   in-process fake in Telegram's place.
+//! - `client`: those calls through teloxide ([`Client`]) and what Telegram's answers mean
+//!   ([`SendError`]).
 //! - `limits`: the per-chat limits as plain arithmetic ([`RateLimiter`]).
 //! - `throttled`: the one way to post: each message waits its chat's turn, and the wait ends
 //!   at once on shutdown ([`Throttled`]).
@@ -30,6 +33,7 @@
 //! - `cards`: the live status card of each bill ([`Sender::sync_cards`]).
 //! - `notices`: telling the operator ([`Sender::notify`], [`Sender::report_health`]).
 
+mod bot_api;
 mod cards;
 mod client;
 mod delivery;
@@ -38,6 +42,7 @@ mod notices;
 mod throttled;
 mod token;
 
+pub use bot_api::BotApi;
 pub use client::{Client, EditError, SendError};
 pub use delivery::{Delivery, Sender, SenderError};
 pub use limits::RateLimiter;

@@ -9,7 +9,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use tokio::sync::OwnedMutexGuard;
 use tokio::time::Instant;
 
-use super::client::{Client, EditError, SendError};
+use super::bot_api::BotApi;
+use super::client::{EditError, SendError};
 use super::limits::RateLimiter;
 use crate::shutdown::Shutdown;
 
@@ -17,7 +18,7 @@ use crate::shutdown::Shutdown;
 /// the sender and the bot's replies never crowd one chat between them.
 #[derive(Debug, Clone)]
 pub struct Throttled {
-    client: Client,
+    api: Arc<dyn BotApi>,
     shared: Arc<Shared>,
 }
 
@@ -58,16 +59,16 @@ pub struct Turn<'a> {
 }
 
 impl Throttled {
-    pub fn new(client: Client) -> Throttled {
+    pub fn new(api: Arc<dyn BotApi>) -> Throttled {
         Throttled {
-            client,
+            api,
             shared: Arc::default(),
         }
     }
 
-    /// The client, for calls that are not messages (`getMe`, pins, the dispatcher).
-    pub fn client(&self) -> &Client {
-        &self.client
+    /// The Bot API itself, for calls that are not messages (`getMe`, pins).
+    pub fn api(&self) -> &dyn BotApi {
+        &*self.api
     }
 
     /// Waits until a message to `chat` may go; `None` if shutdown came first.
@@ -124,7 +125,7 @@ impl Throttled {
 impl Turn<'_> {
     /// Sends one HTML message without a link preview; Telegram's message id on success.
     pub async fn send_html(self, text: &str) -> Result<i64, SendError> {
-        let result = self.throttled.client.send_html(&self.chat, text).await;
+        let result = self.throttled.api.send_html(&self.chat, text).await;
         self.answered();
         result
     }
@@ -133,7 +134,7 @@ impl Turn<'_> {
     pub async fn edit_html(self, message_id: i64, text: &str) -> Result<(), EditError> {
         let result = self
             .throttled
-            .client
+            .api
             .edit_html(&self.chat, message_id, text)
             .await;
         self.answered();
@@ -166,6 +167,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
+    use crate::telegram::Client;
 
     /// Long enough for a task that is not held up to finish many times over.
     const MOMENT: Duration = Duration::from_millis(50);
@@ -179,7 +181,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_chat_waits_for_the_turn_before_and_others_do_not() {
-        let throttled = Throttled::new(Client::fake());
+        let throttled = Throttled::new(Arc::new(Client::fake()));
         let mut shutdown = Shutdown::never();
         let held = throttled.turn("@news", &mut shutdown).await.expect("free");
         let mut other = Shutdown::never();
@@ -194,7 +196,7 @@ mod tests {
 
     #[tokio::test]
     async fn waiting_for_the_limits_ends_on_shutdown() {
-        let throttled = Throttled::new(Client::fake());
+        let throttled = Throttled::new(Arc::new(Client::fake()));
         throttled.answered_now("@news");
         let (trigger, mut shutdown) = Shutdown::new();
         let started = Instant::now();
@@ -215,7 +217,7 @@ mod tests {
 
     #[tokio::test]
     async fn waiting_for_the_turn_ends_on_shutdown() {
-        let throttled = Throttled::new(Client::fake());
+        let throttled = Throttled::new(Arc::new(Client::fake()));
         let mut never = Shutdown::never();
         let _held = throttled.turn("@news", &mut never).await.expect("free");
         let (trigger, mut shutdown) = Shutdown::new();

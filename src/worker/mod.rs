@@ -99,15 +99,16 @@ pub async fn run(
     let (check_now_tx, check_now_rx) = mpsc::unbounded_channel();
     let (config_tx, config_rx) = watch::channel(config.clone());
     let commands = match (&sender, config.telegram.as_ref()) {
-        (Some(s), Some(t)) if t.commands && services.commands => {
-            Some(tokio::spawn(crate::commands::serve(
+        (Some(s), Some(t)) if t.commands && services.commands => s.bot().map(|bot| {
+            tokio::spawn(crate::commands::serve(
+                bot.clone(),
                 s.throttled().clone(),
                 config_rx,
                 clock,
                 check_now_tx,
                 shutdown.clone(),
-            )))
-        }
+            ))
+        }),
         _ => None,
     };
     let sender_task = tokio::spawn(sender::run(

@@ -7,11 +7,13 @@
 //!   end-to-end runs of the binary.
 //! - [`site_html`]: the site's pages rendered from API-shaped JSON.
 //! - [`fake_telegram`]: the Telegram Bot API over a real socket (wiremock).
+//! - [`fake_bot`]: Telegram in process, behind billwatch's `BotApi`: for paused-time tests.
 //! - [`scratch`]: a scratch folder with a config, and runs of the real binary.
 //! - [`in_process`]: one check of the library, as the binary's `check` would run it.
 #![allow(dead_code, unused_imports)]
 
 pub mod fake_api;
+pub mod fake_bot;
 pub mod fake_parliament;
 pub mod fake_site;
 pub mod fake_telegram;
