@@ -5,13 +5,16 @@
 mod common;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use billwatch::clock::Clock;
 use billwatch::config::Config;
 use billwatch::shutdown::{Shutdown, Trigger};
 use billwatch::source::Sources;
+use billwatch::telegram::Sender;
 use billwatch::worker::{self, Services};
+use common::fake_bot::FakeBot;
 use common::*;
 use tokio::task::JoinHandle;
 
@@ -32,17 +35,24 @@ fn write_config(dir: &Path, bills: &[u32], extra: &str) -> PathBuf {
     path
 }
 
-/// The worker's services: the sources ask `parliament`; no Telegram.
-fn services(parliament: &FakeParliament) -> Services {
+/// The worker's services: the sources ask `parliament`; a `[telegram]` section's sender posts
+/// to `bot`.
+fn services(parliament: &FakeParliament, bot: &Arc<FakeBot>) -> Services {
     let parliament = parliament.clone();
+    let bot = bot.clone();
     Services {
         sources: Box::new(move |config, cache, clock| {
             let http = parliament.http(&config.parliament);
             Ok(Sources::with_state_and_http(config, cache, clock, http))
         }),
-        sender: Box::new(|_, _| Ok(None)),
+        sender: Box::new(move |config, clock| Ok(sender_on(&bot, config, clock))),
         commands: false,
     }
+}
+
+fn sender_on(bot: &Arc<FakeBot>, config: &Config, clock: Clock) -> Option<Sender> {
+    let t = config.telegram.as_ref()?;
+    Some(Sender::new(bot.clone(), t, &config.storage.path, clock))
 }
 
 struct Running {
@@ -53,16 +63,27 @@ struct Running {
 
 /// Starts the worker at `start` (UTC) with the config at `path`.
 fn start(path: &Path, parliament: &FakeParliament, start: &str) -> Running {
+    start_with(path, parliament, &FakeBot::new(), start)
+}
+
+/// [`start`], with Telegram (if the config has a `[telegram]` section) on `bot`.
+fn start_with(
+    path: &Path,
+    parliament: &FakeParliament,
+    bot: &Arc<FakeBot>,
+    start: &str,
+) -> Running {
     let config = Config::load(path).expect("config");
     let clock = Clock::following_tokio(start.parse().expect("start time"));
     let (trigger, shutdown) = Shutdown::new();
+    let sender = sender_on(bot, &config, clock);
     let task = tokio::spawn(worker::run(
         path.to_owned(),
         config,
-        None,
+        sender,
         clock,
         shutdown,
-        services(parliament),
+        services(parliament, bot),
     ));
     Running {
         trigger,
@@ -223,12 +244,15 @@ async fn shutdown_in_the_middle_of_a_check_returns_at_once_and_loses_nothing() {
 }
 
 /// A bill added to the file is checked from the next scheduled check on; a broken edit keeps
-/// the last good config running (both bills still checked), until the file is fixed.
+/// the last good config running (both bills still checked) and is reported to the operator
+/// once, with the line at fault.
 #[tokio::test(start_paused = true)]
 async fn an_edited_config_is_picked_up_and_a_broken_one_survived() {
+    const TELEGRAM: &str = "[telegram]\nchat = \"@bill_alerts\"\nadmin_chat = \"-1009999\"\n";
     let dir = scratch_dir();
-    let path = write_config(dir.path(), &[BILL], "");
+    let path = write_config(dir.path(), &[BILL], TELEGRAM);
     let parliament = FakeParliament::new();
+    let bot = FakeBot::new();
     parliament.serve_day("2025-02-01", 0);
     let (mut other, stages) = border_security_on(date("2025-02-01"), 0);
     other["billId"] = 4000.into();
@@ -241,24 +265,30 @@ async fn an_edited_config_is_picked_up_and_a_broken_one_survived() {
             .filter(|p| **p == format!("/api/v1/Bills/{id}"))
             .count()
     };
-    let worker = start(&path, &parliament, "2025-02-01T08:00:00Z");
+    let worker = start_with(&path, &parliament, &bot, "2025-02-01T08:00:00Z");
     worker.until("2025-02-01T08:30:00Z").await;
     assert_eq!(fetched(4000), 0);
 
-    write_config(dir.path(), &[BILL, 4000], "");
+    write_config(dir.path(), &[BILL, 4000], TELEGRAM);
     worker.until("2025-02-01T09:30:00Z").await;
     assert_eq!(fetched(4000), 1, "picked up at the next check");
 
     std::fs::write(&path, "[[bills]]\nid = \"not a number\"\n").expect("write");
     worker.until("2025-02-03T09:30:00Z").await;
     assert_eq!(fetched(4000), 1, "unchanged: not fetched again");
-    // The listing says nothing changed; both bills are still tracked: a change to 4000 is
-    // fetched.
+    // Both bills are still tracked: a change to 4000 is fetched.
     let (mut other, stages) = border_security_on(date("2025-02-11"), 0);
     other["billId"] = 4000.into();
     other["shortTitle"] = "Other Bill".into();
     parliament.serve_bill(4000, other, stages);
     worker.until("2025-02-04T09:30:00Z").await;
     assert_eq!(fetched(4000), 2, "the last good config still runs");
+    let notices = bot.texts_to("-1009999");
+    assert_eq!(notices.len(), 1, "reported once: {notices:#?}");
+    assert!(
+        notices[0].contains("the edited config was not loaded") && notices[0].contains("line 2"),
+        "{}",
+        notices[0]
+    );
     worker.stop().await;
 }
