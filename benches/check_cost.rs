@@ -192,6 +192,46 @@ fn write_config(dir: &Path, api: &str, ids: &[u32], extra: &str) {
     std::fs::write(dir.join("billwatch.toml"), text).expect("config");
 }
 
+/// The three rows of the check table for `n` bills: the first check, nothing changed, and
+/// 5 bills changed.
+fn check_table_rows(fake: &Fake, api: &str, n: u32) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ids: Vec<u32> = (0..n).map(|i| 10_000 + i).collect();
+    {
+        let mut bills = fake.bills.lock().expect("bills");
+        bills.clear();
+        for id in &ids {
+            bills.insert(*id, bill(*id, 0));
+        }
+    }
+    write_config(dir.path(), api, &ids, "");
+    let rows = [
+        ("first (every bill fetched)", None),
+        ("nothing changed", None),
+        ("5 bills changed", Some(5)),
+    ];
+    for (label, change) in rows {
+        if let Some(k) = change {
+            let mut bills = fake.bills.lock().expect("bills");
+            for id in ids.iter().take(k) {
+                bills.insert(*id, bill(*id, 1));
+            }
+        }
+        let before = *fake.requests.lock().expect("count");
+        let m = check(dir.path());
+        let served = *fake.requests.lock().expect("count") - before;
+        assert_eq!(served, m.requests, "billwatch's count matches the server's");
+        println!(
+            "| {n} | {label} | {} | {:.1} ms | {:.1} ms | {:.1} MB | {} |",
+            m.requests,
+            m.wall.as_secs_f64() * 1000.0,
+            m.cpu.as_secs_f64() * 1000.0,
+            m.max_rss_kb as f64 / 1024.0,
+            m.alerts
+        );
+    }
+}
+
 async fn run_all() {
     let fake = Fake::default();
     let server = MockServer::start().await;
@@ -212,44 +252,14 @@ async fn run_all() {
     println!("| bills | check | requests | wall | CPU | peak RSS | alerts |");
     println!("|---:|---|---:|---:|---:|---:|---:|");
     for n in [10u32, 100, 1000] {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let ids: Vec<u32> = (0..n).map(|i| 10_000 + i).collect();
-        {
-            let mut bills = fake.bills.lock().expect("bills");
-            bills.clear();
-            for id in &ids {
-                bills.insert(*id, bill(*id, 0));
-            }
-        }
-        write_config(dir.path(), &server.uri(), &ids, "");
-        let rows = [
-            ("first (every bill fetched)", None),
-            ("nothing changed", None),
-            ("5 bills changed", Some(5)),
-        ];
-        for (label, change) in rows {
-            if let Some(k) = change {
-                let mut bills = fake.bills.lock().expect("bills");
-                for id in ids.iter().take(k) {
-                    bills.insert(*id, bill(*id, 1));
-                }
-            }
-            let before = *fake.requests.lock().expect("count");
-            let m = check(dir.path());
-            let served = *fake.requests.lock().expect("count") - before;
-            assert_eq!(served, m.requests, "billwatch's count matches the server's");
-            println!(
-                "| {n} | {label} | {} | {:.1} ms | {:.1} ms | {:.1} MB | {} |",
-                m.requests,
-                m.wall.as_secs_f64() * 1000.0,
-                m.cpu.as_secs_f64() * 1000.0,
-                m.max_rss_kb as f64 / 1024.0,
-                m.alerts
-            );
-        }
+        check_table_rows(&fake, &server.uri(), n);
     }
 
-    // `billwatch run` idling between checks with 100 bills.
+    idle_worker(&fake, &server.uri()).await;
+}
+
+/// `billwatch run` idling between checks with 100 bills: its resident memory and threads.
+async fn idle_worker(fake: &Fake, api: &str) {
     let dir = tempfile::tempdir().expect("tempdir");
     let ids: Vec<u32> = (0..100).map(|i| 20_000 + i).collect();
     {
@@ -258,12 +268,7 @@ async fn run_all() {
             bills.insert(*id, bill(*id, 0));
         }
     }
-    write_config(
-        dir.path(),
-        &server.uri(),
-        &ids,
-        "[schedule]\ncron = \"0 0 1 1 *\"\n",
-    );
+    write_config(dir.path(), api, &ids, "[schedule]\ncron = \"0 0 1 1 *\"\n");
     let mut child = Command::new(BIN)
         .args([
             "--config",
