@@ -12,22 +12,7 @@ struct PagedStages(Value);
 
 impl Respond for PagedStages {
     fn respond(&self, request: &Request) -> ResponseTemplate {
-        let mut skip = 0usize;
-        let mut take = 20usize;
-        for (k, v) in request.url.query_pairs() {
-            match k.to_ascii_lowercase().as_str() {
-                "skip" => skip = v.parse().unwrap_or(0),
-                "take" => take = v.parse::<usize>().unwrap_or(20).min(20),
-                _ => {}
-            }
-        }
-        let items = self.0["items"].as_array().cloned().unwrap_or_default();
-        let page: Vec<Value> = items.iter().skip(skip).take(take).cloned().collect();
-        ResponseTemplate::new(200).set_body_json(json!({
-            "items": page,
-            "totalResults": items.len(),
-            "itemsPerPage": 20,
-        }))
+        ResponseTemplate::new(200).set_body_json(super::stages_page(&self.0, &request.url))
     }
 }
 
@@ -44,29 +29,8 @@ pub struct Listing(std::sync::Arc<std::sync::Mutex<std::collections::BTreeMap<u3
 
 impl Respond for Listing {
     fn respond(&self, request: &Request) -> ResponseTemplate {
-        let mut skip = 0usize;
-        let mut take = 20usize;
-        for (k, v) in request.url.query_pairs() {
-            match k.to_ascii_lowercase().as_str() {
-                "skip" => skip = v.parse().unwrap_or(0),
-                "take" => take = v.parse::<usize>().unwrap_or(20).min(50),
-                _ => {}
-            }
-        }
         let bills = self.0.lock().expect("listing").clone();
-        let mut items: Vec<(u32, String)> = bills.into_iter().collect();
-        items.sort_by(|a, b| b.1.cmp(&a.1));
-        let page: Vec<Value> = items
-            .iter()
-            .skip(skip)
-            .take(take)
-            .map(|(id, updated)| {
-                json!({"billId": id, "shortTitle": format!("Bill {id}"), "lastUpdate": updated,
-                                        "isAct": false, "isDefeated": false, "billWithdrawn": null})
-            })
-            .collect();
-        ResponseTemplate::new(200)
-            .set_body_json(json!({"items": page, "totalResults": items.len(), "itemsPerPage": 20}))
+        ResponseTemplate::new(200).set_body_json(super::listing_page(&bills, &request.url))
     }
 }
 

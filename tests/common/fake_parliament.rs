@@ -299,42 +299,14 @@ fn serve(state: &State, url: &url::Url, validators: Option<&Validators>) -> Answ
     }
 }
 
-/// `Skip` and `Take` from a query (names in any case); `Take` at most `max`.
-fn skip_take(url: &url::Url, max: usize) -> (usize, usize) {
-    let (mut skip, mut take) = (0, 20);
-    for (k, v) in url.query_pairs() {
-        match k.to_ascii_lowercase().as_str() {
-            "skip" => skip = v.parse().unwrap_or(0),
-            "take" => take = v.parse::<usize>().unwrap_or(20).min(max),
-            _ => {}
-        }
-    }
-    (skip, take)
-}
-
 /// One page of a bill's stages, at most 20 items whatever `Take` asks.
 fn paged_stages(all: &Value, url: &url::Url) -> Answer {
-    let (skip, take) = skip_take(url, 20);
-    let items = all["items"].as_array().cloned().unwrap_or_default();
-    let page: Vec<Value> = items.iter().skip(skip).take(take).cloned().collect();
-    Answer::json(&json!({"items": page, "totalResults": items.len(), "itemsPerPage": 20}))
+    Answer::json(&super::stages_page(all, url))
 }
 
 /// The listing of bills, newest update first, at most 50 a page.
 fn listing(bills: &BTreeMap<u32, String>, url: &url::Url) -> Answer {
-    let (skip, take) = skip_take(url, 50);
-    let mut items: Vec<(&u32, &String)> = bills.iter().collect();
-    items.sort_by(|a, b| b.1.cmp(a.1));
-    let page: Vec<Value> = items
-        .iter()
-        .skip(skip)
-        .take(take)
-        .map(|(id, updated)| {
-            json!({"billId": id, "shortTitle": format!("Bill {id}"), "lastUpdate": updated,
-                   "isAct": false, "isDefeated": false, "billWithdrawn": null})
-        })
-        .collect();
-    Answer::json(&json!({"items": page, "totalResults": items.len(), "itemsPerPage": 20}))
+    Answer::json(&super::listing_page(bills, url))
 }
 
 impl Transport for FakeParliament {

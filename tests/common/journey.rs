@@ -84,3 +84,42 @@ pub fn sitting_date(s: &Value) -> NaiveDate {
     let d = s["date"].as_str().expect("date");
     NaiveDate::parse_from_str(&d[..10], "%Y-%m-%d").expect("date")
 }
+
+/// `Skip` and `Take` of a request, `Take` at most `max` (the API's own page limit).
+pub fn skip_take(url: &url::Url, max: usize) -> (usize, usize) {
+    let (mut skip, mut take) = (0, 20);
+    for (k, v) in url.query_pairs() {
+        match k.to_ascii_lowercase().as_str() {
+            "skip" => skip = v.parse().unwrap_or(0),
+            "take" => take = v.parse::<usize>().unwrap_or(20).min(max),
+            _ => {}
+        }
+    }
+    (skip, take)
+}
+
+/// One page of a bill's stages as `GET /api/v1/Bills/{id}/Stages` answers it: at most 20 items
+/// whatever `Take` asks, as the real paged list does.
+pub fn stages_page(all: &Value, url: &url::Url) -> Value {
+    let (skip, take) = skip_take(url, 20);
+    let items = all["items"].as_array().cloned().unwrap_or_default();
+    let page: Vec<Value> = items.iter().skip(skip).take(take).cloned().collect();
+    json!({"items": page, "totalResults": items.len(), "itemsPerPage": 20})
+}
+
+/// One page of `GET /api/v1/Bills` by last update, newest first, at most 50 a page.
+pub fn listing_page(bills: &std::collections::BTreeMap<u32, String>, url: &url::Url) -> Value {
+    let (skip, take) = skip_take(url, 50);
+    let mut items: Vec<(&u32, &String)> = bills.iter().collect();
+    items.sort_by(|a, b| b.1.cmp(a.1));
+    let page: Vec<Value> = items
+        .iter()
+        .skip(skip)
+        .take(take)
+        .map(|(id, updated)| {
+            json!({"billId": id, "shortTitle": format!("Bill {id}"), "lastUpdate": updated,
+                   "isAct": false, "isDefeated": false, "billWithdrawn": null})
+        })
+        .collect();
+    json!({"items": page, "totalResults": items.len(), "itemsPerPage": 20})
+}
