@@ -19,27 +19,20 @@ pub struct CachedPage {
 
 /// The stored page copies, for the page source. Cheap to clone.
 ///
-/// It has a connection of its own: pages are fetched while a check holds the [`Store`] for
-/// recording. The mutex is a std one, not tokio's, because it is held for one short statement
-/// and never across an `.await`.
+/// It has a connection of its own, opened on first use (most checks read no page): pages are
+/// fetched while a check holds the [`Store`] for recording. The mutex is a std one, not tokio's,
+/// because it is held for one short statement and never across an `.await`.
 #[derive(Debug, Clone)]
 pub struct PageCache {
-    conn: Arc<Mutex<Connection>>,
+    conn: Arc<Mutex<Option<Connection>>>,
     path: PathBuf,
 }
 
 impl Store {
     /// A handle on this database's stored page copies.
     pub fn page_cache(&self) -> Result<PageCache, StoreError> {
-        // The database exists and is migrated: never create a file here.
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
-            | OpenFlags::SQLITE_OPEN_URI
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(&self.path, flags).map_err(|e| self.err(e))?;
-        conn.busy_timeout(Duration::from_secs(15))
-            .map_err(|e| self.err(e))?;
         Ok(PageCache {
-            conn: Arc::new(Mutex::new(conn)),
+            conn: Arc::new(Mutex::new(None)),
             path: self.path.clone(),
         })
     }
@@ -48,7 +41,8 @@ impl Store {
 impl PageCache {
     /// The stored copy of `url`, if there is one.
     pub fn get(&self, url: &str) -> Result<Option<CachedPage>, StoreError> {
-        self.connection()
+        let mut conn = self.connection();
+        self.open(&mut conn)?
             .query_row(
                 "SELECT etag, last_modified, body FROM http_cache WHERE url = ?1",
                 params![url],
@@ -66,7 +60,8 @@ impl PageCache {
 
     /// Keeps `page` as the copy of `url`, replacing any older one.
     pub fn put(&self, url: &str, page: &CachedPage) -> Result<(), StoreError> {
-        self.connection()
+        let mut conn = self.connection();
+        self.open(&mut conn)?
             .execute(
                 "INSERT INTO http_cache (url, etag, last_modified, body, stored_at)
                  VALUES (?1, ?2, ?3, ?4, datetime('now'))
@@ -102,7 +97,24 @@ impl PageCache {
         }
     }
 
-    fn connection(&self) -> std::sync::MutexGuard<'_, Connection> {
+    /// The connection, opened now if it was not yet.
+    fn open<'a>(&self, conn: &'a mut Option<Connection>) -> Result<&'a Connection, StoreError> {
+        if conn.is_none() {
+            // The database exists and is migrated: never create a file here.
+            let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_URI
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+            let opened = Connection::open_with_flags(&self.path, flags)
+                .map_err(|e| sqlite(&self.path, e))?;
+            opened
+                .busy_timeout(Duration::from_secs(15))
+                .map_err(|e| sqlite(&self.path, e))?;
+            *conn = Some(opened);
+        }
+        Ok(conn.as_ref().expect("opened above"))
+    }
+
+    fn connection(&self) -> std::sync::MutexGuard<'_, Option<Connection>> {
         // A panic elsewhere while the lock was held cannot leave the connection half-used: each
         // use is one statement, run to its end.
         self.conn.lock().unwrap_or_else(PoisonError::into_inner)
