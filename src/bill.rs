@@ -25,7 +25,7 @@ pub struct Bill {
     pub title: String,
     pub long_title: Option<String>,
     pub current_house: Option<House>,
-    /// The House the bill started in (the Lords for "[HL]" bills).
+    /// The House the bill started in (the Lords for "\[HL\]" bills).
     #[serde(default)]
     pub originating_house: Option<House>,
     /// The bill-stage the bill is at now, by the source's own account.

@@ -2,35 +2,41 @@
 //!
 //! # Layout
 //!
-//! The pure core (no I/O; the time is a parameter):
-//! - [`clock`]: the one clock — now, and today in the configured zone; fixed in tests.
-//! - [`bill`]: the model — a bill, its stages, their sittings; bill references from the config.
-//! - [`house`]: where a stage takes place (Commons, Lords, neither).
-//! - [`stage`]: what kind of stage a stage is, decided once from one table (`StageKind`).
-//! - [`changes`]: change detection, `detect(previous, current, today) -> Vec<Event>`.
-//! - [`decide`]: what recording a bill's snapshot writes — the snapshot, the alerts, the events
-//!   only recorded — from the previous snapshot, the alert filter and the first-sight policy.
-//! - [`alert`]: an event in plain words, as console text or Telegram HTML; status cards.
-//! - [`telegram_text`]: text that fits Telegram — lengths, digests of alerts, long replies split.
-//! - [`filter`]: which events become alerts (signal over noise).
-//! - [`schedule`]: cron schedule maths in the configured time zone.
-//! - [`config`]: the strict TOML config, validated once.
-//! - [`backoff`]: how long to wait before trying again, for every retry loop.
+//! Layers, bottom up. A module uses modules of its own layer or below, never above, and no two
+//! modules use each other (`tests/architecture.rs` checks it).
 //!
-//! The edges that do I/O:
-//! - [`source`]: where bills come from — the Bills API and the stage pages, over one polite HTTP
-//!   client; the `auto` fallback and `verify`'s comparison.
-//! - [`store`]: SQLite, every SQL statement — snapshots, the alert outbox, check history and bill
-//!   health, status cards, page copies; a bill's snapshot and alerts in one transaction.
-//! - [`check`]: one check cycle: plan which bills to fetch (`check::plan`, pure), fetch, decide,
-//!   persist (`--dry-run`: nothing).
-//! - [`telegram`]: delivery — the outbox to the Bot API, digests, limits, retries, blocked alerts,
-//!   status cards, operator notices.
-//! - [`commands`]: the bot's commands in private chats (teloxide dispatcher, long polling).
-//! - [`console`]: delivery to stdout, as text or JSON lines.
-//! - [`worker`]: `billwatch run` — the schedule loop, config reload, the sender task, health.
-//! - [`shutdown`]: the signal that long waits listen to.
-//! - [`cli`]: the commands (one file each) and their exit codes (`cli::ExitCode`).
+//! 1. The pure core (no I/O; the time is a parameter):
+//!    - [`clock`]: the one clock — now, and today in the configured zone; fixed, or following
+//!      tokio's paused time, in tests. Nothing else reads the wall-clock time.
+//!    - [`house`], [`bill`]: the model — a bill, its stages, their sittings; bill references.
+//!    - [`stage`]: what kind of stage a stage is, decided once from one table (`StageKind`).
+//!    - [`changes`]: change detection, `detect(previous, current, today) -> Vec<Event>`.
+//!    - [`decide`]: what recording a bill's snapshot writes — the snapshot, the alerts, the
+//!      events only recorded — from the previous snapshot, the filter and first-sight policy.
+//!    - [`filter`]: which events become alerts (signal over noise).
+//!    - [`alert`]: an event in plain words, as console text or Telegram HTML; status cards.
+//!    - [`telegram_text`]: text that fits Telegram — lengths, digests, long replies split.
+//!    - [`schedule`]: cron schedule maths in the configured time zone.
+//!    - [`backoff`]: how long to wait before trying again, for every retry loop.
+//!    - [`shutdown`]: the signal that long waits listen to.
+//! 2. [`config`]: the strict TOML config, validated once.
+//! 3. The edges that fetch and keep:
+//!    - [`source`]: where bills come from — the Bills API and the stage pages, over one polite
+//!      HTTP client on a `Transport` (reqwest, or a fake in tests); `auto` and `verify`.
+//!    - [`store`]: SQLite, every SQL statement — snapshots, the outbox, check history and bill
+//!      health, status cards, page copies; `store::Db` runs each call off the async workers.
+//! 4. What is done with them:
+//!    - [`check`]: one check: plan which bills to fetch (`check::plan`, pure), fetch, decide,
+//!      persist (`--dry-run`: nothing).
+//!    - [`telegram`]: delivery over a `BotApi` (teloxide, or a fake in tests) — digests, limits,
+//!      retries, blocked alerts, status cards, operator notices.
+//!    - [`commands`]: the bot's commands in private chats (teloxide dispatcher, long polling).
+//!    - [`console`]: delivery to stdout, as text or JSON lines.
+//! 5. [`worker`]: `billwatch run` — the checker, the sender and the bot as tasks; clock,
+//!    shutdown and services are parameters, so tests run it in-process in paused time.
+//! 6. [`cli`]: the commands (one file each) and their exit codes (`cli::ExitCode`).
+//!
+//! `main.rs` sets up logging and the runtime, then hands over to [`cli`].
 
 pub mod alert;
 pub mod backoff;

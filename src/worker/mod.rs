@@ -1,10 +1,10 @@
 //! `billwatch run`: the long-running worker.
 //!
 //! Three tasks, each with its own database connection:
-//! - the checker ([`checker`]) sleeps until the next scheduled time (never an `interval`: a
+//! - the checker (`checker.rs`) sleeps until the next scheduled time (never an `interval`: a
 //!   check that overruns skips the missed times instead of bunching them), re-reads the config
 //!   file if it changed, runs one check, and wakes the sender;
-//! - the sender ([`sender`]) delivers pending alerts and keeps doing so between checks
+//! - the sender (`sender.rs`) delivers pending alerts and keeps doing so between checks
 //!   (retries, waits on 429), keeps the status cards, and passes operator notices on;
 //! - the bot ([`crate::commands`]) answers commands in private chats, when Telegram is set up
 //!   for them.
