@@ -99,19 +99,21 @@ impl PageCache {
 
     /// The connection, opened now if it was not yet.
     fn open<'a>(&self, conn: &'a mut Option<Connection>) -> Result<&'a Connection, StoreError> {
-        if conn.is_none() {
-            // The database exists and is migrated: never create a file here.
-            let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
-                | OpenFlags::SQLITE_OPEN_URI
-                | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-            let opened = Connection::open_with_flags(&self.path, flags)
-                .map_err(|e| sqlite(&self.path, e))?;
-            opened
-                .busy_timeout(Duration::from_secs(15))
-                .map_err(|e| sqlite(&self.path, e))?;
-            *conn = Some(opened);
+        match conn {
+            Some(open) => Ok(open),
+            None => {
+                // The database exists and is migrated: never create a file here.
+                let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+                    | OpenFlags::SQLITE_OPEN_URI
+                    | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+                let opened = Connection::open_with_flags(&self.path, flags)
+                    .map_err(|e| sqlite(&self.path, e))?;
+                opened
+                    .busy_timeout(Duration::from_secs(15))
+                    .map_err(|e| sqlite(&self.path, e))?;
+                Ok(conn.insert(opened))
+            }
         }
-        Ok(conn.as_ref().expect("opened above"))
     }
 
     fn connection(&self) -> std::sync::MutexGuard<'_, Option<Connection>> {
