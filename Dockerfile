@@ -9,7 +9,7 @@
 FROM rust:1.95-slim-bookworm AS build
 WORKDIR /src
 # Dependencies first, in a layer of their own: editing billwatch's code does not rebuild them.
-COPY Cargo.toml Cargo.lock ./
+COPY Cargo.toml Cargo.lock build.rs ./
 # (The benches are not built here, but the manifest names them: empty stand-ins suffice.)
 RUN mkdir -p src config benches \
     && echo 'fn main() {}' > src/main.rs \

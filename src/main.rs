@@ -17,13 +17,16 @@ fn main() -> ExitCode {
         .with_ansi(std::io::stderr().is_terminal())
         .init();
     // The worker runs several tasks at once; every other command does one thing and ends, so a
-    // single-threaded runtime does (database calls still go to tokio's blocking pool).
+    // single-threaded runtime does, with one thread for its database calls (and name lookups):
+    // each thread more is memory more, for nothing a one-shot command needs.
     let mut builder = if matches!(args.command, billwatch::cli::Command::Run) {
         let mut b = tokio::runtime::Builder::new_multi_thread();
         b.worker_threads(2);
         b
     } else {
-        tokio::runtime::Builder::new_current_thread()
+        let mut b = tokio::runtime::Builder::new_current_thread();
+        b.max_blocking_threads(1);
+        b
     };
     let runtime = match builder.enable_all().build() {
         Ok(rt) => rt,
