@@ -3,9 +3,9 @@
 //! `cargo bench --bench core`. Targets: parsing a 100-stage bill's stages (API JSON) and a stage
 //! page (HTML) under 1 ms each.
 
-use billwatch::alert;
 use billwatch::bill::Snapshot;
 use billwatch::changes;
+use billwatch::message;
 use billwatch::source::api::{parse_bill, parse_stages};
 use billwatch::source::pages::{parse_stage_detail, parse_stage_list};
 use chrono::NaiveDate;
@@ -141,7 +141,7 @@ fn render_alert_html(bencher: Bencher) {
     let s = snapshot();
     let event = changes::tracking_started(&s, day(300));
     bencher.bench(|| {
-        alert::render_html(
+        message::render_html(
             black_box(&event),
             "https://bills.parliament.uk/bills/3929/stages",
             day(300),
@@ -159,9 +159,9 @@ fn render_digest_100(bencher: Bencher) {
     bencher.bench(|| {
         let texts: Vec<String> = events
             .iter()
-            .map(|e| alert::render_html(e, url, day(1000)))
+            .map(|e| message::render_html(e, url, day(1000)))
             .collect();
-        alert::digests(&texts, alert::TELEGRAM_LIMIT)
+        message::digests(&texts, message::TELEGRAM_LIMIT)
     });
 }
 

@@ -5,7 +5,7 @@ use std::io::Write;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::json;
 
-use crate::alert;
+use crate::message;
 use crate::store::{Alert, Db, StoreError};
 
 /// Prints every pending console alert, then marks it sent at `now`.
@@ -17,7 +17,7 @@ pub async fn deliver(
 ) -> Result<usize, StoreError> {
     let pending = db.call(|s| s.pending(false)).await?;
     for a in &pending {
-        let text = alert::render_text(&a.event, &a.url, today);
+        let text = message::render_text(&a.event, &a.url, today);
         {
             let mut out = std::io::stdout().lock();
             if json {

@@ -14,7 +14,7 @@
 //!    - [`decide`]: what recording a bill's snapshot writes — the snapshot, the alerts, the
 //!      events only recorded — from the previous snapshot, the filter and first-sight policy.
 //!    - [`filter`]: which events become alerts (signal over noise).
-//!    - [`alert`]: an event in plain words, as console text or Telegram HTML; status cards.
+//!    - [`message`]: an event in plain words, as console text or Telegram HTML; status cards.
 //!    - [`telegram_text`]: text that fits Telegram — lengths, digests, long replies split.
 //!    - [`schedule`]: cron schedule maths in the configured time zone.
 //!    - [`backoff`]: how long to wait before trying again, for every retry loop.
@@ -30,7 +30,7 @@
 //!      persist (`--dry-run`: nothing).
 //!    - [`telegram`]: delivery over a `BotApi` (teloxide, or a fake in tests) — digests, limits,
 //!      retries, blocked alerts, status cards, operator notices.
-//!    - [`commands`]: the bot's commands in private chats (teloxide dispatcher, long polling).
+//!    - [`bot`]: the bot's commands in private chats (teloxide dispatcher, long polling).
 //!    - [`console`]: delivery to stdout, as text or JSON lines.
 //! 5. [`worker`]: `billwatch run` — the checker, the sender and the bot as tasks; clock,
 //!    shutdown and services are parameters, so tests run it in-process in paused time.
@@ -38,19 +38,19 @@
 //!
 //! `main.rs` sets up logging and the runtime, then hands over to [`cli`].
 
-pub mod alert;
 pub mod backoff;
 pub mod bill;
+pub mod bot;
 pub mod changes;
 pub mod check;
 pub mod cli;
 pub mod clock;
-pub mod commands;
 pub mod config;
 pub mod console;
 pub mod decide;
 pub mod filter;
 pub mod house;
+pub mod message;
 pub mod schedule;
 pub mod shutdown;
 pub mod source;

@@ -172,7 +172,7 @@ mod tests {
         assert_eq!(split_lines("\n\n", 100), Vec::<String>::new());
     }
 
-    /// The two splitters [`pack`] replaced (alert.rs `digests`, commands.rs `split_lines`), as
+    /// The two splitters [`pack`] replaced (the old `digests` and `split_lines`), as
     /// they were, to show that nothing a user sees changed.
     mod before {
         use super::*;

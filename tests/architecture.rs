@@ -16,7 +16,7 @@ const LAYERS: &[&[&str]] = &[
         "stage",
         "changes",
         "filter",
-        "alert",
+        "message",
         "schedule",
         "backoff",
         "decide",
@@ -24,7 +24,7 @@ const LAYERS: &[&[&str]] = &[
     ],
     &["config"],
     &["source", "store"],
-    &["check", "telegram", "commands", "console"],
+    &["check", "telegram", "bot", "console"],
     &["worker"],
     &["cli"],
 ];

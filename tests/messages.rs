@@ -1,9 +1,9 @@
 //! Snapshot tests of the text people read, for every event kind, in both forms (console text
 //! and Telegram HTML). Review a changed snapshot as you would a changed message.
 
-use billwatch::alert::{digests, escape_html, render_html, render_text, telegram_len};
 use billwatch::bill::House;
 use billwatch::changes::{Event, EventKind, NextStep, StageRef};
+use billwatch::message::{digests, escape_html, render_html, render_text, telegram_len};
 use chrono::NaiveDate;
 
 const URL: &str = "https://bills.parliament.uk/bills/3929/stages";
@@ -263,7 +263,7 @@ fn status_cards() {
     let (act, act_day) = bill("2025-12-03");
     insta::assert_snapshot!(format!(
         "{}\n\n{}",
-        billwatch::alert::card_html(&ping_pong, URL, day),
-        billwatch::alert::card_html(&act, URL, act_day)
+        billwatch::message::card_html(&ping_pong, URL, day),
+        billwatch::message::card_html(&act, URL, act_day)
     ));
 }

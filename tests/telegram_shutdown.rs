@@ -6,7 +6,7 @@ mod sender_bench;
 
 use std::time::Duration;
 
-use billwatch::commands::{Restarts, wait_for_telegram};
+use billwatch::bot::{Restarts, wait_for_telegram};
 use billwatch::shutdown::Shutdown;
 use billwatch::telegram::{BotApi, ThrottledError};
 use common::fake_bot::Answer;

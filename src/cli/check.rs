@@ -13,7 +13,7 @@ use crate::shutdown::Shutdown;
 use crate::source::Sources;
 use crate::store::{Db, Store};
 use crate::telegram::{Delivery, Sender};
-use crate::{alert, console};
+use crate::{console, message};
 
 /// `check`: one check, then delivery.
 pub(super) async fn once(
@@ -96,7 +96,7 @@ pub(super) async fn dry_run(
     let report = check::dry_run(config, &sources, db.as_ref(), clock, options).await?;
     let mut out = std::io::stdout().lock();
     for (event, url) in &report.previews {
-        let text = alert::render_text(event, url, today);
+        let text = message::render_text(event, url, today);
         if json {
             let _ = writeln!(
                 out,

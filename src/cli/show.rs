@@ -5,9 +5,9 @@ use std::io::Write;
 use serde_json::json;
 
 use super::{ExitCode, Failure, Outcome, SourceArg};
-use crate::alert;
 use crate::bill::Snapshot;
 use crate::config::Config;
+use crate::message;
 use crate::source::{SourceKind, Sources};
 
 /// `show`: one bill fetched and printed; no state read or written.
@@ -51,7 +51,7 @@ pub fn describe(snapshot: &Snapshot, url: &str) -> String {
         flags.push("Act of Parliament".to_owned());
     }
     if let Some(d) = b.withdrawn {
-        flags.push(format!("withdrawn {}", alert::long_date(d)));
+        flags.push(format!("withdrawn {}", message::long_date(d)));
     }
     if b.defeated {
         flags.push("defeated".to_owned());
@@ -75,11 +75,11 @@ pub fn describe(snapshot: &Snapshot, url: &str) -> String {
     for st in &snapshot.stages {
         let dates = match st.sittings.as_slice() {
             [] => "date to be announced".to_owned(),
-            [d] => alert::long_date(*d),
+            [d] => message::long_date(*d),
             [first, .., last] => format!(
                 "{} to {} ({} sittings)",
-                alert::long_date(*first),
-                alert::long_date(*last),
+                message::long_date(*first),
+                message::long_date(*last),
                 st.sittings.len()
             ),
         };

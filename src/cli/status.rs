@@ -6,10 +6,10 @@ use chrono::NaiveDate;
 use serde_json::json;
 
 use super::{ExitCode, Outcome};
-use crate::alert;
 use crate::changes::StageRef;
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::message;
 use crate::store::{Alert, BillState, CheckRecord, Store};
 
 /// Everything `status` shows, read once from the database.
@@ -163,8 +163,10 @@ fn bill_text(s: &BillState, tracked: bool, today: NaiveDate) -> String {
                 let _ = writeln!(
                     out,
                     "  stage: {} ({})",
-                    alert::stage_phrase(&StageRef::of(sn, st)),
-                    st.first_sitting().map(alert::long_date).unwrap_or_default()
+                    message::stage_phrase(&StageRef::of(sn, st)),
+                    st.first_sitting()
+                        .map(message::long_date)
+                        .unwrap_or_default()
                 );
             }
             None => {
@@ -176,7 +178,7 @@ fn bill_text(s: &BillState, tracked: bool, today: NaiveDate) -> String {
                 out,
                 "  next: {} on {} (provisional)",
                 st.name,
-                alert::long_date(d)
+                message::long_date(d)
             );
         }
     }

@@ -1,9 +1,9 @@
 //! `billwatch test-telegram`: proves the bot token and that the bot can post to each chat.
 
 use super::{ExitCode, Failure, Outcome};
-use crate::alert;
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::message;
 
 /// `test-telegram`: one message to each configured chat.
 pub(super) async fn test_telegram(config: &Config, clock: Clock) -> Outcome {
@@ -34,8 +34,8 @@ pub(super) async fn test_telegram(config: &Config, clock: Clock) -> Outcome {
     for chat in chats {
         let text = format!(
             "✅ billwatch test message: @{} can post to {}. Tracking {} bill(s).",
-            alert::escape_html(&bot),
-            alert::escape_html(chat),
+            message::escape_html(&bot),
+            message::escape_html(chat),
             config.bills.len()
         );
         match client.send_html(chat, &text).await {

@@ -5,8 +5,8 @@ use chrono::NaiveDate;
 use super::client::EditError;
 use super::delivery::Sender;
 use super::throttled::ThrottledError;
-use crate::alert;
 use crate::config::Config;
+use crate::message;
 use crate::shutdown::Shutdown;
 use crate::store::{Db, StoreError};
 
@@ -34,7 +34,7 @@ impl Sender {
                 continue;
             };
             let chat = config.chat_for(bill.id).unwrap_or(&t.chat).to_owned();
-            let text = alert::card_html(&snapshot, &config.stages_url(bill.id), today);
+            let text = message::card_html(&snapshot, &config.stages_url(bill.id), today);
             let key = chat.clone();
             let stored = db.call(move |s| s.card(id, &key)).await?;
             if stored.as_ref().is_some_and(|(_, old)| *old == text) {

@@ -12,10 +12,10 @@ use super::bot_api::BotApi;
 use super::client::{Client, SendError};
 use super::throttled::Throttled;
 use super::token::{TOKEN_ENV, Token, TokenError};
-use crate::alert;
 use crate::backoff::Backoff;
 use crate::clock::Clock;
 use crate::config::{AlertMode, Config, Telegram};
+use crate::message;
 use crate::shutdown::Shutdown;
 use crate::store::{Alert, Db, StoreError};
 use crate::telegram_text::{TELEGRAM_LIMIT, digests};
@@ -364,12 +364,12 @@ async fn mark_failed_attempt(db: &Db, ids: &[i64], reason: String) -> Result<(),
 fn render(alerts: &[Alert], config: &Config, today: NaiveDate) -> Vec<String> {
     let mut texts: Vec<String> = alerts
         .iter()
-        .map(|a| alert::render_html(&a.event, &a.url, today))
+        .map(|a| message::render_html(&a.event, &a.url, today))
         .collect();
     if matches!(config.alerts.mode, AlertMode::Daily(_)) {
         let header = format!(
             "<b>Today in Parliament, {}</b>: {} update(s) on the bills this channel follows",
-            alert::long_date(today),
+            message::long_date(today),
             alerts.len()
         );
         texts[0] = format!("{header}\n\n{}", texts[0]);

@@ -2,8 +2,8 @@
 
 use super::delivery::Sender;
 use super::throttled::ThrottledError;
-use crate::alert;
 use crate::check::CheckReport;
+use crate::message;
 use crate::shutdown::Shutdown;
 use crate::store::{Db, StoreError};
 
@@ -63,7 +63,7 @@ impl Sender {
         if about_chat == Some(admin) {
             return;
         }
-        let html = format!("⚠️ {}", alert::escape_html(text));
+        let html = format!("⚠️ {}", message::escape_html(text));
         match self.throttled.send_html(admin, &html, shutdown).await {
             Ok(_) => {}
             // The notice is in the log already; shutdown is no failure.

@@ -6,7 +6,7 @@
 //!   file if it changed, runs one check, and wakes the sender;
 //! - the sender (`sender.rs`) delivers pending alerts and keeps doing so between checks
 //!   (retries, waits on 429), keeps the status cards, and passes operator notices on;
-//! - the bot ([`crate::commands`]) answers commands in private chats, when Telegram is set up
+//! - the bot ([`crate::bot`]) answers commands in private chats, when Telegram is set up
 //!   for them.
 //!
 //! The clock, the shutdown signal and what the worker talks to ([`Services`]) are parameters,
@@ -100,7 +100,7 @@ pub async fn run(
     let (config_tx, config_rx) = watch::channel(config.clone());
     let commands = match (&sender, config.telegram.as_ref()) {
         (Some(s), Some(t)) if t.commands && services.commands => s.bot().map(|bot| {
-            tokio::spawn(crate::commands::serve(
+            tokio::spawn(crate::bot::serve(
                 bot.clone(),
                 s.throttled().clone(),
                 config_rx,

@@ -79,7 +79,7 @@ impl InProcess {
         let pending = store.pending(false).expect("pending");
         let mut alerts = Vec::new();
         for a in &pending {
-            let text = billwatch::alert::render_text(&a.event, &a.url, today);
+            let text = billwatch::message::render_text(&a.event, &a.url, today);
             alerts.push(billwatch::console::alert_json(
                 Some(a),
                 &a.event,

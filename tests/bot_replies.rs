@@ -2,7 +2,7 @@
 //! `commands::respond` over a hand-made [`View`], no Telegram and no database.
 
 use billwatch::bill::Snapshot;
-use billwatch::commands::{Reply, View, respond};
+use billwatch::bot::{Reply, View, respond};
 use chrono::NaiveDate;
 
 const OPERATOR: bool = true;

@@ -18,12 +18,12 @@ use teloxide::types::{BotCommand, BotCommandScope, ChatId, Message, Recipient, U
 use teloxide::{Bot, dptree};
 use tokio::sync::{mpsc, watch};
 
-use crate::alert::{escape_html, long_date, stage_phrase};
 use crate::backoff::Backoff;
 use crate::bill::Snapshot;
 use crate::changes::StageRef;
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::message::{escape_html, long_date, stage_phrase};
 use crate::shutdown::Shutdown;
 use crate::store::{CheckRecord, Store};
 use crate::telegram::{BotApi, Throttled, ThrottledError};
