@@ -17,18 +17,6 @@ fn telegram(tg: &FakeTelegram, more: &str) -> String {
     )
 }
 
-async fn serve_day(api: &FakeApi, day: &str) {
-    api.reset().await;
-    let (bill, stages) = border_security_on(date(day), 7);
-    api.serve_bill(BILL, bill, stages).await;
-}
-
-async fn run_tg(scratch: &Scratch, args: &[&str]) -> Run {
-    scratch
-        .run_env(args, &[("TELEGRAM_BOT_TOKEN", TOKEN)])
-        .await
-}
-
 /// Messages sent to one chat.
 async fn to_chat(tg: &FakeTelegram, chat: Value) -> Vec<String> {
     tg.sends()
@@ -81,7 +69,7 @@ async fn the_bot_answers_commands() {
     // One check at start, then not before next year: /check must trigger the next.
     let extra = format!("[schedule]\ncron = \"0 0 1 1 *\"\n{}", telegram(&tg, ""));
     scratch.write_config(&api.uri(), &[BILL], &extra);
-    serve_day(&api, "2025-11-20").await;
+    api.serve_day("2025-11-20", 7).await;
     let mut child = scratch.spawn(&["--today", "2025-11-20", "run"], false);
     wait_until("the commands registered", async || {
         tg.calls("setMyCommands").await.len() >= 2
@@ -270,8 +258,9 @@ async fn status_card_is_posted_once_and_left_alone() {
             .collect()
     };
 
-    serve_day(&api, "2025-02-11").await;
-    run_tg(&scratch, &["--today", "2025-02-11", "check"])
+    api.serve_day("2025-02-11", 7).await;
+    scratch
+        .run_tg(&["--today", "2025-02-11", "check"])
         .await
         .assert_code(0);
     let posted = cards().await;
@@ -289,7 +278,8 @@ async fn status_card_is_posted_once_and_left_alone() {
     assert_eq!(tg.calls("pinChatMessage").await.len(), 1);
 
     // Nothing moved: the card is left alone.
-    run_tg(&scratch, &["--today", "2025-02-11", "check"])
+    scratch
+        .run_tg(&["--today", "2025-02-11", "check"])
         .await
         .assert_code(0);
     assert!(tg.calls("editMessageText").await.is_empty());
@@ -307,14 +297,16 @@ async fn daily_digest_is_sent_once_a_day() {
         telegram(&tg, "")
     );
     scratch.write_config(&api.uri(), &[BILL], &extra);
-    serve_day(&api, "2025-02-01").await;
-    run_tg(&scratch, &["--today", "2025-02-01", "check"])
+    api.serve_day("2025-02-01", 7).await;
+    scratch
+        .run_tg(&["--today", "2025-02-01", "check"])
         .await
         .assert_code(0);
     assert!(tg.sends().await.is_empty(), "nothing happened");
 
-    serve_day(&api, "2025-05-15").await;
-    run_tg(&scratch, &["--today", "2025-05-15", "check"])
+    api.serve_day("2025-05-15", 7).await;
+    scratch
+        .run_tg(&["--today", "2025-05-15", "check"])
         .await
         .assert_code(0);
     let sent = to_chat(&tg, "@bill_alerts".into()).await;
@@ -334,18 +326,19 @@ async fn daily_digest_is_sent_once_a_day() {
     );
 
     // More news the same day waits for tomorrow's digest.
-    serve_day(&api, "2025-05-30").await;
-    let run = run_tg(&scratch, &["--today", "2025-05-15", "check"]).await;
+    api.serve_day("2025-05-30", 7).await;
+    let run = scratch.run_tg(&["--today", "2025-05-15", "check"]).await;
     run.assert_code(0);
     assert_eq!(to_chat(&tg, "@bill_alerts".into()).await.len(), 1);
-    let status = run_tg(&scratch, &["status"]).await;
+    let status = scratch.run_tg(&["status"]).await;
     assert!(
         status.stdout.contains("alerts: 1 pending"),
         "{}",
         status.stdout
     );
 
-    run_tg(&scratch, &["--today", "2025-05-16", "check"])
+    scratch
+        .run_tg(&["--today", "2025-05-16", "check"])
         .await
         .assert_code(0);
     let sent = to_chat(&tg, "@bill_alerts".into()).await;
@@ -360,7 +353,8 @@ async fn daily_digest_is_sent_once_a_day() {
         "{}",
         sent[1]
     );
-    run_tg(&scratch, &["--today", "2025-05-16", "check"])
+    scratch
+        .run_tg(&["--today", "2025-05-16", "check"])
         .await
         .assert_code(0);
     assert_eq!(to_chat(&tg, "@bill_alerts".into()).await.len(), 2);
@@ -382,7 +376,7 @@ async fn commands_wait_for_telegram_and_never_stop_the_worker() {
     let scratch = Scratch::new();
     let extra = format!("[schedule]\ncron = \"0 0 1 1 *\"\n{}", telegram(&tg, ""));
     scratch.write_config(&api.uri(), &[BILL], &extra);
-    serve_day(&api, "2025-11-20").await;
+    api.serve_day("2025-11-20", 7).await;
     let mut child = scratch.spawn(&["run"], false);
     wait_until("the first check", async || {
         scratch.run(&["health"]).await.code == 0

@@ -18,19 +18,6 @@ fn telegram_section(tg: &FakeTelegram, admin: bool) -> String {
     s
 }
 
-async fn run_tg(scratch: &Scratch, args: &[&str]) -> Run {
-    scratch
-        .run_env(args, &[("TELEGRAM_BOT_TOKEN", TOKEN)])
-        .await
-}
-
-/// Serves the Border Security bill as it was on `day`.
-async fn serve_day(api: &FakeApi, day: &str) {
-    api.reset().await;
-    let (bill, stages) = border_security_on(date(day), 0);
-    api.serve_bill(BILL, bill, stages).await;
-}
-
 fn texts(sends: &[(String, Value)]) -> Vec<String> {
     sends
         .iter()
@@ -60,18 +47,19 @@ async fn each_alert_is_posted_once_across_runs() {
     let scratch = Scratch::new();
     scratch.write_config(&api.uri(), &[BILL], &telegram_section(&tg, false));
 
-    serve_day(&api, "2025-02-01").await;
-    run_tg(&scratch, &["--today", "2025-02-01", "check"])
+    api.serve_day("2025-02-01", 0).await;
+    scratch
+        .run_tg(&["--today", "2025-02-01", "check"])
         .await
         .assert_code(0);
     assert!(tg.sends().await.is_empty(), "first sight is silent");
 
     // Three months on: five stages reached meanwhile.
-    serve_day(&api, "2025-05-15").await;
-    let run = run_tg(&scratch, &["--today", "2025-05-15", "check"]).await;
+    api.serve_day("2025-05-15", 0).await;
+    let run = scratch.run_tg(&["--today", "2025-05-15", "check"]).await;
     run.assert_code(0);
     assert_no_token(&run);
-    let run = run_tg(&scratch, &["--today", "2025-05-15", "check"]).await;
+    let run = scratch.run_tg(&["--today", "2025-05-15", "check"]).await;
     run.assert_code(0);
 
     let sends = tg.sends().await;
@@ -98,8 +86,9 @@ async fn each_alert_is_posted_once_across_runs() {
     );
 
     // The next change is a single alert: a message of its own.
-    serve_day(&api, "2025-06-05").await;
-    run_tg(&scratch, &["--today", "2025-06-05", "check"])
+    api.serve_day("2025-06-05", 0).await;
+    scratch
+        .run_tg(&["--today", "2025-06-05", "check"])
         .await
         .assert_code(0);
     let sends = tg.sends().await;
@@ -111,7 +100,7 @@ async fn each_alert_is_posted_once_across_runs() {
          Next: Committee stage in the House of Lords.\n\
          <a href=\"https://bills.example.test/bills/3929/stages\">Stages of this bill</a>"
     );
-    let status = run_tg(&scratch, &["status", "--json"]).await;
+    let status = scratch.run_tg(&["status", "--json"]).await;
     let status: Value = serde_json::from_str(status.stdout.trim()).expect("json");
     assert_eq!(
         status["alerts"],
@@ -130,8 +119,9 @@ async fn a_bill_can_have_its_own_chat() {
         telegram_section(&tg, false)
     );
     scratch.write_config(&api.uri(), &[], &extra);
-    serve_day(&api, "2025-02-01").await;
-    run_tg(&scratch, &["--today", "2025-02-01", "check", "--announce"])
+    api.serve_day("2025-02-01", 0).await;
+    scratch
+        .run_tg(&["--today", "2025-02-01", "check", "--announce"])
         .await
         .assert_code(0);
     let sends = tg.sends().await;
@@ -147,10 +137,12 @@ async fn permanent_failure_blocks_then_retry_delivers_once() {
     let tg = FakeTelegram::start().await;
     let scratch = Scratch::new();
     scratch.write_config(&api.uri(), &[BILL], &telegram_section(&tg, true));
-    serve_day(&api, "2025-02-01").await;
+    api.serve_day("2025-02-01", 0).await;
     tg.next_sends(1, telegram_error(400, "Bad Request: chat not found", None))
         .await;
-    let run = run_tg(&scratch, &["--today", "2025-02-01", "check", "--announce"]).await;
+    let run = scratch
+        .run_tg(&["--today", "2025-02-01", "check", "--announce"])
+        .await;
     run.assert_code(1);
     assert!(
         run.stderr.contains("chat @bill_alerts not found"),
@@ -169,7 +161,7 @@ async fn permanent_failure_blocks_then_retry_delivers_once() {
             .contains("billwatch cannot post to @bill_alerts: chat @bill_alerts not found")
     );
 
-    let status = run_tg(&scratch, &["status"]).await;
+    let status = scratch.run_tg(&["status"]).await;
     assert!(
         status
             .stdout
@@ -184,13 +176,14 @@ async fn permanent_failure_blocks_then_retry_delivers_once() {
     );
 
     // A later check does not try the blocked alert again on its own.
-    run_tg(&scratch, &["--today", "2025-02-01", "check"])
+    scratch
+        .run_tg(&["--today", "2025-02-01", "check"])
         .await
         .assert_code(0);
     assert_eq!(tg.sends().await.len(), 2);
 
     // Fixed: `retry` sends it once.
-    let run = run_tg(&scratch, &["--today", "2025-02-01", "retry"]).await;
+    let run = scratch.run_tg(&["--today", "2025-02-01", "retry"]).await;
     run.assert_code(0);
     assert!(
         run.stdout.contains("1 blocked alert(s) queued again"),
@@ -201,7 +194,8 @@ async fn permanent_failure_blocks_then_retry_delivers_once() {
     assert_eq!(sends.len(), 3);
     assert_eq!(sends[2].1["chat_id"], "@bill_alerts");
     assert_eq!(sends[2].1["text"], sends[0].1["text"]);
-    run_tg(&scratch, &["--today", "2025-02-01", "retry"])
+    scratch
+        .run_tg(&["--today", "2025-02-01", "retry"])
         .await
         .assert_code(0);
     assert_eq!(tg.sends().await.len(), 3);
@@ -215,19 +209,20 @@ async fn killed_after_telegram_accepted_resends_on_restart() {
     let tg = FakeTelegram::start().await;
     let scratch = Scratch::new();
     scratch.write_config(&api.uri(), &[BILL], &telegram_section(&tg, false));
-    serve_day(&api, "2025-02-01").await;
+    api.serve_day("2025-02-01", 0).await;
     tg.next_sends(1, telegram_ok(77).set_delay(Duration::from_secs(30)))
         .await;
     let mut child = spawn_check(&scratch).await;
     wait_for_sends(&tg, 1).await;
     child.kill().await.expect("kill");
 
-    let run = run_tg(&scratch, &["--today", "2025-02-01", "check"]).await;
+    let run = scratch.run_tg(&["--today", "2025-02-01", "check"]).await;
     run.assert_code(0);
     let sends = tg.sends().await;
     assert_eq!(sends.len(), 2, "sent again after the restart");
     assert_eq!(sends[0].1, sends[1].1);
-    run_tg(&scratch, &["--today", "2025-02-01", "check"])
+    scratch
+        .run_tg(&["--today", "2025-02-01", "check"])
         .await
         .assert_code(0);
     assert_eq!(tg.sends().await.len(), 2, "and then never again");
@@ -240,7 +235,7 @@ async fn killed_before_sending_delivers_once_on_restart() {
     let tg = FakeTelegram::start().await;
     let scratch = Scratch::new();
     scratch.write_config(&api.uri(), &[BILL], &telegram_section(&tg, false));
-    serve_day(&api, "2025-02-01").await;
+    api.serve_day("2025-02-01", 0).await;
     tg.next_sends(
         1,
         telegram_error(429, "Too Many Requests: retry after 60", Some(60)),
@@ -250,12 +245,14 @@ async fn killed_before_sending_delivers_once_on_restart() {
     wait_for_sends(&tg, 1).await;
     child.kill().await.expect("kill");
 
-    run_tg(&scratch, &["--today", "2025-02-01", "check"])
+    scratch
+        .run_tg(&["--today", "2025-02-01", "check"])
         .await
         .assert_code(0);
     let sends = tg.sends().await;
     assert_eq!(sends.len(), 2, "the refused one, then one delivery");
-    run_tg(&scratch, &["--today", "2025-02-01", "check"])
+    scratch
+        .run_tg(&["--today", "2025-02-01", "check"])
         .await
         .assert_code(0);
     assert_eq!(tg.sends().await.len(), 2);
@@ -283,7 +280,7 @@ async fn network_failure_never_prints_the_token() {
     let dead =
         "[telegram]\nchat = \"@bill_alerts\"\napi_url = \"http://127.0.0.1:9\"\ntimeout = \"1s\"\n";
     scratch.write_config(&api.uri(), &[BILL], dead);
-    serve_day(&api, "2025-02-01").await;
+    api.serve_day("2025-02-01", 0).await;
     let run = until_printed(
         &scratch,
         &["--today", "2025-02-01", "check", "--announce"],
@@ -291,7 +288,7 @@ async fn network_failure_never_prints_the_token() {
     )
     .await;
     assert_no_token(&run);
-    let status = run_tg(&scratch, &["status"]).await;
+    let status = scratch.run_tg(&["status"]).await;
     assert!(
         status.stdout.contains("alerts: 1 pending"),
         "{}",
@@ -365,13 +362,15 @@ async fn a_delivery_given_up_keeps_the_alert_and_fails_the_check() {
     let tg = FakeTelegram::start().await;
     let scratch = Scratch::new();
     scratch.write_config(&api.uri(), &[BILL], &telegram_section(&tg, false));
-    serve_day(&api, "2025-02-01").await;
+    api.serve_day("2025-02-01", 0).await;
     tg.next_sends(
         1,
         telegram_error(429, "Too Many Requests: retry after 600", Some(600)),
     )
     .await;
-    let run = run_tg(&scratch, &["--today", "2025-02-01", "check", "--announce"]).await;
+    let run = scratch
+        .run_tg(&["--today", "2025-02-01", "check", "--announce"])
+        .await;
     run.assert_code(1);
     assert!(
         run.stderr
@@ -380,7 +379,7 @@ async fn a_delivery_given_up_keeps_the_alert_and_fails_the_check() {
         run.stderr
     );
     assert_no_token(&run);
-    let status = run_tg(&scratch, &["status"]).await;
+    let status = scratch.run_tg(&["status"]).await;
     assert!(
         status.stdout.contains("alerts: 1 pending"),
         "{}",
@@ -396,7 +395,7 @@ async fn test_telegram_reports_each_chat() {
     let tg = FakeTelegram::start().await;
     let scratch = Scratch::new();
     scratch.write_config(&api.uri(), &[BILL], &telegram_section(&tg, true));
-    let run = run_tg(&scratch, &["test-telegram"]).await;
+    let run = scratch.run_tg(&["test-telegram"]).await;
     run.assert_code(0);
     assert!(
         run.stdout.contains("the bot is @billwatch_test_bot"),
@@ -415,7 +414,7 @@ async fn test_telegram_reports_each_chat() {
         ),
     )
     .await;
-    let run = run_tg(&scratch, &["test-telegram"]).await;
+    let run = scratch.run_tg(&["test-telegram"]).await;
     run.assert_code(1);
     assert!(
         run.stdout.contains("is not an administrator"),
@@ -438,8 +437,9 @@ async fn failing_bill_is_reported_once_and_its_recovery_once() {
     let scratch = Scratch::new();
     let extra = format!("{}failure_threshold = 3\n", telegram_section(&tg, true));
     scratch.write_config(&api.uri(), &[BILL], &extra);
-    serve_day(&api, "2025-02-01").await;
-    run_tg(&scratch, &["--today", "2025-02-01", "check"])
+    api.serve_day("2025-02-01", 0).await;
+    scratch
+        .run_tg(&["--today", "2025-02-01", "check"])
         .await
         .assert_code(0);
 
@@ -448,7 +448,8 @@ async fn failing_bill_is_reported_once_and_its_recovery_once() {
         .await;
     let mut notices = Vec::new();
     for n in 1..=5 {
-        run_tg(&scratch, &["--today", "2025-02-02", "check"])
+        scratch
+            .run_tg(&["--today", "2025-02-02", "check"])
             .await
             .assert_code(1);
         notices.push(tg.sends().await.len());
@@ -468,11 +469,13 @@ async fn failing_bill_is_reported_once_and_its_recovery_once() {
         texts(&sends)
     );
 
-    serve_day(&api, "2025-02-02").await;
-    run_tg(&scratch, &["--today", "2025-02-02", "check"])
+    api.serve_day("2025-02-02", 0).await;
+    scratch
+        .run_tg(&["--today", "2025-02-02", "check"])
         .await
         .assert_code(0);
-    run_tg(&scratch, &["--today", "2025-02-02", "check"])
+    scratch
+        .run_tg(&["--today", "2025-02-02", "check"])
         .await
         .assert_code(0);
     let sends = tg.sends().await;

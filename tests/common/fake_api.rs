@@ -56,6 +56,14 @@ impl FakeApi {
         self.server.uri()
     }
 
+    /// Serves only the Border Security bill, as it was on `day` (stages announced `notice` days
+    /// ahead, as in [`super::border_security_on`]).
+    pub async fn serve_day(&self, day: &str, notice: i64) {
+        self.reset().await;
+        let (bill, stages) = super::border_security_on(super::date(day), notice);
+        self.serve_bill(super::BILL, bill, stages).await;
+    }
+
     /// Replaces whatever the fake serves for bill `id`; the listing shows its `lastUpdate`.
     pub async fn serve_bill(&self, id: u32, bill: Value, stages: Value) {
         self.serve_bill_slowly(id, bill, stages, Duration::ZERO)

@@ -86,6 +86,11 @@ impl Scratch {
             .expect("spawn billwatch")
     }
 
+    /// Runs the binary with the test bot token in `TELEGRAM_BOT_TOKEN`.
+    pub async fn run_tg(&self, args: &[&str]) -> Run {
+        self.run_env(args, &[("TELEGRAM_BOT_TOKEN", TOKEN)]).await
+    }
+
     pub async fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
         let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_billwatch"));
         cmd.arg("--config")
