@@ -207,3 +207,34 @@ async fn auto_mode_falls_back_to_the_pages_with_the_same_alerts() {
         assert!(run.alerts.is_empty(), "{name}: {:#?}", run.alert_lines());
     }
 }
+
+/// A bill whose stages run past the pages billwatch reads is an error for that bill, never a
+/// silent cut: a stage past the cut would never alert.
+#[tokio::test(start_paused = true)]
+async fn stages_past_the_last_page_fail_the_bill_rather_than_being_cut() {
+    let parliament = FakeParliament::new();
+    let check = InProcess::new(&parliament, "mode = \"api\"\n", &[BILL], "");
+    let (bill, stages) = border_security_on(date("2025-02-11"), 0);
+    let template = stages["items"][0].clone();
+    // The fake sends at most 20 a page; billwatch reads at most 50 pages: 1,000 stages.
+    let items: Vec<serde_json::Value> = (0..1001u64)
+        .map(|i| {
+            let mut item = template.clone();
+            item["id"] = (100_000 + i).into();
+            item["sortOrder"] = i.into();
+            item
+        })
+        .collect();
+    let total = items.len();
+    let stages = serde_json::json!({"items": items, "totalResults": total, "itemsPerPage": 20});
+    parliament.serve_bill(BILL, bill, stages);
+    let run = check
+        .check(following("2025-02-11"), CheckOptions::default())
+        .await;
+    run.assert_code(1);
+    let errors = run.errors().join("\n");
+    assert!(
+        errors.contains("run past 50 pages (1000 of 1001 read)"),
+        "{errors}"
+    );
+}

@@ -114,12 +114,14 @@ impl ApiSource {
 
         let mut stages: Vec<Stage> = Vec::new();
         let mut skip = 0;
+        let mut total = 0;
         for _ in 0..MAX_PAGES {
             // The server may send fewer than asked (its own page size): skip what arrived.
             let url = format!("{}/Stages?Skip={skip}&Take={PAGE_SIZE}", self.bill_url(id));
             let body = self.get(id, &url).await?;
             let parsed = parse_stages(&body).map_err(|e| SourceError::parse(id, &url, e))?;
             let got = parsed.stages.len();
+            total = parsed.total;
             skip += got;
             let before = stages.len();
             for stage in parsed.stages {
@@ -129,7 +131,7 @@ impl ApiSource {
                 }
             }
             if stages.len() >= parsed.total {
-                break;
+                return Ok(Snapshot::new(bill, stages));
             }
             if got == 0 || stages.len() == before {
                 // Asking on would not help: the list is shorter than it says.
@@ -144,7 +146,16 @@ impl ApiSource {
                 ));
             }
         }
-        Ok(Snapshot::new(bill, stages))
+        // Never a silent truncation: a stage past the cut would never alert.
+        Err(SourceError::parse(
+            id,
+            &format!("{}/Stages", self.bill_url(id)),
+            ParseError::new(format!(
+                "the bill's stages run past {MAX_PAGES} pages ({} of {total} read): refusing to \
+                 cut them short",
+                stages.len()
+            )),
+        ))
     }
 
     /// Every bill updated at or after `since` (UK local time, as Parliament writes `lastUpdate`),
