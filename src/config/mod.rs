@@ -221,7 +221,7 @@ impl Config {
         let file = raw::File::read(&cx)?;
         let timezone = validate::timezone(&cx, file.timezone.as_ref())?;
         let parliament = validate::parliament(&cx, file.parliament)?;
-        let storage = validate::storage(file.storage);
+        let storage = validate::storage(&cx, file.storage)?;
         let telegram = validate::telegram(&cx, file.telegram)?;
         let schedule = validate::schedule(&cx, &file.schedule)?;
         let alerts = validate::alerts(&cx, &file.alerts)?;
@@ -427,5 +427,67 @@ mod tests {
         assert_eq!(locate(None, Some("/x.toml")), PathBuf::from("/x.toml"));
         assert_eq!(locate(None, Some("  ")), PathBuf::from(DEFAULT_PATH));
         assert_eq!(locate(None, None), PathBuf::from(DEFAULT_PATH));
+    }
+
+    /// A storage path that keeps nothing is a config error naming the key, not a database
+    /// that forgets every check.
+    #[test]
+    fn a_storage_path_that_keeps_nothing_is_refused() {
+        for (path, says) in [
+            ("", "must name the database file"),
+            ("   ", "must name the database file"),
+            (":memory:", "in-memory database keeps nothing"),
+            (
+                "file:data/billwatch.db?mode=memory",
+                "SQLite URI is not accepted",
+            ),
+            ("data/", "names a folder"),
+        ] {
+            let text = format!("[storage]\npath = \"{path}\"\n[[bills]]\nid = 3929\n");
+            let e = Config::parse(&text, Path::new("c.toml")).expect_err(path);
+            let shown = e.to_string();
+            assert!(
+                shown.contains("line 2, key `storage.path`") && shown.contains(says),
+                "{path:?}: {shown}"
+            );
+        }
+        let text = "[storage]\npath = \"/data/billwatch.db\"\n[[bills]]\nid = 3929\n";
+        let config = Config::parse(text, Path::new("c.toml")).expect("a plain file");
+        assert_eq!(config.storage.path, PathBuf::from("/data/billwatch.db"));
+    }
+
+    /// Every duration has a sane range, checked by `validate`: a zero or an absurd one would
+    /// stall the worker or overflow a timer.
+    #[test]
+    fn durations_out_of_range_are_refused() {
+        for (section, key, value, says) in [
+            (
+                "parliament",
+                "page_delay",
+                "500000000000y",
+                "out of range: use 0s to 1m",
+            ),
+            ("parliament", "timeout", "0s", "must be longer than zero"),
+            ("parliament", "retry_backoff", "1y", "out of range"),
+            (
+                "parliament",
+                "full_refresh",
+                "0s",
+                "must be longer than zero",
+            ),
+            ("schedule", "jitter", "2h", "out of range: use 0s to 1h"),
+            ("schedule", "health_max_age", "10y", "out of range"),
+        ] {
+            let text = format!("[{section}]\n{key} = \"{value}\"\n[[bills]]\nid = 3929\n");
+            let e = Config::parse(&text, Path::new("c.toml")).expect_err(key);
+            let shown = e.to_string();
+            assert!(
+                shown.contains(&format!("key `{section}.{key}`")) && shown.contains(says),
+                "{key} = {value}: {shown}"
+            );
+        }
+        let text = "[telegram]\nchat = \"@bill_alerts\"\ntimeout = \"1h\"\n[[bills]]\nid = 1\n";
+        let e = Config::parse(text, Path::new("c.toml")).expect_err("telegram.timeout");
+        assert!(e.to_string().contains("key `telegram.timeout`"), "{e}");
     }
 }

@@ -80,7 +80,7 @@ pub(super) struct Parliament {
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub(super) struct Storage {
-    pub path: Option<PathBuf>,
+    pub path: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]

@@ -42,7 +42,12 @@ pub(super) fn parliament(cx: &Context<'_>, p: raw::Parliament) -> Result<Parliam
         api_url: cx.base_url(p.api_url.as_ref(), "parliament.api_url", DEFAULT_API_URL)?,
         site_url: cx.base_url(p.site_url.as_ref(), "parliament.site_url", DEFAULT_SITE_URL)?,
         mode: p.mode.unwrap_or_default(),
-        timeout: cx.positive(p.timeout, "parliament.timeout", Duration::from_secs(30))?,
+        timeout: cx.duration(
+            p.timeout,
+            "parliament.timeout",
+            secs(30),
+            secs(1)..=minutes(10),
+        )?,
         max_concurrent: cx.in_range(p.max_concurrent, "parliament.max_concurrent", 4, 1..=32)?,
         user_agent: match p.user_agent {
             Some(ua) if ua.get_ref().trim().is_empty() => {
@@ -56,23 +61,66 @@ pub(super) fn parliament(cx: &Context<'_>, p: raw::Parliament) -> Result<Parliam
             None => DEFAULT_USER_AGENT.to_owned(),
         },
         retries: cx.in_range(p.retries, "parliament.retries", 3, 0..=10)?,
-        retry_backoff: p.retry_backoff.unwrap_or(Duration::from_secs(2)),
+        retry_backoff: cx.duration(
+            p.retry_backoff,
+            "parliament.retry_backoff",
+            secs(2),
+            Duration::ZERO..=minutes(10),
+        )?,
         max_response_bytes: cx.in_range(
             p.max_response_bytes,
             "parliament.max_response_bytes",
             10 * 1024 * 1024,
             1024..=1024 * 1024 * 1024,
         )?,
-        page_delay: p.page_delay.unwrap_or(Duration::from_secs(1)),
+        page_delay: cx.duration(
+            p.page_delay,
+            "parliament.page_delay",
+            secs(1),
+            Duration::ZERO..=minutes(1),
+        )?,
         listing: p.listing.unwrap_or(true),
-        full_refresh: p.full_refresh.unwrap_or(Duration::from_secs(24 * 3600)),
+        full_refresh: cx.duration(
+            p.full_refresh,
+            "parliament.full_refresh",
+            days(1),
+            secs(1)..=days(366),
+        )?,
     })
 }
 
 /// `[storage]`: nothing in it can be wrong once it is read.
-pub(super) fn storage(s: raw::Storage) -> Storage {
-    Storage {
-        path: s.path.unwrap_or_else(|| PathBuf::from("data/billwatch.db")),
+/// `[storage]`: the database file. It must be a file that keeps what it is given: an empty
+/// path, SQLite's `:memory:` or a `file:` URI would make every check a silent first check.
+pub(super) fn storage(cx: &Context<'_>, s: raw::Storage) -> Result<Storage, ConfigError> {
+    let Some(path) = s.path else {
+        return Ok(Storage {
+            path: PathBuf::from("data/billwatch.db"),
+        });
+    };
+    let text = path.get_ref().trim();
+    let refused = if text.is_empty() {
+        Some("must name the database file, e.g. \"data/billwatch.db\"")
+    } else if text.eq_ignore_ascii_case(":memory:") || text.starts_with(':') {
+        Some(
+            "an in-memory database keeps nothing between checks (every check would be a silent \
+             first check): name a file, e.g. \"data/billwatch.db\"",
+        )
+    } else if text
+        .get(..5)
+        .is_some_and(|p| p.eq_ignore_ascii_case("file:"))
+    {
+        Some("a SQLite URI is not accepted here: name a plain file, e.g. \"data/billwatch.db\"")
+    } else if text.ends_with('/') || text.ends_with(std::path::MAIN_SEPARATOR) {
+        Some("names a folder: name the database file in it, e.g. \"data/billwatch.db\"")
+    } else {
+        None
+    };
+    match refused {
+        Some(message) => Err(cx.error(path.span(), "storage.path", message)),
+        None => Ok(Storage {
+            path: PathBuf::from(path.get_ref()),
+        }),
     }
 }
 
@@ -112,7 +160,12 @@ pub(super) fn telegram(
             3,
             1..=1000,
         )?,
-        timeout: cx.positive(t.timeout, "telegram.timeout", Duration::from_secs(20))?,
+        timeout: cx.duration(
+            t.timeout,
+            "telegram.timeout",
+            secs(20),
+            secs(1)..=minutes(10),
+        )?,
         operators: t.operators,
         commands: t.commands.unwrap_or(true),
         status_card: t.status_card.unwrap_or(false),
@@ -136,8 +189,18 @@ pub(super) fn schedule(cx: &Context<'_>, s: &raw::Schedule) -> Result<ScheduleCo
     Ok(ScheduleConfig {
         cron,
         check_at_start: s.check_at_start.unwrap_or(true),
-        jitter: s.jitter.unwrap_or(Duration::ZERO),
-        health_max_age: s.health_max_age,
+        jitter: cx.duration(
+            s.jitter,
+            "schedule.jitter",
+            Duration::ZERO,
+            Duration::ZERO..=hours(1),
+        )?,
+        health_max_age: match s.health_max_age {
+            None => None,
+            Some(d) => {
+                Some(cx.duration(Some(d), "schedule.health_max_age", d, secs(1)..=days(366))?)
+            }
+        },
     })
 }
 
@@ -295,4 +358,20 @@ fn bill_id(
             )),
         },
     }
+}
+
+const fn secs(n: u64) -> Duration {
+    Duration::from_secs(n)
+}
+
+const fn minutes(n: u64) -> Duration {
+    Duration::from_secs(60 * n)
+}
+
+const fn hours(n: u64) -> Duration {
+    Duration::from_secs(3600 * n)
+}
+
+const fn days(n: u64) -> Duration {
+    Duration::from_secs(24 * 3600 * n)
 }

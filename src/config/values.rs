@@ -131,16 +131,37 @@ impl Context<'_> {
         }
     }
 
-    pub fn positive(
+    /// A duration within `range` (a zero or an absurdly long one would stall or break the
+    /// worker), else the default when the key is left out.
+    pub fn duration(
         &self,
         value: Option<Duration>,
         key: &str,
         default: Duration,
+        range: std::ops::RangeInclusive<Duration>,
     ) -> Result<Duration, ConfigError> {
         match value {
             None => Ok(default),
-            Some(d) if d.is_zero() => Err(self.error(0..0, key, "must be longer than zero")),
-            Some(d) => Ok(d),
+            Some(d) if range.contains(&d) => Ok(d),
+            Some(d) if d.is_zero() => Err(self.error(
+                0..0,
+                key,
+                format!(
+                    "must be longer than zero: use {} to {}",
+                    humantime::format_duration(*range.start()),
+                    humantime::format_duration(*range.end())
+                ),
+            )),
+            Some(d) => Err(self.error(
+                0..0,
+                key,
+                format!(
+                    "{} is out of range: use {} to {}",
+                    humantime::format_duration(d),
+                    humantime::format_duration(*range.start()),
+                    humantime::format_duration(*range.end())
+                ),
+            )),
         }
     }
 
