@@ -121,6 +121,11 @@ pub enum StoreError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("cannot create the database {path}: {source}")]
+    Create {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error(
         "{path} is not a billwatch database, or it is damaged ({detail}). It was left untouched: \
          restore a backup, or move it aside to start afresh (every bill is then recorded again \
@@ -147,6 +152,54 @@ pub enum StoreError {
     Interrupted { path: PathBuf, detail: String },
 }
 
+/// Makes a new database: complete under a name of this process's own, then linked into place.
+/// So a file at `path` is never a half-made database (an empty one is damage, refused like any
+/// other), and two processes starting together on a fresh database both get the same, complete
+/// one: the second link fails, and that process opens the first one's.
+fn create(path: &Path) -> Result<(), StoreError> {
+    static MADE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = MADE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let mut name = path.as_os_str().to_owned();
+    name.push(format!(".new-{}-{n}", std::process::id()));
+    let fresh = PathBuf::from(name);
+    let created = (|| {
+        let conn = Connection::open(&fresh).map_err(|e| sqlite(&fresh, e))?;
+        let mut store = Store {
+            conn,
+            path: fresh.clone(),
+        };
+        store.prepare(true)?;
+        // Closing the only connection folds the write-ahead log into the file.
+        drop(store);
+        match std::fs::hard_link(&fresh, path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+            Err(source) => Err(StoreError::Create {
+                path: path.to_owned(),
+                source,
+            }),
+        }
+    })();
+    for leftover in ["", "-wal", "-shm"] {
+        let mut name = fresh.as_os_str().to_owned();
+        name.push(leftover);
+        let _ = std::fs::remove_file(PathBuf::from(name));
+    }
+    created
+}
+
+/// An empty file where the database should be is damage (a new database is never empty): it
+/// is refused, not taken as a new database, which would record every pending change silently.
+fn refuse_empty(path: &Path) -> Result<(), StoreError> {
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.len() == 0 => Err(StoreError::Corrupt {
+            path: path.to_owned(),
+            detail: "the file is empty (0 bytes)".to_owned(),
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// The database.
 #[derive(Debug)]
 pub struct Store {
@@ -163,6 +216,10 @@ impl Store {
                 source,
             })?;
         }
+        if !path.exists() {
+            create(path)?;
+        }
+        refuse_empty(path)?;
         let conn = Connection::open(path).map_err(|e| sqlite(path, e))?;
         let mut store = Store {
             conn,
@@ -177,6 +234,7 @@ impl Store {
         if !path.exists() {
             return Ok(None);
         }
+        refuse_empty(path)?;
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,

@@ -91,10 +91,8 @@ fn a_missing_database_opened_read_only_is_none_and_not_created() {
 }
 
 #[test]
-fn an_empty_file_is_migrated_to_the_latest_schema() {
+fn a_new_database_is_complete_and_leaves_nothing_behind() {
     let scratch = Scratch::new();
-    std::fs::create_dir_all(scratch.path().parent().expect("folder")).expect("folder");
-    std::fs::write(scratch.path(), b"").expect("empty file");
     let store = scratch.open();
     let version: i64 = store
         .conn
@@ -102,10 +100,49 @@ fn an_empty_file_is_migrated_to_the_latest_schema() {
         .expect("version");
     assert_eq!(version, MIGRATIONS.len() as i64);
     drop(store);
-    // Now complete, it opens read-only, and again read-write without change.
+    let folder: Vec<String> = std::fs::read_dir(scratch.path().parent().expect("folder"))
+        .expect("folder")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".new-"))
+        .collect();
+    assert!(folder.is_empty(), "{folder:?}");
+    // Complete, it opens read-only, and again read-write without change.
     let read = Store::open_read_only(&scratch.path()).expect("opens");
     assert!(read.expect("exists").bills().expect("bills").is_empty());
     drop(scratch.open());
+}
+
+/// Two processes (here: threads) starting together on a fresh database both get the same,
+/// complete one; neither fails.
+#[test]
+fn a_fresh_database_opened_twice_at_once_is_made_once() {
+    let scratch = Scratch::new();
+    std::fs::create_dir_all(scratch.path().parent().expect("folder")).expect("folder");
+    let path = scratch.path();
+    let opened: Vec<_> = (0..4)
+        .map(|_| {
+            let path = path.clone();
+            std::thread::spawn(move || Store::open(&path).map(drop))
+        })
+        .collect();
+    for handle in opened {
+        handle.join().expect("joined").expect("opened");
+    }
+}
+
+/// An empty file is damage, not a new database: taken as new, it would record every pending
+/// change silently. It is refused, both ways, and left as it was.
+#[test]
+fn an_empty_file_is_refused_and_left_alone() {
+    let scratch = Scratch::new();
+    std::fs::create_dir_all(scratch.path().parent().expect("folder")).expect("folder");
+    std::fs::write(scratch.path(), b"").expect("empty file");
+    let e = Store::open(&scratch.path()).expect_err("empty");
+    assert!(matches!(e, StoreError::Corrupt { .. }), "{e}");
+    assert!(e.to_string().contains("the file is empty (0 bytes)"), "{e}");
+    let e = Store::open_read_only(&scratch.path()).expect_err("empty");
+    assert!(matches!(e, StoreError::Corrupt { .. }), "{e}");
+    assert_eq!(std::fs::metadata(scratch.path()).expect("file").len(), 0);
 }
 
 #[test]
