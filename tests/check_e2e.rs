@@ -496,3 +496,33 @@ async fn a_stage_list_shorter_than_it_says_is_an_error() {
     assert_eq!(run.summary()["requests"], 3);
     assert!(stored_snapshot(&scratch.db_path(), BILL).is_none());
 }
+
+/// A hostile title's control characters (ESC, BEL) never reach the terminal: not in a console
+/// alert, not in `status`, not in `show`.
+#[tokio::test]
+async fn control_characters_in_parliaments_text_never_reach_the_terminal() {
+    let api = FakeApi::start().await;
+    let scratch = Scratch::new();
+    scratch.write_config(&api.uri(), &[BILL], "");
+    let (mut bill, stages) = border_security_on(date("2025-02-11"), 0);
+    bill["shortTitle"] = "Border\u{1b}[2J\u{1b}]0;pwned\u{7} Bill".into();
+    api.reset().await;
+    api.serve_bill(BILL, bill, stages).await;
+    let outputs = [
+        scratch
+            .run(&["--today", "2025-02-11", "check", "--announce"])
+            .await,
+        scratch.run(&["--today", "2025-02-11", "status"]).await,
+        scratch.run(&["show", "3929"]).await,
+    ];
+    for run in outputs {
+        assert_eq!(run.code, 0, "{run:#?}");
+        assert!(run.stdout.contains("Border"), "{run:#?}");
+        for text in [&run.stdout, &run.stderr] {
+            assert!(
+                !text.contains('\u{1b}') && !text.contains('\u{7}'),
+                "{text:?}"
+            );
+        }
+    }
+}

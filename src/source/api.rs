@@ -378,9 +378,18 @@ fn strip_bom(body: &[u8]) -> &[u8] {
     body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body)
 }
 
-/// Collapses runs of white space, as titles sometimes carry line breaks and double spaces.
+/// Collapses runs of white space, as titles sometimes carry line breaks and double spaces, and
+/// replaces control characters (ESC, BEL, ...) with U+FFFD: text from Parliament is printed on
+/// terminals (`status`, `show`, console alerts), where they would act as commands.
 pub fn clean_text(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+    s.split_whitespace()
+        .map(|word| {
+            word.chars()
+                .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]
@@ -403,5 +412,13 @@ mod tests {
         let body = br#"{"items":[{"id":1,"stageId":6,"description":"1st reading","house":"Senate","stageSittings":[],"sortOrder":1}],"totalResults":1}"#;
         let err = parse_stages(body).expect_err("unknown house");
         assert!(err.to_string().contains("Senate"), "{err}");
+    }
+
+    #[test]
+    fn control_characters_never_reach_a_terminal() {
+        assert_eq!(
+            clean_text("Border\u{1b}[2J Bill\u{7}\n  2025"),
+            "Border\u{fffd}[2J Bill\u{fffd} 2025"
+        );
     }
 }
