@@ -399,6 +399,22 @@ async fn choose_fetches(
         full_refresh,
         config.parliament.listing,
     );
+    if !candidates.from_the_future.is_empty() {
+        tracing::warn!(
+            bills = ?candidates.from_the_future,
+            "a stored time of the last full fetch is later than now (was the clock ahead?): \
+             fetching those bills in full"
+        );
+    }
+    // A last check stored as later than now cannot say what changed since: ask for nothing.
+    if let Some(since) = since.filter(|t| *t > now) {
+        tracing::warn!(
+            %since,
+            "the last check is stored as later than now (was the clock ahead?): fetching every \
+             bill in full"
+        );
+        return (plan::fetch_all(candidates), Listing::NotUsed);
+    }
     let Some(since) = since.filter(|_| !candidates.spare.is_empty()) else {
         return (plan::fetch_all(candidates), Listing::NotUsed);
     };

@@ -279,3 +279,46 @@ async fn a_change_missing_from_the_listing_is_caught_by_the_full_refresh() {
     );
     assert_eq!(committee(&run), [103], "{:#?}", run.alert_lines());
 }
+
+/// A check made while the clock was years ahead leaves its times in the future. They are stale,
+/// not fresh for years: the next checks fetch every bill in full, so a change the listing does
+/// not show is still caught (before, 4 checks gave 0 alerts).
+#[tokio::test]
+async fn times_stored_by_a_clock_that_was_ahead_do_not_switch_off_the_full_refresh() {
+    const START: &str = "2025-02-04";
+    let parliament = FakeParliament::new();
+    let check = InProcess::new(&parliament, "", &[101, 102], "");
+    for id in [101, 102] {
+        serve_numbered(&parliament, id, START);
+    }
+    check
+        .check(at("2030-01-01", "10:00:00"), Default::default())
+        .await
+        .assert_code(0);
+    // Bill 102 changes, but its lastUpdate (so the listing) does not.
+    let (mut bill, mut stages) = border_security_on(date("2025-02-26"), 7);
+    bill["billId"] = 102.into();
+    bill["shortTitle"] = "Bill number 102".into();
+    bill["lastUpdate"] = border_security_on(date(START), 7).0["lastUpdate"].clone();
+    for item in stages["items"].as_array_mut().expect("items") {
+        item["id"] = (item["id"].as_u64().expect("id") + 10200).into();
+    }
+    parliament.serve_bill(102, bill, stages);
+    let (logs, _guard) = capture_logs();
+    let run = check.check_on("2025-02-26").await;
+    run.assert_code(0);
+    assert_eq!(run.report.requests, 4, "both bills in full, no listing");
+    let reached: Vec<String> = run
+        .alerts
+        .iter()
+        .filter(|a| a["kind"] == "stage_reached" && a["stage"] == "Committee stage")
+        .map(|a| a["bill_id"].to_string())
+        .collect();
+    assert_eq!(reached, ["102"], "{:#?}", run.alert_lines());
+    assert!(
+        logs.text()
+            .contains("later than now (was the clock ahead?)"),
+        "{}",
+        logs.text()
+    );
+}

@@ -24,6 +24,9 @@ pub struct Candidates {
     pub fetch: Vec<BillId>,
     /// Fetched only if the listing shows them changed.
     pub spare: Vec<FetchState>,
+    /// Bills whose last full fetch is stored as later than now (the clock was ahead then): the
+    /// time cannot be trusted, so they are fetched in full. For the log.
+    pub from_the_future: Vec<BillId>,
     /// Every tracked bill, in the config's order: the order fetches go in.
     order: Vec<BillId>,
 }
@@ -56,13 +59,17 @@ pub fn candidates(
     };
     for (id, mode) in tracked {
         let state = states.iter().find(|s| s.bill_id == *id);
+        if state.is_some_and(|s| s.last_full_fetch.is_some_and(|t| t > now)) {
+            out.from_the_future.push(*id);
+        }
         let spare = state.filter(|s| {
             listing
                 && *mode != Mode::Pages
                 && s.has_snapshot
                 && s.last_update.is_some()
                 && s.consecutive_failures == 0
-                && s.last_full_fetch.is_some_and(|t| now - t < full_refresh)
+                && s.last_full_fetch
+                    .is_some_and(|t| t <= now && now - t < full_refresh)
         });
         match spare {
             Some(state) => out.spare.push(state.clone()),
@@ -78,6 +85,7 @@ pub fn fetch_all(candidates: Candidates) -> Plan {
         mut fetch,
         spare,
         order,
+        ..
     } = candidates;
     fetch.extend(spare.iter().map(|s| s.bill_id));
     sort_by(&mut fetch, &order);
@@ -99,6 +107,7 @@ pub fn apply_listing(
         mut fetch,
         spare,
         order,
+        ..
     } = candidates;
     let mut plan = Plan::default();
     for state in spare {
@@ -161,6 +170,20 @@ mod tests {
         assert_eq!(c.spare, [fetched_fine(1)]);
         let auto = candidates(&[(1, Mode::Auto)], &[fetched_fine(1)], now(), REFRESH, true);
         assert_eq!(spare_ids(&auto), [1]);
+    }
+
+    /// A full fetch stored as later than now (the clock was ahead, say in 2030) is stale, not
+    /// fresh for years: the bill is fetched in full, and named for the log.
+    #[test]
+    fn a_full_fetch_stored_in_the_future_is_stale() {
+        let ahead = FetchState {
+            last_full_fetch: Some(now() + chrono::Duration::days(5 * 365)),
+            ..fetched_fine(1)
+        };
+        let c = candidates(&[(1, Mode::Api)], &[ahead], now(), REFRESH, true);
+        assert_eq!(c.fetch, [1]);
+        assert!(c.spare.is_empty());
+        assert_eq!(c.from_the_future, [1]);
     }
 
     #[test]
