@@ -189,9 +189,43 @@ pub fn render_text(event: &Event, url: &str, today: NaiveDate) -> String {
     out
 }
 
-/// The Telegram HTML form: bold title, the line, a link.
+/// The Telegram HTML form: bold title, the line, a link. At most [`TELEGRAM_LIMIT`] long, so
+/// Telegram never refuses it for its length.
 pub fn render_html(event: &Event, url: &str, today: NaiveDate) -> String {
-    let p = parts(event, url, today);
+    render_html_within(event, url, today, TELEGRAM_LIMIT)
+}
+
+/// [`render_html`] in at most `limit` UTF-16 units (of markup included, so of visible text
+/// too): when too long, Parliament's text (the title, the lines) is shortened with an ellipsis,
+/// never the markup.
+pub fn render_html_within(event: &Event, url: &str, today: NaiveDate, limit: usize) -> String {
+    let mut p = parts(event, url, today);
+    let mut html = html_of(&p);
+    for _ in 0..8 {
+        let len = telegram_len(&html);
+        if len <= limit {
+            return html;
+        }
+        // Shorten the longest piece of text by what is over, and a little for its escaping.
+        let over = len - limit;
+        let mut pieces: Vec<&mut String> = vec![&mut p.title, &mut p.line];
+        pieces.extend(p.more.iter_mut());
+        let Some(longest) = pieces.into_iter().max_by_key(|t| telegram_len(t)) else {
+            break;
+        };
+        let keep = telegram_len(longest).saturating_sub(over + over / 4 + 1);
+        *longest = crate::telegram_text::fit(longest, keep).into_owned();
+        html = html_of(&p);
+    }
+    // Still too long (a link longer than a message): the link and the lines go.
+    p.more.clear();
+    p.url.clear();
+    p.line = crate::telegram_text::fit(&p.line, limit / 4).into_owned();
+    p.title = crate::telegram_text::fit(&p.title, limit / 4).into_owned();
+    html_of(&p)
+}
+
+fn html_of(p: &Parts) -> String {
     let mut out = format!(
         "<b>{}</b>\n{}\n",
         escape_html(&p.title),
@@ -201,11 +235,13 @@ pub fn render_html(event: &Event, url: &str, today: NaiveDate) -> String {
         out.push_str(&escape_html(line));
         out.push('\n');
     }
-    out.push_str(&format!(
-        "<a href=\"{}\">{}</a>",
-        escape_html(&p.url),
-        p.link_text
-    ));
+    if !p.url.is_empty() {
+        out.push_str(&format!(
+            "<a href=\"{}\">{}</a>",
+            escape_html(&p.url),
+            p.link_text
+        ));
+    }
     out
 }
 
@@ -276,7 +312,9 @@ pub fn escape_html(s: &str) -> String {
 pub fn card_html(snapshot: &Snapshot, url: &str, today: NaiveDate) -> String {
     let current = snapshot.latest_major(today);
     let assented = snapshot.has_royal_assent(today);
-    let mut out = format!("<b>{}</b>\n", escape_html(&snapshot.bill.title));
+    // The rest of a card is a few hundred characters: a title of 2,000 keeps it in one message.
+    let title = crate::telegram_text::fit(&snapshot.bill.title, 2000);
+    let mut out = format!("<b>{}</b>\n", escape_html(&title));
     out.push_str(&card_progress(snapshot, current, today));
     out.push_str(if assented {
         "<b>Royal Assent</b>: ✅ now an Act of Parliament\n"
@@ -362,4 +400,42 @@ fn card_progress(
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::changes::EventKind;
+
+    /// A title whose escaped HTML passes Telegram's limit is shortened, never cut in its markup.
+    #[test]
+    fn a_huge_title_is_shortened_not_its_markup() {
+        let event = Event {
+            bill_id: 1,
+            kind: EventKind::Withdrawn,
+            title: "Bill & <b> \"quoted\" ".repeat(600),
+            stage: None,
+            date: None,
+            previous_date: None,
+            previous_title: None,
+            next: None,
+            first_of_its_kind: false,
+        };
+        let today = NaiveDate::from_ymd_opt(2025, 2, 1).expect("day");
+        let html = render_html(&event, "https://bills.parliament.uk/bills/1/stages", today);
+        assert!(
+            telegram_len(&html) <= TELEGRAM_LIMIT,
+            "{}",
+            telegram_len(&html)
+        );
+        assert!(
+            html.starts_with("<b>") && html.contains("…</b>\n"),
+            "{html}"
+        );
+        assert!(html.ends_with("\">Stages of this bill</a>"), "{html}");
+        assert_eq!(html.matches("<b>").count(), 1);
+        assert!(!html.contains("&am…") && !html.contains("&lt…"));
+        let short = render_html_within(&event, "https://x.test/", today, 500);
+        assert!(telegram_len(&short) <= 500);
+    }
 }

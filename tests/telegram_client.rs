@@ -168,3 +168,21 @@ async fn a_server_error_is_transient() {
         "{request}"
     );
 }
+
+/// Telegram refusing a message's markup or length is about that message, not the chat.
+#[tokio::test]
+async fn a_message_telegram_cannot_parse_is_refused_not_the_chat() {
+    let tg = FakeTelegram::start().await;
+    let api = client(&tg.uri());
+    tg.next_sends(
+        1,
+        telegram_error(
+            400,
+            "Bad Request: can't parse entities: Unclosed start tag at byte offset 4090",
+            None,
+        ),
+    )
+    .await;
+    let sent = api.send_html("@bill_alerts", "<b>x").await;
+    assert!(matches!(sent, Err(SendError::Refused(_))), "{sent:?}");
+}

@@ -435,3 +435,37 @@ async fn the_gap_counts_from_telegram_s_answer() {
     assert_eq!(at, [secs(0), secs(4)]);
     assert_eq!(b.bot.texts_to(ADMIN), ["⚠️ first", "⚠️ second"]);
 }
+
+/// Telegram refusing one message for its content (its markup, its length) holds that message
+/// alone: the chat's other messages still go, and the operator hears of the one held.
+#[tokio::test(start_paused = true)]
+async fn a_refused_message_is_held_alone_and_the_others_go() {
+    let ids = thirty_bills();
+    let mut b = Bench::new(
+        "",
+        &format!("admin_chat = \"{ADMIN}\""),
+        &ids,
+        "2025-03-01T09:00:00Z",
+    );
+    for id in &ids {
+        b.record_as(*id, "2025-03-01", 0, "2025-03-01", FirstSight::Announce)
+            .await;
+    }
+    let reason = "Telegram rejected the message: Bad Request: can't parse entities";
+    b.bot
+        .script(Method::Send, [Answer::Refused(reason.to_owned())]);
+    let done = b.deliver().await;
+    let messages = b.bot.texts_to(CHAT).len();
+    assert!(messages >= 2, "30 alerts need several messages");
+    assert!(done.blocked > 0 && done.blocked < 30, "{done:?}");
+    assert_eq!(done.sent + done.blocked, 30, "{done:?}");
+    assert_eq!(
+        done.messages,
+        messages - 1,
+        "every message after the refused one went"
+    );
+    let notices = b.bot.texts_to(ADMIN);
+    assert_eq!(notices.len(), 1, "{notices:#?}");
+    assert!(notices[0].contains("refused one message"), "{}", notices[0]);
+    assert_eq!(b.counts().await, (0, done.sent as u64, done.blocked as u64));
+}

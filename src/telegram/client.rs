@@ -23,8 +23,11 @@ pub enum SendError {
     RetryAfter(Duration),
     /// Worth another try later: 5xx, network, timeout, an unreadable answer.
     Transient(String),
-    /// Trying again will not help until the operator fixes something.
+    /// Trying again will not help until the operator fixes something about the chat.
     Permanent(String),
+    /// Telegram refused this message itself (its markup, its length): other messages to the
+    /// same chat may still go.
+    Refused(String),
 }
 
 impl fmt::Display for SendError {
@@ -33,7 +36,9 @@ impl fmt::Display for SendError {
             SendError::RetryAfter(d) => {
                 write!(f, "Telegram asked to wait {}s (flood control)", d.as_secs())
             }
-            SendError::Transient(s) | SendError::Permanent(s) => f.write_str(s),
+            SendError::Transient(s) | SendError::Permanent(s) | SendError::Refused(s) => {
+                f.write_str(s)
+            }
         }
     }
 }
@@ -211,7 +216,7 @@ fn classify_api(chat: &str, api: ApiError, redact: &dyn Fn(String) -> String) ->
         ApiError::MessageIsTooLong
         | ApiError::MessageTextIsEmpty
         | ApiError::CantParseEntities(_) => {
-            Permanent(redact(format!("Telegram rejected the message: {api}")))
+            SendError::Refused(redact(format!("Telegram rejected the message: {api}")))
         }
         ApiError::Unknown(description) => {
             let d = description.to_ascii_lowercase();

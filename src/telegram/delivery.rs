@@ -86,7 +86,10 @@ pub enum SenderError {
 /// How one message's delivery ended.
 enum Outcome {
     Sent,
+    /// The chat cannot be posted to: this message and the chat's others wait for `retry`.
     Blocked(String),
+    /// Telegram refused this message alone: it waits for `retry`, the others still go.
+    Refused(String),
     GaveUp(String),
 }
 
@@ -222,6 +225,17 @@ impl Sender {
                     ), Some(chat), shutdown).await;
                     blocked_reason = Some(reason);
                 }
+                Outcome::Refused(reason) => {
+                    tracing::error!(chat, alerts = ids.len(), "message refused: {reason}");
+                    mark_blocked(db, &ids, &reason).await?;
+                    report.blocked += ids.len();
+                    let notice = format!(
+                        "Telegram refused one message to {chat} ({} alert(s)): {reason}. The other \
+                         alerts go on; these are kept for `billwatch retry`.",
+                        ids.len()
+                    );
+                    self.notify(&notice, None, shutdown).await;
+                }
                 Outcome::GaveUp(reason) => {
                     report.pending += ids.len();
                     report.last_error = Some(reason);
@@ -263,6 +277,7 @@ impl Sender {
                     return Ok(Outcome::Sent);
                 }
                 Err(SendError::Permanent(reason)) => return Ok(Outcome::Blocked(reason)),
+                Err(SendError::Refused(reason)) => return Ok(Outcome::Refused(reason)),
                 Err(SendError::RetryAfter(d)) => {
                     let why = format!("flood control: retry after {}s", d.as_secs());
                     mark_failed_attempt(db, ids, why).await?;
@@ -366,13 +381,16 @@ fn render(alerts: &[Alert], config: &Config, today: NaiveDate) -> Vec<String> {
         .iter()
         .map(|a| message::render_html(&a.event, &a.url, today))
         .collect();
-    if matches!(config.alerts.mode, AlertMode::Daily(_)) {
+    if let (AlertMode::Daily(_), Some(first)) = (config.alerts.mode, alerts.first()) {
         let header = format!(
-            "<b>Today in Parliament, {}</b>: {} update(s) on the bills this channel follows",
+            "<b>Today in Parliament, {}</b>: {} update(s) on the bills this channel follows\n\n",
             message::long_date(today),
             alerts.len()
         );
-        texts[0] = format!("{header}\n\n{}", texts[0]);
+        // The first alert makes room for the header: a message is never cut in its markup.
+        let room = TELEGRAM_LIMIT.saturating_sub(crate::telegram_text::telegram_len(&header));
+        let first = message::render_html_within(&first.event, &first.url, today, room);
+        texts[0] = format!("{header}{first}");
     }
     texts
 }

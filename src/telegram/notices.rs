@@ -63,7 +63,9 @@ impl Sender {
         if about_chat == Some(admin) {
             return;
         }
-        let html = format!("⚠️ {}", message::escape_html(text));
+        // Telegram counts what it shows: the text itself, cut to fit, then escaped.
+        let text = crate::telegram_text::fit(text, crate::telegram_text::TELEGRAM_LIMIT - 8);
+        let html = format!("⚠️ {}", message::escape_html(&text));
         match self.throttled.send_html(admin, &html, shutdown).await {
             Ok(_) => {}
             // The notice is in the log already; shutdown is no failure.

@@ -37,6 +37,8 @@ pub enum Answer {
     Transient(String),
     /// Chat not found, not an admin...
     Permanent(String),
+    /// This message refused (can't parse entities, too long).
+    Refused(String),
     /// For edits: the message was deleted.
     Gone,
 }
@@ -145,6 +147,7 @@ impl FakeBot {
             Answer::RetryAfter(d) => Err(EditError::Failed(SendError::RetryAfter(d))),
             Answer::Transient(s) => Err(EditError::Failed(SendError::Transient(s))),
             Answer::Permanent(s) => Err(EditError::Failed(SendError::Permanent(s))),
+            Answer::Refused(s) => Err(EditError::Failed(SendError::Refused(s))),
             Answer::Gone => Err(EditError::Gone),
         }
     }
