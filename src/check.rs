@@ -293,9 +293,14 @@ async fn check(
             Ok((snapshot, source)) => {
                 let how = recording(config, id, source.into(), first, clock.now(), today);
                 let (title, stages) = (snapshot.bill.title.clone(), snapshot.stages.len());
-                let noted = target.record(snapshot, how, &mut report).await?;
-                log_success(id, stages, source, noted.first_seen, noted.alerts);
-                BillOutcome::fetched(id, title, source, noted)
+                match target.record(snapshot, how, &mut report).await {
+                    Ok(noted) => {
+                        log_success(id, stages, source, noted.first_seen, noted.alerts);
+                        BillOutcome::fetched(id, title, source, noted)
+                    }
+                    Err(e) if e.is_damaged_row() => damaged(&target, id, clock.now(), &e).await?,
+                    Err(e) => return Err(e),
+                }
             }
             Err(error) => {
                 let message = error.to_string();
@@ -342,20 +347,45 @@ async fn look_again_at_unchanged(
     }
     for id in &plan.unchanged {
         let mut outcome = BillOutcome::unchanged(*id);
-        let stored = if plan.due.contains(id) {
-            target.snapshot(*id).await?
-        } else {
-            None
+        let looked = match plan.due.contains(id) {
+            true => target.snapshot(*id).await,
+            false => Ok(None),
         };
-        if let Some(stored) = stored {
-            let how = recording(config, *id, SnapshotSource::Listing, first, now, today);
-            outcome.title = Some(stored.bill.title.clone());
-            let noted = target.record(stored, how, report).await?;
-            outcome.alerts = noted.alerts;
+        let recorded = match looked {
+            Ok(Some(stored)) => {
+                let how = recording(config, *id, SnapshotSource::Listing, first, now, today);
+                outcome.title = Some(stored.bill.title.clone());
+                target.record(stored, how, report).await.map(Some)
+            }
+            Ok(None) => Ok(None),
+            Err(e) => Err(e),
+        };
+        match recorded {
+            Ok(noted) => outcome.alerts = noted.map_or(0, |n| n.alerts),
+            Err(e) if e.is_damaged_row() => outcome = damaged(target, *id, now, &e).await?,
+            Err(e) => return Err(e),
         }
         report.bills.push(outcome);
     }
     Ok(())
+}
+
+/// A bill whose stored state cannot be read back (a damaged row): it fails alone, reported
+/// like any failing bill (and to the operator after `failure_threshold` checks); the other bills
+/// go on.
+async fn damaged(
+    target: &Target,
+    id: BillId,
+    now: DateTime<Utc>,
+    e: &StoreError,
+) -> Result<BillOutcome, StoreError> {
+    let message = format!(
+        "bill {id}: its stored state cannot be read, so it cannot be compared ({e}); the other \
+         bills go on"
+    );
+    let failures = target.record_failure(id, now, message.clone()).await?;
+    tracing::error!(bill = id, failures, "{message}");
+    Ok(BillOutcome::failed(id, message, failures))
 }
 
 /// How the listing went, for the report.

@@ -322,3 +322,41 @@ async fn times_stored_by_a_clock_that_was_ahead_do_not_switch_off_the_full_refre
         logs.text()
     );
 }
+
+/// One bill whose stored snapshot is damaged fails alone, reported; the other bills are checked
+/// and alert as ever (before, the whole check stopped at the damaged row).
+#[tokio::test]
+async fn a_damaged_stored_snapshot_fails_that_bill_alone() {
+    let parliament = FakeParliament::new();
+    let check = InProcess::new(&parliament, "full_refresh = \"1s\"\n", &[101, 102], "");
+    for id in [101, 102] {
+        serve_numbered(&parliament, id, "2025-02-04");
+    }
+    check.check_on("2025-02-04").await.assert_code(0);
+    let conn = rusqlite::Connection::open(check.db_path()).expect("db");
+    conn.execute(
+        "UPDATE bills SET snapshot = '{\"bill\": 1}' WHERE bill_id = 101",
+        [],
+    )
+    .expect("damaged");
+    drop(conn);
+    for id in [101, 102] {
+        serve_numbered(&parliament, id, "2025-02-11");
+    }
+    let run = check.check_on("2025-02-11").await;
+    run.assert_code(1);
+    let errors = run.errors().join("\n");
+    assert!(
+        errors.contains("bill 101: its stored state cannot be read"),
+        "{errors}"
+    );
+    let alerted: Vec<u64> = run
+        .alerts
+        .iter()
+        .map(|a| a["bill_id"].as_u64().expect("id"))
+        .collect();
+    assert!(
+        !alerted.is_empty() && alerted.iter().all(|id| *id == 102),
+        "{alerted:?}"
+    );
+}

@@ -200,6 +200,23 @@ fn refuse_empty(path: &Path) -> Result<(), StoreError> {
     }
 }
 
+impl StoreError {
+    /// Whether this is one stored row that cannot be read back (a damaged snapshot, alert or
+    /// time), as opposed to the database failing: the caller skips that row and goes on.
+    pub fn is_damaged_row(&self) -> bool {
+        match self {
+            StoreError::Decode { .. } => true,
+            StoreError::Sqlite { source, .. } => matches!(
+                source,
+                rusqlite::Error::FromSqlConversionFailure(..)
+                    | rusqlite::Error::InvalidColumnType(..)
+                    | rusqlite::Error::IntegralValueOutOfRange(..)
+            ),
+            _ => false,
+        }
+    }
+}
+
 /// The database.
 #[derive(Debug)]
 pub struct Store {

@@ -63,6 +63,9 @@ impl Alert {
     }
 }
 
+/// A stored alert that cannot be read back: its id, and why.
+type Damaged = (i64, String);
+
 impl Store {
     /// Alerts waiting to go out, oldest first: those for the console (`chat` None) or for
     /// Telegram (`telegram`).
@@ -72,13 +75,50 @@ impl Store {
         } else {
             "WHERE status = 'pending' AND chat IS NULL ORDER BY id"
         };
-        self.rows(&format!("{} {filter}", Alert::SELECT), Alert::from_row)
+        let (alerts, damaged) = self.alert_rows(&format!("{} {filter}", Alert::SELECT))?;
+        // A damaged alert cannot be sent: it is held, with why, so the others still go and
+        // `status` counts it among the blocked.
+        for (id, detail) in damaged {
+            self.conn
+                .execute(
+                    "UPDATE alerts SET status = 'blocked', last_error = ?2
+                     WHERE id = ?1 AND status = 'pending'",
+                    params![
+                        id,
+                        format!("this stored alert is damaged and cannot be sent: {detail}")
+                    ],
+                )
+                .map_err(|e| self.err(e))?;
+        }
+        Ok(alerts)
     }
 
-    /// Alerts blocked by a permanent Telegram failure.
+    /// Alerts blocked by a permanent Telegram failure (damaged ones are only logged).
     pub fn blocked(&self) -> Result<Vec<Alert>, StoreError> {
         let sql = format!("{} WHERE status = 'blocked' ORDER BY id", Alert::SELECT);
-        self.rows(&sql, Alert::from_row)
+        Ok(self.alert_rows(&sql)?.0)
+    }
+
+    /// The alerts `sql` selects that can be read, and the ids of those that cannot (each one
+    /// logged): one damaged row never stops the others.
+    fn alert_rows(&self, sql: &str) -> Result<(Vec<Alert>, Vec<Damaged>), StoreError> {
+        let read = || {
+            let mut stmt = self.conn.prepare(sql)?;
+            let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, Alert::from_row(r))))?;
+            rows.collect::<rusqlite::Result<Vec<_>>>()
+        };
+        let mut alerts = Vec::new();
+        let mut damaged = Vec::new();
+        for (id, alert) in read().map_err(|e| self.err(e))? {
+            match alert {
+                Ok(alert) => alerts.push(alert),
+                Err(e) => {
+                    tracing::error!(alert = id, "a stored alert is damaged, skipped: {e}");
+                    damaged.push((id, e.to_string()));
+                }
+            }
+        }
+        Ok((alerts, damaged))
     }
 
     /// Counts of alerts by status: (pending, sent, blocked).

@@ -1,6 +1,7 @@
 //! The store against real SQLite files in a temporary folder.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::params;
 use serde_json::json;
 
 use super::*;
@@ -538,4 +539,46 @@ fn a_broken_page_cache_is_an_error_not_a_miss() {
         cache.get("https://bills.example.test/"),
         Err(StoreError::Sqlite { .. })
     ));
+}
+
+/// One damaged alert row does not stop delivery: the others are read, and the damaged one is
+/// held (blocked, with why), so `status` counts it and nothing loops on it.
+#[test]
+fn a_damaged_alert_is_held_and_the_others_go() {
+    let scratch = Scratch::new();
+    let mut store = scratch.open();
+    let damaged = one_alert(&mut store, Some("@news"));
+    let copy = store
+        .conn
+        .execute(
+            "INSERT INTO alerts (bill_id, kind, event, url, chat, created_at)
+             SELECT bill_id, kind, event, url, chat, created_at FROM alerts WHERE id = ?1",
+            params![damaged],
+        )
+        .expect("a second alert");
+    assert_eq!(copy, 1);
+    store
+        .conn
+        .execute(
+            "UPDATE alerts SET event = '{\"kind\": 7}' WHERE id = ?1",
+            params![damaged],
+        )
+        .expect("damaged");
+    let pending = store.pending(true).expect("the others are read");
+    assert_eq!(pending.len(), 1);
+    assert_ne!(pending[0].id, damaged);
+    assert_eq!(store.alert_counts().expect("counts"), (1, 0, 1));
+    assert!(
+        store.blocked().expect("read").is_empty(),
+        "skipped, not an error"
+    );
+    let reason: String = store
+        .conn
+        .query_row(
+            "SELECT last_error FROM alerts WHERE id = ?1",
+            params![damaged],
+            |r| r.get(0),
+        )
+        .expect("reason");
+    assert!(reason.contains("damaged and cannot be sent"), "{reason}");
 }
