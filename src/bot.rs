@@ -100,6 +100,9 @@ impl Reply {
     }
 }
 
+/// The longest title a reply shows, in characters.
+const TITLE_LIMIT: usize = 500;
+
 const HELP: &str = "I follow bills in the UK Parliament and post to the channel when one moves.\n\n\
 /bills — every bill I follow, where it stands\n\
 /bill &lt;number or words of the title&gt; — one bill's story so far\n\
@@ -146,8 +149,13 @@ pub fn respond(text: &str, operator: bool, view: &View, today: NaiveDate) -> Rep
     }
 }
 
+/// A bill's title as replies show it: whole up to a length that keeps each line of a reply
+/// well inside one Telegram message (replies are split between lines, never inside one).
 fn title(snapshot: Option<&Snapshot>, id: u32) -> String {
-    snapshot.map_or_else(|| format!("Bill {id}"), |s| s.bill.title.clone())
+    snapshot.map_or_else(
+        || format!("Bill {id}"),
+        |s| crate::telegram_text::fit(&s.bill.title, TITLE_LIMIT).into_owned(),
+    )
 }
 
 fn phrase(snapshot: &Snapshot, stage: &crate::bill::Stage) -> String {
@@ -210,7 +218,7 @@ fn bill(view: &View, query: &str, today: NaiveDate) -> String {
     let Some(snapshot) = snapshot else {
         return format!("Bill {id} has not been checked yet.");
     };
-    let mut out = format!("<b>{}</b>\n", escape_html(&snapshot.bill.title));
+    let mut out = format!("<b>{}</b>\n", escape_html(&title(Some(snapshot), 0)));
     let mut stages: Vec<&crate::bill::Stage> = snapshot
         .stages
         .iter()
@@ -247,7 +255,11 @@ fn next(view: &View, today: NaiveDate) -> String {
             if let Some(d) = s.first_sitting().filter(|d| *d > today) {
                 upcoming.push((
                     d,
-                    format!("{}: {} ({id})", phrase(snapshot, s), snapshot.bill.title),
+                    format!(
+                        "{}: {} ({id})",
+                        phrase(snapshot, s),
+                        title(Some(snapshot), *id)
+                    ),
                 ));
             }
         }

@@ -238,3 +238,35 @@ fn check_asks_for_a_check_and_nothing_else_does() {
         assert!(!ask(other, OPERATOR).check_now, "{other}");
     }
 }
+
+/// A hostile title thousands of characters long: every reply still splits into messages under
+/// Telegram's limit, each with its markup whole.
+#[test]
+fn a_huge_title_never_makes_a_reply_line_too_long() {
+    let mut huge = border_security();
+    huge.bill.title = "Bill & <b> ".repeat(2000);
+    let view = View {
+        bills: vec![(3929, Some(huge), url(3929))],
+        ..View::default()
+    };
+    for command in ["/bills", "/bill 3929", "/next"] {
+        let reply = respond(
+            command,
+            STRANGER,
+            &view,
+            "2025-02-05".parse().expect("date"),
+        );
+        for chunk in billwatch::telegram_text::split_lines(&reply.html, 4000) {
+            assert!(
+                billwatch::telegram_text::telegram_len(&chunk) <= 4000,
+                "{command}: {}",
+                chunk.len()
+            );
+            assert_eq!(
+                chunk.matches("<b>").count(),
+                chunk.matches("</b>").count(),
+                "{command}"
+            );
+        }
+    }
+}
