@@ -125,7 +125,42 @@ pub struct NextStep {
     pub date: Option<NaiveDate>,
 }
 
+/// What makes two alerts the same news, so that nothing is announced twice when Parliament's
+/// data flaps (a stage that vanishes and comes back, `isAct` true, false, true, a source that
+/// lacks a stage): the same kind, for the same bill-stage, on the same day. Royal Assent,
+/// withdrawn, defeated and "now tracking" come at most once per bill; a rename once per title.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Announcement {
+    kind: EventKind,
+    stage: Option<BillStageId>,
+    detail: String,
+}
+
 impl Event {
+    /// What this alert announces, to tell it from news already given.
+    pub fn announcement(&self) -> Announcement {
+        let detail = match self.kind {
+            EventKind::RoyalAssent
+            | EventKind::Withdrawn
+            | EventKind::Defeated
+            | EventKind::TrackingStarted => String::new(),
+            EventKind::Renamed => self.title.clone(),
+            EventKind::StageRescheduled => format!("{:?} from {:?}", self.date, self.previous_date),
+            EventKind::StageScheduled | EventKind::StageReached | EventKind::SittingAdded => {
+                format!("{:?}", self.date)
+            }
+        };
+        let stage = match self.kind {
+            EventKind::RoyalAssent | EventKind::Withdrawn | EventKind::Defeated => None,
+            _ => self.stage.as_ref().map(|s| s.id),
+        };
+        Announcement {
+            kind: self.kind,
+            stage,
+            detail,
+        }
+    }
+
     fn bill(snapshot: &Snapshot, kind: EventKind) -> Self {
         Event {
             bill_id: snapshot.bill.id,

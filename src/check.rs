@@ -217,7 +217,7 @@ impl Target {
         let url = how.url.clone();
         let decision = match self.stored() {
             Some(db) => db.call(move |s| s.preview(&snapshot, &how)).await?,
-            None => how.decide(None, &snapshot),
+            None => how.decide(None, &snapshot, &Default::default()),
         };
         let noted = Noted {
             first_seen: decision.first_seen,

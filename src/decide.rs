@@ -10,8 +10,10 @@ use std::fmt;
 
 use chrono::NaiveDate;
 
-use crate::bill::Snapshot;
-use crate::changes::{self, Event};
+use std::collections::HashSet;
+
+use crate::bill::{BillStageId, Snapshot};
+use crate::changes::{self, Announcement, Event};
 use crate::filter::AlertFilter;
 
 /// Where the snapshot being recorded came from.
@@ -70,12 +72,17 @@ pub struct Decision {
     pub alerts: Vec<Event>,
     /// The events the alert filter keeps out: only recorded, in the snapshot.
     pub muted: Vec<Event>,
+    /// Events already announced for the bill before (flapping data): not announced again.
+    pub repeats: Vec<Event>,
+    /// Stages of the previous snapshot that are gone from this one: logged, not alerted.
+    pub vanished: Vec<BillStageId>,
     /// Nothing was stored for the bill before.
     pub first_seen: bool,
 }
 
 /// What to write for `current`, served by `source` and observed `today`, given the stored
-/// `previous` snapshot and the day it was observed (none: the bill is seen for the first time).
+/// `previous` snapshot and the day it was observed (none: the bill is seen for the first time)
+/// and what was `announced` for the bill before.
 pub fn decide(
     previous: Option<(&Snapshot, NaiveDate)>,
     current: &Snapshot,
@@ -83,6 +90,7 @@ pub fn decide(
     filter: &AlertFilter,
     today: NaiveDate,
     first: FirstSight,
+    announced: &HashSet<Announcement>,
 ) -> Decision {
     // The pages do not show everything the API does: keep what they cannot see, so that
     // switching sources never looks like a change.
@@ -95,12 +103,27 @@ pub fn decide(
         (None, FirstSight::Silent) => Vec::new(),
         (None, FirstSight::Announce) => vec![changes::tracking_started(&snapshot, today)],
     };
-    let (alerts, muted) = events.into_iter().partition(|e| filter.allows(e));
+    let (alerts, muted): (Vec<Event>, Vec<Event>) =
+        events.into_iter().partition(|e| filter.allows(e));
+    let (alerts, repeats) = alerts
+        .into_iter()
+        .partition(|e| !announced.contains(&e.announcement()));
+    let vanished = previous
+        .map(|(prev, _)| {
+            prev.stages
+                .iter()
+                .filter(|s| snapshot.stage(s.id).is_none())
+                .map(|s| s.id)
+                .collect()
+        })
+        .unwrap_or_default();
     Decision {
         next_due: next_due(&snapshot, today),
         snapshot,
         alerts,
         muted,
+        repeats,
+        vanished,
         first_seen: previous.is_none(),
     }
 }
@@ -168,6 +191,7 @@ mod tests {
             &filter,
             d(today),
             first,
+            &HashSet::new(),
         )
     }
 
@@ -241,6 +265,7 @@ mod tests {
             &all,
             d("2025-02-01"),
             FirstSight::Silent,
+            &HashSet::new(),
         );
         assert_eq!(decision.alerts.len(), 2);
         assert!(decision.muted.is_empty());
@@ -256,6 +281,7 @@ mod tests {
             &AlertFilter::default(),
             d("2025-02-10"),
             FirstSight::Silent,
+            &HashSet::new(),
         );
         assert_eq!(
             kinds(&decision.alerts),
@@ -279,6 +305,7 @@ mod tests {
             &filter,
             d("2025-02-02"),
             FirstSight::Silent,
+            &HashSet::new(),
         );
         assert_eq!(pages.snapshot, previous);
         assert!(pages.alerts.is_empty() && pages.muted.is_empty());
@@ -290,6 +317,7 @@ mod tests {
             &filter,
             d("2025-02-02"),
             FirstSight::Silent,
+            &HashSet::new(),
         );
         assert_eq!(api.snapshot, current);
         // A bill seen first from the pages has nothing to fill in from.
@@ -300,6 +328,7 @@ mod tests {
             &filter,
             d("2025-02-02"),
             FirstSight::Silent,
+            &HashSet::new(),
         );
         assert_eq!(first.snapshot, current);
     }

@@ -360,3 +360,54 @@ async fn a_damaged_stored_snapshot_fails_that_bill_alone() {
         "{alerted:?}"
     );
 }
+
+/// Parliament's data flaps (a stage gone and back; Royal Assent and withdrawn set, cleared, set
+/// again): each thing is announced once, never twice.
+#[tokio::test]
+async fn flapping_data_never_repeats_an_alert() {
+    let parliament = FakeParliament::new();
+    let check = InProcess::new(
+        &parliament,
+        "mode = \"api\"\nfull_refresh = \"1s\"\n",
+        &[BILL],
+        "",
+    );
+    parliament.serve_day("2025-02-05", 0);
+    check.check_on("2025-02-05").await.assert_code(0);
+    let (bill, stages) = border_security_on(date("2025-02-11"), 0);
+    let without_2r = {
+        let mut s = stages.clone();
+        let items = s["items"].as_array_mut().expect("items");
+        items.retain(|i| i["description"] != "2nd reading");
+        s["totalResults"] = items.len().into();
+        s
+    };
+    let mut lines = Vec::new();
+    let serve = |bill: &serde_json::Value, stages: &serde_json::Value| {
+        parliament.serve_bill(BILL, bill.clone(), stages.clone());
+    };
+    let mut withdrawn = bill.clone();
+    withdrawn["billWithdrawn"] = "2025-02-11T00:00:00".into();
+    let mut act = bill.clone();
+    act["isAct"] = true.into();
+    for (day, b, s) in [
+        ("2025-02-11", &bill, &stages),      // the 2nd reading: once
+        ("2025-02-12", &bill, &without_2r),  // gone...
+        ("2025-02-13", &bill, &stages),      // ...and back: not again
+        ("2025-02-14", &withdrawn, &stages), // withdrawn: once
+        ("2025-02-15", &bill, &stages),      // cleared...
+        ("2025-02-16", &withdrawn, &stages), // ...set again: not again
+        ("2025-02-17", &act, &stages),       // an Act: once
+        ("2025-02-18", &bill, &stages),      // not an Act...
+        ("2025-02-19", &act, &stages),       // ...an Act again: not again
+    ] {
+        serve(b, s);
+        let run = check.check_on(day).await;
+        run.assert_code(0);
+        lines.extend(run.alert_lines().into_iter().map(|l| format!("{day}: {l}")));
+    }
+    let kinds = |kind: &str| lines.iter().filter(|l| l.contains(kind)).count();
+    assert_eq!(kinds("stage_reached 2nd reading"), 1, "{lines:#?}");
+    assert_eq!(kinds("withdrawn"), 1, "{lines:#?}");
+    assert_eq!(kinds("royal_assent"), 1, "{lines:#?}");
+}

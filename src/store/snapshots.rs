@@ -2,6 +2,8 @@
 //! a check fetches it, and recording a bill — its snapshot, the alerts it causes and its health,
 //! in one transaction.
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 use serde::Serialize;
@@ -9,7 +11,7 @@ use serde::Serialize;
 use super::columns::{Day, Json, to_json};
 use super::{Alert, Store, StoreError, checks, outbox};
 use crate::bill::{BillId, Snapshot};
-use crate::changes::Event;
+use crate::changes::{Announcement, Event};
 use crate::decide::{self, Decision, FirstSight, SnapshotSource};
 use crate::filter::AlertFilter;
 
@@ -34,8 +36,14 @@ pub struct Recording {
 }
 
 impl Recording {
-    /// What recording `current` writes, given the stored `previous` snapshot and its day.
-    pub fn decide(&self, previous: Option<(&Snapshot, NaiveDate)>, current: &Snapshot) -> Decision {
+    /// What recording `current` writes, given the stored `previous` snapshot and its day, and
+    /// what was `announced` for the bill before.
+    pub fn decide(
+        &self,
+        previous: Option<(&Snapshot, NaiveDate)>,
+        current: &Snapshot,
+        announced: &HashSet<Announcement>,
+    ) -> Decision {
         decide::decide(
             previous,
             current,
@@ -43,6 +51,7 @@ impl Recording {
             &self.filter,
             self.today,
             self.first,
+            announced,
         )
     }
 }
@@ -147,7 +156,8 @@ impl Store {
     /// What recording `current` would write, without writing anything (`check --dry-run`).
     pub fn preview(&self, current: &Snapshot, how: &Recording) -> Result<Decision, StoreError> {
         let previous = self.snapshot(current.bill.id)?;
-        Ok(how.decide(previous.as_ref().map(|(s, d)| (s, *d)), current))
+        let announced = announced(&self.conn, current.bill.id).map_err(|e| self.err(e))?;
+        Ok(how.decide(previous.as_ref().map(|(s, d)| (s, *d)), current, &announced))
     }
 
     /// Records a successful fetch of one bill: decides what changed against the stored
@@ -157,8 +167,9 @@ impl Store {
     pub fn record(&mut self, current: &Snapshot, how: &Recording) -> Result<Recorded, StoreError> {
         self.in_transaction(TransactionBehavior::Immediate, |tx| {
             let previous = load_snapshot(tx, current.bill.id)?;
-            let decision = how.decide(previous.as_ref().map(|(s, d)| (s, *d)), current);
-            log_muted(&decision.muted);
+            let announced = announced(tx, current.bill.id)?;
+            let decision = how.decide(previous.as_ref().map(|(s, d)| (s, *d)), current, &announced);
+            log_muted(&decision);
             let alerts = outbox::insert(tx, &decision.alerts, how)?;
             write_snapshot(tx, &decision, how)?;
             checks::note_success(tx, current.bill.id, how.now, how.source.fetched())?;
@@ -192,6 +203,20 @@ impl Store {
         };
         read().map_err(|e| self.err(e))
     }
+}
+
+/// What was announced for bill `id` so far: every alert ever written for it, whatever became of
+/// it (an alert whose event cannot be read back counts for nothing).
+fn announced(conn: &Connection, id: BillId) -> rusqlite::Result<HashSet<Announcement>> {
+    let mut stmt = conn.prepare("SELECT event FROM alerts WHERE bill_id = ?1")?;
+    let events = stmt.query_map(params![id], |r| r.get::<_, String>(0))?;
+    let mut out = HashSet::new();
+    for event in events {
+        if let Ok(event) = serde_json::from_str::<Event>(&event?) {
+            out.insert(event.announcement());
+        }
+    }
+    Ok(out)
 }
 
 fn load_snapshot(conn: &Connection, id: BillId) -> rusqlite::Result<Option<(Snapshot, NaiveDate)>> {
@@ -229,8 +254,20 @@ fn write_snapshot(conn: &Connection, decision: &Decision, how: &Recording) -> ru
     Ok(())
 }
 
-fn log_muted(muted: &[Event]) {
-    for e in muted {
+/// What a decision records without posting: muted events, repeats of news already given, and
+/// stages that vanished, in the log.
+fn log_muted(decision: &Decision) {
+    for e in &decision.muted {
         tracing::debug!(bill = e.bill_id, kind = e.kind.as_str(), stage = ?e.stage.as_ref().map(|s| &s.name), "recorded, not posted (alerts filter)");
+    }
+    for e in &decision.repeats {
+        tracing::info!(bill = e.bill_id, kind = e.kind.as_str(), stage = ?e.stage.as_ref().map(|s| &s.name), date = ?e.date, "already announced once: not again (Parliament's data flapped)");
+    }
+    for stage in &decision.vanished {
+        tracing::warn!(
+            bill = decision.snapshot.bill.id,
+            stage,
+            "a stage is gone from Parliament's data; if it comes back it is not announced again"
+        );
     }
 }
