@@ -469,3 +469,42 @@ async fn a_refused_message_is_held_alone_and_the_others_go() {
     assert!(notices[0].contains("refused one message"), "{}", notices[0]);
     assert_eq!(b.counts().await, (0, done.sent as u64, done.blocked as u64));
 }
+
+/// Whatever Telegram does, a one-shot command's delivery ends within its budget (60 s, and 5 s
+/// for a request in flight): slow 5xx answers that would take minutes leave the alert pending.
+#[tokio::test(start_paused = true)]
+async fn a_one_shot_delivery_ends_within_its_budget() {
+    let mut b = Bench::new("", "", &[BILL], "2025-03-01T09:00:00Z");
+    b.record_as(BILL, "2025-03-01", 0, "2025-03-01", FirstSight::Announce)
+        .await;
+    let slow = |s: u64| Answer::TransientAfter(secs(s), "HTTP 502 Bad Gateway".to_owned());
+    b.bot
+        .script(Method::Send, [slow(20), slow(20), slow(20), slow(20)]);
+    let started = Instant::now();
+    let config = b.config.clone();
+    let done = b
+        .sender
+        .deliver_within(&b.db, &config, "2025-03-01".parse().expect("day"), secs(60))
+        .await
+        .expect("delivered")
+        .expect("the lock");
+    assert!(started.elapsed() <= secs(65), "{:?}", started.elapsed());
+    assert_eq!((done.sent, done.pending), (0, 1), "{done:?}");
+    assert_eq!(
+        b.counts().await,
+        (1, 0, 0),
+        "still pending, for the next run"
+    );
+
+    // A request that hangs past the budget is abandoned at 60 + 5 s.
+    b.bot.script(Method::Send, [Answer::OkAfter(secs(600))]);
+    let started = Instant::now();
+    let done = b
+        .sender
+        .deliver_within(&b.db, &config, "2025-03-01".parse().expect("day"), secs(60))
+        .await
+        .expect("delivered")
+        .expect("the lock");
+    assert_eq!(started.elapsed(), secs(65));
+    assert_eq!(done.pending, 1, "{done:?}");
+}

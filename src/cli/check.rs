@@ -12,7 +12,7 @@ use crate::config::Config;
 use crate::shutdown::Shutdown;
 use crate::source::Sources;
 use crate::store::{Db, Store};
-use crate::telegram::{Delivery, Sender};
+use crate::telegram::{Delivery, ONE_SHOT_BUDGET, Sender};
 use crate::{console, message};
 
 /// `check`: one check, then delivery.
@@ -56,7 +56,7 @@ pub(super) async fn deliver_telegram(
 ) -> Result<Delivery, Failure> {
     let mut shutdown = Shutdown::never();
     let delivery = sender
-        .deliver(db, config, today, &mut shutdown)
+        .deliver_within(db, config, today, ONE_SHOT_BUDGET)
         .await?
         .unwrap_or_default();
     sender.sync_cards(db, config, today, &mut shutdown).await?;

@@ -59,6 +59,12 @@ impl Delivery {
     }
 }
 
+/// How long `check` and `retry` may spend delivering (Telegram answering 5xx slowly once made a
+/// `check` take minutes).
+pub const ONE_SHOT_BUDGET: Duration = Duration::from_secs(60);
+/// How long a request in flight when the budget runs out may still take.
+const IN_FLIGHT_GRACE: Duration = Duration::from_secs(5);
+
 /// Delivers the outbox's Telegram alerts, keeps the status cards, and tells the operator.
 #[derive(Debug)]
 pub struct Sender {
@@ -134,6 +140,44 @@ impl Sender {
     /// The client behind the per-chat limits, to share them with the bot's replies.
     pub fn throttled(&self) -> &Throttled {
         &self.throttled
+    }
+
+    /// [`Sender::deliver`] within `budget`, for one-shot commands: whatever Telegram does, they
+    /// return. When the budget runs out every wait ends; a request still in flight a few seconds
+    /// later is abandoned. What was not sent stays pending for the next run (its attempt was
+    /// recorded: at least once, as ever).
+    pub async fn deliver_within(
+        &mut self,
+        db: &Db,
+        config: &Config,
+        today: NaiveDate,
+        budget: Duration,
+    ) -> Result<Option<Delivery>, StoreError> {
+        let (trigger, mut shutdown) = Shutdown::new();
+        let timer = async {
+            tokio::time::sleep(budget).await;
+            trigger.fire();
+            std::future::pending::<()>().await
+        };
+        let hard = budget + IN_FLIGHT_GRACE;
+        let delivered = tokio::select! {
+            done = tokio::time::timeout(hard, self.deliver(db, config, today, &mut shutdown)) => done,
+            () = timer => unreachable!("the timer never ends"),
+        };
+        if let Ok(done) = delivered {
+            return done;
+        }
+        let pending = db.call(|s| s.pending(true)).await?.len();
+        let why = format!(
+            "Telegram kept billwatch waiting past {}s: the alerts not sent stay pending",
+            hard.as_secs()
+        );
+        tracing::warn!(alerts = pending, "{why}");
+        Ok(Some(Delivery {
+            pending,
+            last_error: Some(why),
+            ..Delivery::default()
+        }))
     }
 
     /// Sends every pending Telegram alert, digesting several for one chat into few messages.

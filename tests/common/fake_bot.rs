@@ -35,6 +35,8 @@ pub enum Answer {
     RetryAfter(Duration),
     /// 5xx, network, timeout.
     Transient(String),
+    /// A transient failure that takes this long to come (tokio time).
+    TransientAfter(Duration, String),
     /// Chat not found, not an admin...
     Permanent(String),
     /// This message refused (can't parse entities, too long).
@@ -146,6 +148,10 @@ impl FakeBot {
             }
             Answer::RetryAfter(d) => Err(EditError::Failed(SendError::RetryAfter(d))),
             Answer::Transient(s) => Err(EditError::Failed(SendError::Transient(s))),
+            Answer::TransientAfter(d, s) => {
+                tokio::time::sleep(d).await;
+                Err(EditError::Failed(SendError::Transient(s)))
+            }
             Answer::Permanent(s) => Err(EditError::Failed(SendError::Permanent(s))),
             Answer::Refused(s) => Err(EditError::Failed(SendError::Refused(s))),
             Answer::Gone => Err(EditError::Gone),
