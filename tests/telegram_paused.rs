@@ -508,3 +508,41 @@ async fn a_one_shot_delivery_ends_within_its_budget() {
     assert_eq!(started.elapsed(), secs(65));
     assert_eq!(done.pending, 1, "{done:?}");
 }
+
+/// Status cards go under the same single-sender lock as alerts: while another process holds it,
+/// this one posts no card (two workers on one database posted every card twice).
+#[tokio::test(start_paused = true)]
+async fn status_cards_wait_for_the_sender_lock() {
+    let mut b = Bench::new("", "status_card = true", &[BILL], "2025-03-01T09:00:00Z");
+    b.record_as(BILL, "2025-03-01", 0, "2025-03-01", FirstSight::Silent)
+        .await;
+    let mut lock = b.config.storage.path.as_os_str().to_owned();
+    lock.push(".sender.lock");
+    let other = std::fs::File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(std::path::PathBuf::from(lock))
+        .expect("lock file");
+    other.try_lock().expect("held by the other process");
+    let config = b.config.clone();
+    let day = "2025-03-01".parse().expect("day");
+    let cards = b
+        .sender
+        .sync_cards(&b.db, &config, day, &mut Shutdown::never())
+        .await
+        .expect("cards");
+    assert_eq!(cards, 0);
+    assert!(
+        b.bot.sends().is_empty(),
+        "left to the process with the lock"
+    );
+    drop(other);
+    let cards = b
+        .sender
+        .sync_cards(&b.db, &config, day, &mut Shutdown::never())
+        .await
+        .expect("cards");
+    assert_eq!(cards, 1);
+    assert_eq!(b.bot.sends().len(), 1);
+}

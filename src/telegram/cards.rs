@@ -24,6 +24,10 @@ impl Sender {
         let Some(t) = config.telegram.as_ref().filter(|t| t.status_card) else {
             return Ok(0);
         };
+        // Under the same lock as alerts: two workers on one database would post each card twice.
+        let Some(_lock) = self.lock_or_leave("status cards") else {
+            return Ok(0);
+        };
         let mut changed = 0;
         for bill in &config.bills {
             if shutdown.is_triggered() {

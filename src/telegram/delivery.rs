@@ -190,21 +190,8 @@ impl Sender {
         shutdown: &mut Shutdown,
     ) -> Result<Option<Delivery>, StoreError> {
         // Only one process sends at a time, or two could post the same alert.
-        let _lock = match self.lock() {
-            Ok(Some(lock)) => Some(lock),
-            Ok(None) => {
-                tracing::info!(
-                    "another billwatch process is delivering alerts; leaving it to that one"
-                );
-                return Ok(None);
-            }
-            Err(e) => {
-                tracing::warn!(
-                    "cannot use the lock file {}: {e}; delivering without it",
-                    self.lock_path.display()
-                );
-                None
-            }
+        let Some(_lock) = self.lock_or_leave("alerts") else {
+            return Ok(None);
         };
         let mut report = Delivery::default();
         for (chat, alerts) in by_chat(db.call(|s| s.pending(true)).await?) {
@@ -354,6 +341,27 @@ impl Sender {
             };
             if !shutdown.sleep(wait).await {
                 return shutting_down();
+            }
+        }
+    }
+
+    /// The delivery lock, held while `what` is sent; `None` when another process holds it (it
+    /// sends them, not this one). A lock file that cannot be used is told and done without.
+    pub(super) fn lock_or_leave(&self, what: &str) -> Option<Option<File>> {
+        match self.lock() {
+            Ok(Some(lock)) => Some(Some(lock)),
+            Ok(None) => {
+                tracing::info!(
+                    "another billwatch process is delivering {what}; leaving it to that one"
+                );
+                None
+            }
+            Err(e) => {
+                tracing::warn!(
+                    "cannot use the lock file {}: {e}; delivering {what} without it",
+                    self.lock_path.display()
+                );
+                Some(None)
             }
         }
     }
