@@ -250,6 +250,7 @@ fn recording(
     first: FirstSight,
     now: DateTime<Utc>,
     today: NaiveDate,
+    catch_up: bool,
 ) -> Recording {
     Recording {
         today,
@@ -259,6 +260,7 @@ fn recording(
         url: config.stages_url(id),
         chat: config.chat_for(id).map(str::to_owned),
         filter: config.filter_for(id).clone(),
+        catch_up,
     }
 }
 
@@ -287,11 +289,20 @@ async fn check(
     let first = options.first_sight();
     look_again_at_unchanged(config, &target, &plan, now, today, first, &mut report).await?;
 
+    let returning = plan.returning.clone();
+    if !returning.is_empty() {
+        tracing::info!(
+            bills = ?returning,
+            "back in the config after a time out of it: recorded silently, without the changes \
+             missed meanwhile"
+        );
+    }
     let mut fetches = fetch_all(config, sources, plan.fetch);
     while let Some((id, result)) = fetches.next().await {
         let outcome = match result {
             Ok((snapshot, source)) => {
-                let how = recording(config, id, source.into(), first, clock.now(), today);
+                let back = returning.contains(&id);
+                let how = recording(config, id, source.into(), first, clock.now(), today, back);
                 let (title, stages) = (snapshot.bill.title.clone(), snapshot.stages.len());
                 match target.record(snapshot, how, &mut report).await {
                     Ok(noted) => {
@@ -353,7 +364,15 @@ async fn look_again_at_unchanged(
         };
         let recorded = match looked {
             Ok(Some(stored)) => {
-                let how = recording(config, *id, SnapshotSource::Listing, first, now, today);
+                let how = recording(
+                    config,
+                    *id,
+                    SnapshotSource::Listing,
+                    first,
+                    now,
+                    today,
+                    false,
+                );
                 outcome.title = Some(stored.bill.title.clone());
                 target.record(stored, how, report).await.map(Some)
             }
@@ -428,6 +447,7 @@ async fn choose_fetches(
         now,
         full_refresh,
         config.parliament.listing,
+        since.filter(|t| *t <= now),
     );
     if !candidates.from_the_future.is_empty() {
         tracing::warn!(

@@ -411,3 +411,44 @@ async fn flapping_data_never_repeats_an_alert() {
     assert_eq!(kinds("withdrawn"), 1, "{lines:#?}");
     assert_eq!(kinds("royal_assent"), 1, "{lines:#?}");
 }
+
+/// A bill taken out of the config and put back weeks later catches up silently, like a first
+/// sight: not with every change it missed meanwhile (before: a burst of stale alerts). A bill
+/// that stayed tracked meanwhile alerts as ever.
+#[tokio::test]
+async fn a_bill_put_back_in_the_config_catches_up_silently() {
+    let parliament = FakeParliament::new();
+    let mut check = InProcess::new(&parliament, "mode = \"api\"\n", &[101, 102], "");
+    for id in [101, 102] {
+        serve_numbered(&parliament, id, "2025-01-30");
+    }
+    check.check_on("2025-01-30").await.assert_code(0);
+    // Bill 101 leaves the config; the checks go on without it for a month.
+    let both = check.config.bills.clone();
+    check.config.bills.retain(|b| b.id == 102);
+    for day in ["2025-02-05", "2025-02-11", "2025-02-26"] {
+        for id in [101, 102] {
+            serve_numbered(&parliament, id, day);
+        }
+        check.check_on(day).await.assert_code(0);
+    }
+    check.config.bills = both;
+    serve_numbered(&parliament, 102, "2025-02-27");
+    let run = check.check_on("2025-02-27").await;
+    run.assert_code(0);
+    let back: Vec<String> = run
+        .alerts
+        .iter()
+        .filter(|a| a["bill_id"] == 101)
+        .map(|a| a["kind"].to_string())
+        .collect();
+    assert!(back.is_empty(), "stale alerts: {back:#?}");
+    // From now on it is tracked as ever: its next change alerts.
+    serve_numbered(&parliament, 101, "2025-06-17");
+    let run = check.check_on("2025-06-17").await;
+    assert!(
+        run.alerts.iter().any(|a| a["bill_id"] == 101),
+        "{:#?}",
+        run.alert_lines()
+    );
+}

@@ -27,6 +27,10 @@ pub struct Candidates {
     /// Bills whose last full fetch is stored as later than now (the clock was ahead then): the
     /// time cannot be trusted, so they are fetched in full. For the log.
     pub from_the_future: Vec<BillId>,
+    /// Bills back in the config after a time out of it (the last finished check did not look at
+    /// them): fetched in full and recorded silently, like a first sight, not with every change
+    /// they missed.
+    pub returning: Vec<BillId>,
     /// Every tracked bill, in the config's order: the order fetches go in.
     order: Vec<BillId>,
 }
@@ -42,16 +46,20 @@ pub struct Plan {
     pub due: Vec<BillId>,
     /// How many candidates the listing showed changed.
     pub changed: usize,
+    /// Bills back after a time out of the config: recorded silently (see [`Candidates`]).
+    pub returning: Vec<BillId>,
 }
 
 /// Sorts `tracked` bills (each with its mode, in the config's order) into those fetched whatever
-/// happens and those the listing may spare, from what the database knows of them (`states`).
+/// happens and those the listing may spare, from what the database knows of them (`states`) and
+/// when the last finished check started (`since`).
 pub fn candidates(
     tracked: &[(BillId, Mode)],
     states: &[FetchState],
     now: DateTime<Utc>,
     full_refresh: chrono::Duration,
     listing: bool,
+    since: Option<DateTime<Utc>>,
 ) -> Candidates {
     let mut out = Candidates {
         order: tracked.iter().map(|(id, _)| *id).collect(),
@@ -61,6 +69,14 @@ pub fn candidates(
         let state = states.iter().find(|s| s.bill_id == *id);
         if state.is_some_and(|s| s.last_full_fetch.is_some_and(|t| t > now)) {
             out.from_the_future.push(*id);
+        }
+        let returning = state.is_some_and(|s| {
+            s.has_snapshot && since.is_some_and(|t| s.last_attempt.is_none_or(|a| a < t))
+        });
+        if returning {
+            out.returning.push(*id);
+            out.fetch.push(*id);
+            continue;
         }
         let spare = state.filter(|s| {
             listing
@@ -85,12 +101,14 @@ pub fn fetch_all(candidates: Candidates) -> Plan {
         mut fetch,
         spare,
         order,
+        returning,
         ..
     } = candidates;
     fetch.extend(spare.iter().map(|s| s.bill_id));
     sort_by(&mut fetch, &order);
     Plan {
         fetch,
+        returning,
         ..Plan::default()
     }
 }
@@ -107,9 +125,13 @@ pub fn apply_listing(
         mut fetch,
         spare,
         order,
+        returning,
         ..
     } = candidates;
-    let mut plan = Plan::default();
+    let mut plan = Plan {
+        returning,
+        ..Plan::default()
+    };
     for state in spare {
         match listed.get(&state.bill_id) {
             Some(updated) if Some(*updated) != state.last_update => {
@@ -156,6 +178,7 @@ mod tests {
             has_snapshot: true,
             last_full_fetch: Some(now() - chrono::Duration::hours(1)),
             consecutive_failures: 0,
+            last_attempt: Some(now() - chrono::Duration::hours(1)),
         }
     }
 
@@ -165,11 +188,49 @@ mod tests {
 
     #[test]
     fn a_bill_fetched_fine_recently_may_be_spared() {
-        let c = candidates(&[(1, Mode::Api)], &[fetched_fine(1)], now(), REFRESH, true);
+        let c = candidates(
+            &[(1, Mode::Api)],
+            &[fetched_fine(1)],
+            now(),
+            REFRESH,
+            true,
+            None,
+        );
         assert!(c.fetch.is_empty());
         assert_eq!(c.spare, [fetched_fine(1)]);
-        let auto = candidates(&[(1, Mode::Auto)], &[fetched_fine(1)], now(), REFRESH, true);
+        let auto = candidates(
+            &[(1, Mode::Auto)],
+            &[fetched_fine(1)],
+            now(),
+            REFRESH,
+            true,
+            None,
+        );
         assert_eq!(spare_ids(&auto), [1]);
+    }
+
+    /// A bill the last finished check did not look at was out of the config: it is fetched in
+    /// full and named as returning (recorded silently); one looked at is not.
+    #[test]
+    fn a_bill_back_in_the_config_is_returning() {
+        let since = Some(now() - chrono::Duration::hours(2));
+        let away = FetchState {
+            last_attempt: Some(now() - chrono::Duration::days(20)),
+            ..fetched_fine(1)
+        };
+        let tracked = [(1, Mode::Api), (2, Mode::Api)];
+        let c = candidates(
+            &tracked,
+            &[away, fetched_fine(2)],
+            now(),
+            REFRESH,
+            true,
+            since,
+        );
+        assert_eq!(c.returning, [1]);
+        assert_eq!(c.fetch, [1]);
+        assert_eq!(spare_ids(&c), [2]);
+        assert_eq!(fetch_all(c).returning, [1]);
     }
 
     /// A full fetch stored as later than now (the clock was ahead, say in 2030) is stale, not
@@ -180,7 +241,7 @@ mod tests {
             last_full_fetch: Some(now() + chrono::Duration::days(5 * 365)),
             ..fetched_fine(1)
         };
-        let c = candidates(&[(1, Mode::Api)], &[ahead], now(), REFRESH, true);
+        let c = candidates(&[(1, Mode::Api)], &[ahead], now(), REFRESH, true, None);
         assert_eq!(c.fetch, [1]);
         assert!(c.spare.is_empty());
         assert_eq!(c.from_the_future, [1]);
@@ -222,14 +283,21 @@ mod tests {
             fetched_fine(6),
             fetched_fine(7), // no longer tracked
         ];
-        let c = candidates(&tracked, &states, now(), REFRESH, true);
+        let c = candidates(&tracked, &states, now(), REFRESH, true, None);
         assert_eq!(c.fetch, [1, 2, 3, 4, 5, 6]);
         assert!(c.spare.is_empty());
     }
 
     #[test]
     fn with_the_listing_off_every_bill_is_fetched() {
-        let c = candidates(&[(1, Mode::Api)], &[fetched_fine(1)], now(), REFRESH, false);
+        let c = candidates(
+            &[(1, Mode::Api)],
+            &[fetched_fine(1)],
+            now(),
+            REFRESH,
+            false,
+            None,
+        );
         assert_eq!(c.fetch, [1]);
         assert!(c.spare.is_empty());
     }
@@ -238,7 +306,7 @@ mod tests {
     fn without_the_listing_every_candidate_is_fetched_in_config_order() {
         let tracked = [(3, Mode::Api), (1, Mode::Pages), (2, Mode::Api)];
         let states = [fetched_fine(1), fetched_fine(2), fetched_fine(3)];
-        let c = candidates(&tracked, &states, now(), REFRESH, true);
+        let c = candidates(&tracked, &states, now(), REFRESH, true, None);
         assert_eq!(c.fetch, [1]);
         assert_eq!(spare_ids(&c), [3, 2]);
         let plan = fetch_all(c);
@@ -256,7 +324,7 @@ mod tests {
             (4, Mode::Pages),
         ];
         let states = [fetched_fine(1), fetched_fine(2), fetched_fine(3)];
-        let c = candidates(&tracked, &states, now(), REFRESH, true);
+        let c = candidates(&tracked, &states, now(), REFRESH, true, None);
         let listed = HashMap::from([
             // Changed since it was fetched.
             (2, updated("2025-02-10T08:30:00")),
@@ -298,6 +366,7 @@ mod tests {
             now(),
             REFRESH,
             true,
+            None,
         );
         let plan = apply_listing(c, &HashMap::new(), day(10));
         assert!(plan.fetch.is_empty());

@@ -33,6 +33,9 @@ pub struct Recording {
     pub chat: Option<String>,
     /// Which events become alerts; the others are only recorded in the snapshot.
     pub filter: AlertFilter,
+    /// The bill is back after a time out of the config: record it like a first sight, without
+    /// the changes it missed meanwhile.
+    pub catch_up: bool,
 }
 
 impl Recording {
@@ -44,6 +47,7 @@ impl Recording {
         current: &Snapshot,
         announced: &HashSet<Announcement>,
     ) -> Decision {
+        let previous = previous.filter(|_| !self.catch_up);
         decide::decide(
             previous,
             current,
@@ -119,11 +123,13 @@ pub struct FetchState {
     pub has_snapshot: bool,
     pub last_full_fetch: Option<DateTime<Utc>>,
     pub consecutive_failures: u32,
+    /// When a check last looked at the bill (fetched it, or found it unchanged, or failed).
+    pub last_attempt: Option<DateTime<Utc>>,
 }
 
 impl FetchState {
     const SELECT: &str = "SELECT ids.bill_id, b.last_update, b.next_due, b.bill_id IS NOT NULL,
-                h.last_full_fetch, COALESCE(h.consecutive_failures, 0)
+                h.last_full_fetch, COALESCE(h.consecutive_failures, 0), h.last_attempt
          FROM (SELECT bill_id FROM bills UNION SELECT bill_id FROM bill_health) ids
          LEFT JOIN bills b ON b.bill_id = ids.bill_id
          LEFT JOIN bill_health h ON h.bill_id = ids.bill_id";
@@ -143,6 +149,11 @@ impl FetchState {
                     .map(|t| t.with_timezone(&Utc))
             }),
             consecutive_failures: r.get(5)?,
+            last_attempt: text(6)?.and_then(|t| {
+                DateTime::parse_from_rfc3339(&t)
+                    .ok()
+                    .map(|t| t.with_timezone(&Utc))
+            }),
         })
     }
 }

@@ -94,6 +94,7 @@ impl Bench {
             url: self.config.stages_url(id),
             chat: self.config.chat_for(id).map(str::to_owned),
             filter: self.config.filter_for(id).clone(),
+            catch_up: false,
         };
         let recorded = self.db.call(move |s| s.record(&snapshot, &how)).await;
         recorded.expect("recorded");
