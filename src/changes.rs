@@ -355,7 +355,12 @@ pub fn detect(
 /// The `tracking_started` event for a bill seen for the first time: where it stands `today`.
 pub fn tracking_started(current: &Snapshot, today: NaiveDate) -> Event {
     let mut event = Event::bill(current, EventKind::TrackingStarted);
-    if let Some(stage) = current.latest_reached(today) {
+    // The stage people follow (a 2nd reading, not the money resolution passed the same day),
+    // as the status card names it; a procedural one only when there is nothing else.
+    let latest = current
+        .latest_major(today)
+        .or_else(|| current.latest_reached(today));
+    if let Some(stage) = latest {
         event.stage = Some(StageRef::of(current, stage));
         event.date = stage.first_sitting();
         event.next = next_step(current, stage, today);

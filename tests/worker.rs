@@ -292,3 +292,33 @@ async fn an_edited_config_is_picked_up_and_a_broken_one_survived() {
     );
     worker.stop().await;
 }
+
+/// `alerts.announce_new`: the worker announces each bill the first time it checks it, at start
+/// and when one is added to the file while it runs (the README's Docker steps rely on it).
+#[tokio::test(start_paused = true)]
+async fn the_worker_announces_new_bills_when_the_config_says_so() {
+    const ANNOUNCE: &str = "[alerts]\nannounce_new = true\n";
+    let dir = scratch_dir();
+    let path = write_config(dir.path(), &[BILL], ANNOUNCE);
+    let db = dir.path().join("data/billwatch.db");
+    let parliament = FakeParliament::new();
+    parliament.serve_day("2025-02-11", 0);
+    let (mut other, stages) = border_security_on(date("2025-02-11"), 0);
+    other["billId"] = 4000.into();
+    other["shortTitle"] = "Other Bill".into();
+    parliament.serve_bill(4000, other, stages);
+    let worker = start(&path, &parliament, "2025-02-11T10:00:00Z");
+    worker.until("2025-02-11T10:30:00Z").await;
+    write_config(dir.path(), &[BILL, 4000], ANNOUNCE);
+    worker.until("2025-02-12T09:30:00Z").await;
+    let lines: Vec<String> = alerts(&db).into_iter().map(|(l, _)| l).collect();
+    assert_eq!(
+        lines,
+        [
+            "tracking_started 2nd reading (Commons) 2025-02-10",
+            "tracking_started 2nd reading (Commons) 2025-02-10",
+        ],
+        "one for each bill, once"
+    );
+    worker.stop().await;
+}

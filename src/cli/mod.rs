@@ -204,7 +204,9 @@ async fn dispatch(args: Args) -> Outcome {
             announce,
             json,
         } => {
-            let options = CheckOptions { announce };
+            let options = CheckOptions {
+                announce: announce || config.alerts.announce_new,
+            };
             if dry_run {
                 check::dry_run(&config, clock, options, json).await
             } else {

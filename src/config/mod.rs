@@ -105,6 +105,9 @@ pub struct Config {
 pub struct Alerts {
     pub filter: AlertFilter,
     pub mode: AlertMode,
+    /// A bill checked for the first time is announced (one `tracking_started` alert with where
+    /// it stands) rather than recorded silently: by the worker and by every `check`.
+    pub announce_new: bool,
 }
 
 /// When alerts go out.
@@ -319,6 +322,7 @@ mod tests {
         "alerts.stages",
         "alerts.mode",
         "alerts.daily_at",
+        "alerts.announce_new",
         "telegram.chat",
         "telegram.admin_chat",
         "telegram.api_url",
@@ -380,6 +384,7 @@ mod tests {
             stages = ["2nd reading", "Royal Assent"]
             mode = "daily"
             daily_at = "18:30"
+            announce_new = true
             [telegram]
             chat = "@bill_alerts"
             admin_chat = "-1001234567890"

@@ -47,6 +47,7 @@ pub(super) struct Alerts {
     pub stages: Option<Spanned<toml::Value>>,
     pub mode: Option<Spanned<String>>,
     pub daily_at: Option<Spanned<String>>,
+    pub announce_new: Option<bool>,
 }
 
 #[derive(Deserialize, Default)]

@@ -217,6 +217,7 @@ pub(super) fn alerts(cx: &Context<'_>, a: &raw::Alerts) -> Result<Alerts, Config
     Ok(Alerts {
         filter,
         mode: alert_mode(cx, a)?,
+        announce_new: a.announce_new.unwrap_or(false),
     })
 }
 

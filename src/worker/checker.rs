@@ -163,13 +163,10 @@ impl Checker {
     /// One check, then word to the sender; false when shutdown came during it.
     async fn check(&self, current: &Current, shutdown: &mut Shutdown) -> bool {
         let config = &current.config;
-        let check = check::run(
-            config,
-            &current.sources,
-            &self.db,
-            self.clock,
-            CheckOptions::default(),
-        );
+        let options = CheckOptions {
+            announce: config.alerts.announce_new,
+        };
+        let check = check::run(config, &current.sources, &self.db, self.clock, options);
         let report = tokio::select! {
             report = check => report,
             _ = shutdown.triggered() => {
