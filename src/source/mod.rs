@@ -4,6 +4,7 @@
 pub mod api;
 pub mod conditional;
 pub mod failed_pages;
+pub mod html;
 pub mod http;
 pub mod pages;
 pub mod transport;

@@ -23,6 +23,7 @@ use url::Url;
 use super::api::clean_text;
 use super::conditional;
 use super::failed_pages::FailedPages;
+use super::html::parse_page;
 use super::http::{FetchError, Http};
 use super::{ParseError, SourceError};
 use crate::bill::{Bill, BillId, House, Snapshot, Stage};
@@ -87,10 +88,6 @@ static SELECTORS: std::sync::LazyLock<Selectors> = std::sync::LazyLock::new(|| S
     sitting_headings: selector("h3, h4, .collapse-heading, a[data-toggle]"),
     date_labels: selector(".indicators-left .indicator-label"),
 });
-
-fn strip_bom(html: &str) -> &str {
-    html.strip_prefix('\u{feff}').unwrap_or(html)
-}
 
 /// The bill-stage id a link points to, if it is `/bills/{bill}/stages/{n}` (relative or not).
 fn stage_link(href: &str, bill: BillId) -> Option<u32> {
@@ -200,7 +197,7 @@ fn heading_title(doc: &Html) -> Option<String> {
 
 /// Parses `/bills/{bill}/stages`.
 pub fn parse_stage_list(html: &str, bill: BillId) -> Result<StageList, ParseError> {
-    let doc = Html::parse_document(strip_bom(html));
+    let doc = parse_page(html)?;
     let links = &SELECTORS.links;
     let mut seen: Vec<u32> = Vec::new();
     let mut stages = Vec::new();
@@ -322,7 +319,7 @@ fn is_name(t: &str) -> bool {
 
 /// Parses `/bills/{bill}/stages/{n}`: the stage's name and every day it sat.
 pub fn parse_stage_detail(html: &str) -> Result<StageDetail, ParseError> {
-    let doc = Html::parse_document(strip_bom(html));
+    let doc = parse_page(html)?;
     let name = doc
         .select(&SELECTORS.h2)
         .map(|h| clean_text(&h.text().collect::<String>()))
