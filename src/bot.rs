@@ -17,6 +17,7 @@ use teloxide::prelude::Requester;
 use teloxide::types::{BotCommand, BotCommandScope, ChatId, Message, Recipient, Update};
 use teloxide::{Bot, dptree};
 use tokio::sync::{mpsc, watch};
+use tokio::time::Instant;
 
 use crate::backoff::Backoff;
 use crate::bill::Snapshot;
@@ -26,7 +27,7 @@ use crate::config::Config;
 use crate::message::{escape_html, long_date, stage_phrase};
 use crate::shutdown::Shutdown;
 use crate::store::{CheckRecord, Store};
-use crate::telegram::{BotApi, Throttled, ThrottledError};
+use crate::telegram::{BotApi, CommandLimiter, CommandVerdict, Throttled, ThrottledError};
 use crate::telegram_text::split_lines;
 
 /// Waits before starting the command listener again: 5 s, doubling up to 5 minutes.
@@ -130,7 +131,7 @@ pub fn respond(text: &str, operator: bool, view: &View, today: NaiveDate) -> Rep
     };
     match command.as_str() {
         "/start" | "/help" => Reply::text(help()),
-        "/bills" => Reply::text(bills(view, today)),
+        "/bills" => Reply::text(bills(view, argument, today)),
         "/bill" if argument.is_empty() => Reply::text(
             "Which bill? Send /bill with its number or words of its title, e.g. <code>/bill 3929</code> or <code>/bill border security</code>.".to_owned(),
         ),
@@ -162,12 +163,23 @@ fn phrase(snapshot: &Snapshot, stage: &crate::bill::Stage) -> String {
     stage_phrase(&StageRef::of(snapshot, stage))
 }
 
-fn bills(view: &View, today: NaiveDate) -> String {
+/// Bills in one `/bills` answer: a page, not dozens of messages for a long list.
+const BILLS_PER_PAGE: usize = 8;
+
+/// `/bills [page]`: one page of the bills followed, and how to ask for the next.
+fn bills(view: &View, argument: &str, today: NaiveDate) -> String {
     if view.bills.is_empty() {
         return "I am not following any bill yet.".to_owned();
     }
+    let pages = view.bills.len().div_ceil(BILLS_PER_PAGE);
+    let page = argument.parse::<usize>().unwrap_or(1).clamp(1, pages);
     let mut out = String::from("<b>The bills I follow</b>\n");
-    for (id, snapshot, url) in &view.bills {
+    let shown = view
+        .bills
+        .iter()
+        .skip((page - 1) * BILLS_PER_PAGE)
+        .take(BILLS_PER_PAGE);
+    for (id, snapshot, url) in shown {
         out.push_str(&format!(
             "\n<b>{}</b> ({id})\n",
             escape_html(&title(snapshot.as_ref(), *id))
@@ -185,6 +197,13 @@ fn bills(view: &View, today: NaiveDate) -> String {
             None => out.push_str("Not checked yet\n"),
         }
         out.push_str(&format!("<a href=\"{}\">Stages</a>\n", escape_html(url)));
+    }
+    if pages > 1 {
+        out.push_str(&format!("\nPage {page} of {pages}."));
+        if page < pages {
+            out.push_str(&format!(" Send /bills {} for more.", page + 1));
+        }
+        out.push('\n');
     }
     out
 }
@@ -314,6 +333,9 @@ struct Context {
     /// Replies wait their turn like every other message to a chat.
     throttled: Throttled,
     shutdown: Shutdown,
+    /// Each user's commands per minute. A std `Mutex`: held only to count, never across an
+    /// `.await`.
+    commands: std::sync::Mutex<CommandLimiter>,
 }
 
 /// Failures of the command listener so far (Telegram not answering, the dispatcher stopping).
@@ -371,6 +393,7 @@ pub async fn serve(
         check_now,
         throttled: throttled.clone(),
         shutdown: shutdown.clone(),
+        commands: std::sync::Mutex::new(CommandLimiter::default()),
     });
     let mut restarts = Restarts::default();
     loop {
@@ -451,6 +474,17 @@ async fn register(bot: &Bot, config: &Config) {
     }
 }
 
+/// The reply to a command, computed off the async workers (it reads the database).
+async fn answer_of(text: &str, operator: bool, config: &Arc<Config>, today: NaiveDate) -> Reply {
+    tokio::task::spawn_blocking({
+        let text = text.to_owned();
+        let config = config.clone();
+        move || respond(&text, operator, &View::load(&config), today)
+    })
+    .await
+    .unwrap_or_else(|_| Reply::text("Sorry, something went wrong.".to_owned()))
+}
+
 async fn answer(msg: Message, context: Arc<Context>) -> Result<(), Infallible> {
     // Private chats only: the channel is for alerts.
     if !msg.chat.is_private() {
@@ -467,14 +501,21 @@ async fn answer(msg: Message, context: Arc<Context>) -> Result<(), Infallible> {
             .as_ref()
             .is_some_and(|t| t.operators.contains(&u))
     });
-    let today = context.clock.today(&config.timezone);
-    let reply = tokio::task::spawn_blocking({
-        let text = text.to_owned();
-        let config = config.clone();
-        move || respond(&text, operator, &View::load(&config), today)
-    })
-    .await
-    .unwrap_or_else(|_| Reply::text("Sorry, something went wrong.".to_owned()));
+    let verdict = context
+        .commands
+        .lock()
+        .map(|mut limiter| limiter.check(user.unwrap_or(msg.chat.id.0), Instant::now()))
+        .unwrap_or(CommandVerdict::Answer);
+    let reply = match verdict {
+        CommandVerdict::Answer => {
+            let today = context.clock.today(&config.timezone);
+            answer_of(text, operator, &config, today).await
+        }
+        CommandVerdict::SlowDown => Reply::text(
+            "That is a lot of questions: I answer ten a minute. Try again in a minute.".to_owned(),
+        ),
+        CommandVerdict::Ignore => return Ok(()),
+    };
     if reply.check_now {
         let _ = context.check_now.send(());
     }

@@ -270,3 +270,34 @@ fn a_huge_title_never_makes_a_reply_line_too_long() {
         }
     }
 }
+
+/// `/bills` with many bills answers one page, and says how to ask for the next, instead of
+/// dozens of messages (1,000 bills once made 39 messages per `/bills`).
+#[test]
+fn bills_come_a_page_at_a_time() {
+    let border = border_security();
+    let bills: Vec<_> = (0..1000u32)
+        .map(|i| {
+            let mut b = border.clone();
+            b.bill.id = 10_000 + i;
+            (10_000 + i, Some(b), url(10_000 + i))
+        })
+        .collect();
+    let view = View {
+        bills,
+        ..View::default()
+    };
+    let first = respond("/bills", STRANGER, &view, today()).html;
+    assert_eq!(first.matches("<a href=").count(), 8);
+    assert!(
+        first.contains("Page 1 of 125. Send /bills 2 for more."),
+        "{first}"
+    );
+    assert_eq!(billwatch::telegram_text::split_lines(&first, 4000).len(), 1);
+    let last = respond("/bills 125", STRANGER, &view, today()).html;
+    assert!(
+        last.contains("(10999)") && last.contains("Page 125 of 125."),
+        "{last}"
+    );
+    assert!(!last.contains("for more"));
+}

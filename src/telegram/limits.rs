@@ -52,6 +52,58 @@ impl RateLimiter {
     }
 }
 
+/// Commands one user may send to the bot within a minute; more are not answered (a stranger
+/// once made the bot send 1,170 messages with 30 commands).
+pub const COMMANDS_PER_MINUTE: usize = 10;
+
+/// What to do with a user's command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommandVerdict {
+    Answer,
+    /// Over the limit for the first time in this minute: say so, once.
+    SlowDown,
+    /// Over the limit, already told: no answer at all.
+    Ignore,
+}
+
+/// Keeps each user's commands within [`COMMANDS_PER_MINUTE`]. Pure: the caller says what time
+/// it is.
+#[derive(Debug, Default)]
+pub struct CommandLimiter {
+    /// Each user's answered commands in the last minute, oldest first, and whether they were
+    /// told to slow down since.
+    users: HashMap<i64, (VecDeque<Instant>, bool)>,
+}
+
+impl CommandLimiter {
+    /// Whether `user`'s command at `now` is answered; an answered one is counted.
+    pub fn check(&mut self, user: i64, now: Instant) -> CommandVerdict {
+        // Forget users quiet for a minute, so the map stays small.
+        self.users.retain(|_, (times, _)| {
+            times
+                .back()
+                .is_some_and(|t| now.saturating_duration_since(*t) < MINUTE)
+        });
+        let (times, told) = self.users.entry(user).or_default();
+        while times
+            .front()
+            .is_some_and(|t| now.saturating_duration_since(*t) >= MINUTE)
+        {
+            times.pop_front();
+            *told = false;
+        }
+        if times.len() < COMMANDS_PER_MINUTE {
+            times.push_back(now);
+            return CommandVerdict::Answer;
+        }
+        if *told {
+            return CommandVerdict::Ignore;
+        }
+        *told = true;
+        CommandVerdict::SlowDown
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -113,5 +165,25 @@ mod tests {
         limiter.record("@other", now);
         assert_eq!(limiter.wait_for("@other", now), ms(1000));
         assert_eq!(limiter.wait_for("@news", now), ms(41_000), "unchanged");
+    }
+
+    #[test]
+    fn each_user_gets_ten_commands_a_minute_then_one_word_then_silence() {
+        let start = Instant::now();
+        let mut limiter = CommandLimiter::default();
+        for _ in 0..10 {
+            assert_eq!(limiter.check(1, start), CommandVerdict::Answer);
+        }
+        assert_eq!(limiter.check(1, start), CommandVerdict::SlowDown);
+        for _ in 0..20 {
+            assert_eq!(limiter.check(1, start), CommandVerdict::Ignore);
+        }
+        assert_eq!(
+            limiter.check(2, start),
+            CommandVerdict::Answer,
+            "users are apart"
+        );
+        let later = start + Duration::from_secs(60);
+        assert_eq!(limiter.check(1, later), CommandVerdict::Answer);
     }
 }

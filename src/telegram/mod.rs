@@ -45,6 +45,6 @@ mod token;
 pub use bot_api::BotApi;
 pub use client::{Client, EditError, SendError};
 pub use delivery::{Delivery, ONE_SHOT_BUDGET, Sender, SenderError};
-pub use limits::RateLimiter;
+pub use limits::{CommandLimiter, CommandVerdict, RateLimiter};
 pub use throttled::{Throttled, ThrottledError, Turn};
 pub use token::{TOKEN_ENV, Token, TokenError};
