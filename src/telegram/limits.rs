@@ -54,7 +54,7 @@ impl RateLimiter {
 
 /// Commands one user may send to the bot within a minute; more are not answered (a stranger
 /// once made the bot send 1,170 messages with 30 commands).
-pub const COMMANDS_PER_MINUTE: usize = 10;
+const COMMANDS_PER_MINUTE: usize = 10;
 
 /// What to do with a user's command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,7 +66,7 @@ pub enum CommandVerdict {
     Ignore,
 }
 
-/// Keeps each user's commands within [`COMMANDS_PER_MINUTE`]. Pure: the caller says what time
+/// Keeps each user's commands within ten a minute. Pure: the caller says what time
 /// it is.
 #[derive(Debug, Default)]
 pub struct CommandLimiter {
