@@ -24,7 +24,7 @@ pub(super) async fn once(
 ) -> Outcome {
     let mut sender = super::sender(config, clock)?;
     let db = Db::open(&config.storage.path).await?;
-    let cache = db.call(|s| s.page_cache()).await?;
+    let cache = db.page_cache();
     let sources = Sources::with_state(config, cache, clock)?;
     let today = clock.today(&config.timezone);
     let report = check::run(config, &sources, &db, clock, options).await?;

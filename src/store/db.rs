@@ -46,6 +46,11 @@ impl Db {
         &self.path
     }
 
+    /// The database's stored page copies (a handle; nothing is read yet).
+    pub fn page_cache(&self) -> super::PageCache {
+        super::PageCache::of_database(&self.path)
+    }
+
     /// Runs `f` on the store in tokio's blocking pool and returns its result.
     pub async fn call<T, F>(&self, f: F) -> Result<T, StoreError>
     where

@@ -1,7 +1,7 @@
 //! Stored copies of pages (`http_cache`), for conditional requests: a page the site answers
 //! with 304 Not Modified is read from its copy.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -28,13 +28,21 @@ pub struct PageCache {
     path: PathBuf,
 }
 
+impl PageCache {
+    /// The page copies of the billwatch database at `path` (created and migrated already). No
+    /// file is touched until the first copy is read or kept.
+    pub fn of_database(path: &Path) -> PageCache {
+        PageCache {
+            conn: Arc::new(Mutex::new(None)),
+            path: path.to_owned(),
+        }
+    }
+}
+
 impl Store {
     /// A handle on this database's stored page copies.
-    pub fn page_cache(&self) -> Result<PageCache, StoreError> {
-        Ok(PageCache {
-            conn: Arc::new(Mutex::new(None)),
-            path: self.path.clone(),
-        })
+    pub fn page_cache(&self) -> PageCache {
+        PageCache::of_database(&self.path)
     }
 }
 

@@ -508,7 +508,7 @@ fn cards_and_meta_round_trip() {
 fn page_copies_round_trip() {
     let scratch = Scratch::new();
     let store = scratch.open();
-    let cache = store.page_cache().expect("cache");
+    let cache = store.page_cache();
     let url = "https://bills.example.test/bills/3929/stages";
     assert_eq!(cache.get(url).expect("read"), None);
     let v1 = CachedPage {
@@ -531,7 +531,7 @@ fn page_copies_round_trip() {
 fn a_broken_page_cache_is_an_error_not_a_miss() {
     let scratch = Scratch::new();
     let store = scratch.open();
-    let cache = store.page_cache().expect("cache");
+    let cache = store.page_cache();
     store
         .conn
         .execute_batch("DROP TABLE http_cache")

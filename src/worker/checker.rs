@@ -59,7 +59,7 @@ impl Checker {
         mut shutdown: Shutdown,
         mut check_now: mpsc::UnboundedReceiver<()>,
     ) -> anyhow::Result<()> {
-        let cache = self.db.call(|s| s.page_cache()).await?;
+        let cache = self.db.page_cache();
         let mut current = Current {
             sources: (self.services.sources)(&config, cache, self.clock)?,
             config,
@@ -122,7 +122,7 @@ impl Checker {
             Ok((new, sender)) => {
                 let new = Arc::new(new);
                 describe_reload(&current.config, &new);
-                let cache = self.db.call(|s| s.page_cache()).await?;
+                let cache = self.db.page_cache();
                 current.sources = (self.services.sources)(&new, cache, self.clock)?;
                 current.config = new.clone();
                 let _ = self.to_sender.send(ToSender::Config(new.clone(), sender));

@@ -67,7 +67,7 @@ impl InProcess {
     pub async fn check(&self, clock: Clock, options: CheckOptions) -> Checked {
         let mut store = Store::open(&self.config.storage.path).expect("store");
         let http = self.parliament.http(&self.config.parliament);
-        let cache = store.page_cache().expect("page cache");
+        let cache = store.page_cache();
         let sources = Sources::with_state_and_http(&self.config, cache, clock, http);
         let db = billwatch::store::Db::open(&self.config.storage.path)
             .await
