@@ -358,9 +358,10 @@ async fn look_again_at_unchanged(
     }
     for id in &plan.unchanged {
         let mut outcome = BillOutcome::unchanged(*id);
-        let looked = match plan.due.contains(id) {
-            true => target.snapshot(*id).await,
-            false => Ok(None),
+        let looked = if plan.due.contains(id) {
+            target.snapshot(*id).await
+        } else {
+            Ok(None)
         };
         let recorded = match looked {
             Ok(Some(stored)) => {
