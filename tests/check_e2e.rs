@@ -402,6 +402,44 @@ async fn corrupt_or_newer_database_is_never_overwritten() {
     );
 }
 
+/// A data folder billwatch may not write (a host folder owned by root bind-mounted as /data, a
+/// read-only mount): `check` names the folder, the user and the fix, not "damaged" or "unable
+/// to open database file"; `status` and `health` still read the healthy database in it; and a
+/// database that cannot even be made says the same.
+#[tokio::test]
+async fn a_folder_billwatch_may_not_write_is_named_with_the_fix() {
+    let api = FakeApi::start().await;
+    let scratch = Scratch::new();
+    scratch.write_config(&api.uri(), &[BILL], "");
+    let (bill, stages) = border_security_on(date("2025-02-01"), 0);
+    api.serve_bill(BILL, bill, stages).await;
+    scratch.run(&["check"]).await.assert_code(0);
+    let data = scratch.path("data");
+    let before = std::fs::read(scratch.db_path()).expect("read");
+
+    let check = scratch.run_locked_out(&data, &["check"]).await;
+    check.assert_code(1);
+    let said = format!("may not write {}", data.display());
+    assert!(check.stderr.contains(&said), "{}", check.stderr);
+    assert!(check.stderr.contains("chown -R "), "{}", check.stderr);
+    assert!(!check.stderr.contains("damaged"), "{}", check.stderr);
+    assert_eq!(std::fs::read(scratch.db_path()).expect("read"), before);
+
+    let status = scratch.run_locked_out(&data, &["status"]).await;
+    status.assert_code(0);
+    assert!(status.stdout.contains("(1 ok, 0 failed"), "{status:#?}");
+    let health = scratch.run_locked_out(&data, &["health"]).await;
+    health.assert_code(0);
+    assert!(health.stdout.starts_with("healthy"), "{health:#?}");
+
+    std::fs::remove_dir_all(&data).expect("rm");
+    let fresh = scratch.run_locked_out(scratch.dir.path(), &["check"]).await;
+    fresh.assert_code(1);
+    let said = format!("may not write {}", scratch.dir.path().display());
+    assert!(fresh.stderr.contains(&said), "{}", fresh.stderr);
+    assert!(!fresh.stderr.contains("unable to open"), "{}", fresh.stderr);
+}
+
 /// A process killed in the middle of a check (here while Parliament is slow to answer) leaves
 /// the database as it was; the next check produces each alert exactly once.
 #[tokio::test]

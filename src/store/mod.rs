@@ -11,6 +11,7 @@
 //! ([`crate::decide`]) against the stored snapshot, so a crash at any point, or two processes
 //! checking at once, still produce each alert exactly once.
 
+mod access;
 mod cards;
 mod checks;
 mod columns;
@@ -25,6 +26,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
+pub use access::{Obstacle, free_space_for, full};
 pub use checks::CheckRecord;
 pub use db::Db;
 pub use outbox::{Alert, AlertStatus};
@@ -116,6 +118,10 @@ const MIGRATIONS: &[&str] = &[
 /// What went wrong with the database. The file is never reset or overwritten because of it.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// The disk, the mount or the permissions stop billwatch writing: said plainly, with what
+    /// to do (SQLite's own words for these are "unable to open database file").
+    #[error("cannot write the database {path}: {obstacle}")]
+    Access { path: PathBuf, obstacle: Obstacle },
     #[error("cannot create the folder for the database {path}: {source}")]
     CreateDir {
         path: PathBuf,
@@ -163,7 +169,7 @@ fn create(path: &Path) -> Result<(), StoreError> {
     name.push(format!(".new-{}-{n}", std::process::id()));
     let fresh = PathBuf::from(name);
     let created = (|| {
-        let conn = Connection::open(&fresh).map_err(|e| sqlite(&fresh, e))?;
+        let conn = Connection::open(&fresh).map_err(|e| sqlite(path, e))?;
         let mut store = Store {
             conn,
             path: fresh.clone(),
@@ -174,10 +180,10 @@ fn create(path: &Path) -> Result<(), StoreError> {
         match std::fs::hard_link(&fresh, path) {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
-            Err(source) => Err(StoreError::Create {
-                path: path.to_owned(),
+            Err(source) => Err(io_error(path, source, |path, source| StoreError::Create {
+                path,
                 source,
-            }),
+            })),
         }
     })();
     for leftover in ["", "-wal", "-shm"] {
@@ -228,9 +234,11 @@ impl Store {
     /// Opens the database, creating it and its folder if missing, and migrates it.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
-                path: path.to_owned(),
-                source,
+            std::fs::create_dir_all(dir).map_err(|source| {
+                io_error(path, source, |path, source| StoreError::CreateDir {
+                    path,
+                    source,
+                })
             })?;
         }
         if !path.exists() {
@@ -252,9 +260,24 @@ impl Store {
             return Ok(None);
         }
         refuse_empty(path)?;
+        match Store::read_only(path, path) {
+            // A database in write-ahead-log mode needs its `-shm` file, which a reader in a
+            // folder it may not write (a read-only mount, another user's volume) cannot make.
+            // No writer is at work there (it would have made the file), so the file is read
+            // as it is on disk.
+            Err(StoreError::Access { .. }) => Store::read_only(path, &immutable_uri(path)?),
+            opened => opened,
+        }
+        .map(Some)
+    }
+
+    /// Opens `path` read-only, by name or by the URI `name`.
+    fn read_only(path: &Path, name: &Path) -> Result<Store, StoreError> {
         let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            name,
+            OpenFlags::SQLITE_OPEN_READ_ONLY
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                | OpenFlags::SQLITE_OPEN_URI,
         )
         .map_err(|e| sqlite(path, e))?;
         let mut store = Store {
@@ -262,7 +285,7 @@ impl Store {
             path: path.to_owned(),
         };
         store.prepare(false)?;
-        Ok(Some(store))
+        Ok(store)
     }
 
     pub fn path(&self) -> &Path {
@@ -294,9 +317,13 @@ impl Store {
 
     /// The schema version of a sound file that billwatch created (or an empty one: 0).
     fn schema_version(&self) -> Result<i64, StoreError> {
-        let corrupt = |e: rusqlite::Error| StoreError::Corrupt {
-            path: self.path.clone(),
-            detail: e.to_string(),
+        // A file that cannot be read for want of space or rights is not damaged: say which.
+        let corrupt = |e: rusqlite::Error| match access_error(&self.path, &e) {
+            Some(access) => access,
+            None => StoreError::Corrupt {
+                path: self.path.clone(),
+                detail: e.to_string(),
+            },
         };
         // The first read of the header: a file that is not SQLite fails here.
         let version: i64 = self
@@ -383,6 +410,9 @@ impl Store {
 /// A database error, with the file it happened to. A stored value that does not read back
 /// (or a value that cannot be written as text) is a [`StoreError::Decode`].
 fn sqlite(path: &Path, source: rusqlite::Error) -> StoreError {
+    if let Some(access) = access_error(path, &source) {
+        return access;
+    }
     match source {
         rusqlite::Error::FromSqlConversionFailure(_, _, detail)
         | rusqlite::Error::ToSqlConversionFailure(detail) => StoreError::Decode {
@@ -393,5 +423,56 @@ fn sqlite(path: &Path, source: rusqlite::Error) -> StoreError {
             path: path.to_owned(),
             source,
         },
+    }
+}
+
+/// The URI that opens the database at `path` as an immutable file: read as it is, no locks,
+/// no `-shm` file.
+fn immutable_uri(path: &Path) -> Result<PathBuf, StoreError> {
+    let absolute = std::path::absolute(path).map_err(|e| StoreError::Decode {
+        path: path.to_owned(),
+        detail: e.to_string(),
+    })?;
+    let mut uri = url::Url::from_file_path(&absolute).map_err(|()| StoreError::Decode {
+        path: path.to_owned(),
+        detail: "the path cannot be written as a file: URI".to_owned(),
+    })?;
+    uri.set_query(Some("immutable=1"));
+    Ok(PathBuf::from(uri.as_str()))
+}
+
+/// The [`StoreError::Access`] a SQLite failure comes from, if the disk, the mount or the
+/// permissions are at fault.
+fn access_error(path: &Path, e: &rusqlite::Error) -> Option<StoreError> {
+    let code = e.sqlite_error_code();
+    if !access::may_be_access(code) {
+        return None;
+    }
+    let obstacle = access::obstacle(path, code)?;
+    Some(StoreError::Access {
+        path: path.to_owned(),
+        obstacle,
+    })
+}
+
+/// A file system error while making the database: an [`StoreError::Access`] when the disk, the
+/// mount or the permissions are at fault, else `other`.
+fn io_error(
+    path: &Path,
+    source: std::io::Error,
+    other: impl FnOnce(PathBuf, std::io::Error) -> StoreError,
+) -> StoreError {
+    use std::io::ErrorKind::{PermissionDenied, QuotaExceeded, ReadOnlyFilesystem, StorageFull};
+    let code = match source.kind() {
+        StorageFull | QuotaExceeded => Some(rusqlite::ErrorCode::DiskFull),
+        PermissionDenied | ReadOnlyFilesystem => Some(rusqlite::ErrorCode::CannotOpen),
+        _ => None,
+    };
+    match code.and_then(|code| access::obstacle(path, Some(code))) {
+        Some(obstacle) => StoreError::Access {
+            path: path.to_owned(),
+            obstacle,
+        },
+        None => other(path.to_owned(), source),
     }
 }

@@ -92,7 +92,40 @@ impl Scratch {
     }
 
     pub async fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        self.run_with(args, env, |_| {}).await
+    }
+
+    /// Runs the binary as a user who may read this folder but not write `locked` (a folder
+    /// given to root on the host, a read-only mount): uid 10001 when the tests run as root
+    /// (root writes anywhere), else this user with `locked` made read-only.
+    pub async fn run_locked_out(&self, locked: &Path, args: &[&str]) -> Run {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |path: &Path, mode: u32| {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod")
+        };
+        mode(self.dir.path(), 0o755);
+        mode(&self.config_path(), 0o644);
+        mode(locked, 0o555);
+        let root = nix::unistd::Uid::effective().is_root();
+        let run = self
+            .run_with(args, &[], |cmd| {
+                if root {
+                    cmd.uid(10001).gid(10001);
+                }
+            })
+            .await;
+        mode(locked, 0o755);
+        run
+    }
+
+    async fn run_with(
+        &self,
+        args: &[&str],
+        env: &[(&str, &str)],
+        adjust: impl FnOnce(&mut tokio::process::Command),
+    ) -> Run {
         let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_billwatch"));
+        adjust(&mut cmd);
         cmd.arg("--config")
             .arg(self.config_path())
             .args(args)
