@@ -546,3 +546,66 @@ async fn status_cards_wait_for_the_sender_lock() {
     assert_eq!(cards, 1);
     assert_eq!(b.bot.sends().len(), 1);
 }
+
+/// A full disk after Telegram accepted a message (here the database refusing to record "sent",
+/// as SQLite does when the disk is full): that message is never sent again by this process,
+/// nothing else is sent until it is recorded, and once it can be, the operator hears it once.
+#[tokio::test(start_paused = true)]
+async fn an_accepted_message_that_cannot_be_recorded_is_never_sent_again() {
+    let mut b = Bench::new(
+        "",
+        &format!("admin_chat = \"{ADMIN}\""),
+        &[BILL, 5001],
+        "2025-02-01T09:00:00Z",
+    );
+    b.announce(BILL).await;
+    let path = b.config.storage.path.clone();
+    let refuse_sent = |on: bool| {
+        let db = rusqlite::Connection::open(&path).expect("second connection");
+        let sql = if on {
+            "CREATE TRIGGER disk_full BEFORE UPDATE OF status ON alerts
+             WHEN NEW.status = 'sent' BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;"
+        } else {
+            "DROP TRIGGER disk_full;"
+        };
+        db.execute_batch(sql).expect("trigger");
+    };
+    refuse_sent(true);
+    let today = b.clock.today(&b.config.timezone);
+    for round in 0..3 {
+        let done = b
+            .sender
+            .deliver(&b.db, &b.config, today, &mut Shutdown::never())
+            .await;
+        let e = done.expect_err("the round stops on what it cannot record");
+        assert!(e.to_string().contains("disk is full"), "round {round}: {e}");
+        assert_eq!(
+            b.bot.texts_to(CHAT).len(),
+            1,
+            "round {round}: sent once only"
+        );
+        // A new alert meanwhile waits too.
+        if round == 0 {
+            b.announce(5001).await;
+        }
+    }
+    assert_eq!(b.counts().await, (2, 0, 0));
+    assert!(b.bot.texts_to(ADMIN).is_empty(), "told once sending works");
+
+    refuse_sent(false);
+    let done = b.deliver().await;
+    assert_eq!((done.sent, done.messages, done.pending), (1, 1, 0));
+    let sent = b.bot.texts_to(CHAT);
+    assert_eq!(sent.len(), 2, "the first once, then the new one: {sent:#?}");
+    assert!(sent[0].contains("Border Security") && !sent[1].contains("Border Security"));
+    assert_eq!(b.counts().await, (0, 2, 0));
+    let notices = b.bot.texts_to(ADMIN);
+    assert_eq!(notices.len(), 1, "{notices:#?}");
+    assert!(
+        notices[0].contains("nothing was sent twice"),
+        "{}",
+        notices[0]
+    );
+    assert_eq!(b.deliver().await, Delivery::default());
+    assert_eq!(b.bot.texts_to(ADMIN).len() + b.bot.texts_to(CHAT).len(), 3);
+}

@@ -30,7 +30,8 @@ pub(super) async fn run(config: Config, clock: Clock) -> Outcome {
 
 /// `health`: whether the last check finished recently enough.
 pub(super) fn health(config: &Config, clock: Clock) -> ExitCode {
-    let (healthy, message) = match worker::health(config, clock.now()) {
+    let free = crate::store::free_space_for(&config.storage.path);
+    let (healthy, message) = match worker::health(config, clock.now(), free) {
         Ok(message) => (true, message),
         Err(message) => (false, message),
     };

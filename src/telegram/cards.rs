@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 use super::client::EditError;
 use super::delivery::Sender;
 use super::throttled::ThrottledError;
+use super::unrecorded::Unrecorded;
 use crate::config::Config;
 use crate::message;
 use crate::shutdown::Shutdown;
@@ -50,8 +51,19 @@ impl Sender {
                 continue;
             };
             let now = self.clock.now();
-            db.call(move |s| s.set_card(id, &chat, message_id, &text, now))
-                .await?;
+            let posted = Unrecorded::Card {
+                bill: id,
+                chat: chat.clone(),
+                message_id,
+                text: text.clone(),
+                at: now,
+            };
+            if let Err(e) = db
+                .call(move |s| s.set_card(id, &chat, message_id, &text, now))
+                .await
+            {
+                return Err(self.unrecorded(posted, e));
+            }
             changed += 1;
         }
         Ok(changed)

@@ -12,6 +12,7 @@ use super::bot_api::BotApi;
 use super::client::{Client, SendError};
 use super::throttled::Throttled;
 use super::token::{TOKEN_ENV, Token, TokenError};
+use super::unrecorded::Unrecorded;
 use crate::backoff::Backoff;
 use crate::clock::Clock;
 use crate::config::{AlertMode, Config, Telegram};
@@ -77,6 +78,10 @@ pub struct Sender {
     /// when the sender was built on another [`BotApi`] (a test's fake). A `Client`, not a
     /// `teloxide::Bot`, whose `Debug` would print the token.
     client: Option<Client>,
+    /// Messages Telegram accepted that the database could not record yet, oldest first.
+    pub(super) unrecorded: Vec<Unrecorded>,
+    /// Why the first of them could not be recorded, for the operator's notice.
+    pub(super) unrecorded_since: Option<String>,
 }
 
 /// Why no sender could be built from the config.
@@ -124,6 +129,8 @@ impl Sender {
             clock,
             lock_path: PathBuf::from(lock),
             client: None,
+            unrecorded: Vec::new(),
+            unrecorded_since: None,
         }
     }
 
@@ -193,6 +200,8 @@ impl Sender {
         let Some(_lock) = self.lock_or_leave("alerts") else {
             return Ok(None);
         };
+        // Nothing goes out while something already sent is not recorded.
+        self.record_unrecorded(db, shutdown).await?;
         let mut report = Delivery::default();
         for (chat, alerts) in by_chat(db.call(|s| s.pending(true)).await?) {
             // In daily mode a chat's alerts wait for its digest time, once a day.
@@ -211,7 +220,7 @@ impl Sender {
     /// Sends one chat's pending alerts as digests. After a permanent failure the rest are
     /// blocked with the same reason; after giving up (or on shutdown) they stay pending.
     async fn deliver_chat(
-        &self,
+        &mut self,
         db: &Db,
         config: &Config,
         today: NaiveDate,
@@ -284,7 +293,7 @@ impl Sender {
     /// Sends one message, retrying what is worth retrying. Each attempt is committed before
     /// the request goes out; the alerts are marked sent only once Telegram confirmed them.
     async fn send_with_retries(
-        &self,
+        &mut self,
         db: &Db,
         chat: &str,
         text: &str,
@@ -302,8 +311,15 @@ impl Sender {
             let wait = match turn.send_html(text).await {
                 Ok(message_id) => {
                     let (owned, now) = (ids.to_vec(), self.clock.now());
-                    db.call(move |s| s.mark_sent(&owned, now, Some(message_id)))
-                        .await?;
+                    let recorded = db.call(move |s| s.mark_sent(&owned, now, Some(message_id)));
+                    if let Err(e) = recorded.await {
+                        let sent = Unrecorded::Alerts {
+                            ids: ids.to_vec(),
+                            message_id,
+                            at: now,
+                        };
+                        return Err(self.unrecorded(sent, e));
+                    }
                     tracing::info!(chat, message_id, alerts = ids.len(), "delivered");
                     return Ok(Outcome::Sent);
                 }

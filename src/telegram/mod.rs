@@ -31,6 +31,8 @@
 //! - `delivery`: the outbox to Telegram ([`Sender::deliver`]): digests per chat, the daily
 //!   digest's time, retries, blocked alerts.
 //! - `cards`: the live status card of each bill ([`Sender::sync_cards`]).
+//! - `unrecorded`: what Telegram accepted and a full disk kept billwatch from recording: never
+//!   sent again, and nothing else sent until it is recorded.
 //! - `notices`: telling the operator ([`Sender::notify`], [`Sender::report_health`]).
 
 mod bot_api;
@@ -41,6 +43,7 @@ mod limits;
 mod notices;
 mod throttled;
 mod token;
+mod unrecorded;
 
 pub use bot_api::BotApi;
 pub use client::{Client, EditError, SendError};
