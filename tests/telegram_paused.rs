@@ -609,3 +609,28 @@ async fn an_accepted_message_that_cannot_be_recorded_is_never_sent_again() {
     assert_eq!(b.deliver().await, Delivery::default());
     assert_eq!(b.bot.texts_to(ADMIN).len() + b.bot.texts_to(CHAT).len(), 3);
 }
+
+/// The fakes refuse what Telegram refuses: unknown or unclosed tags, bare `<` and `&`, and
+/// more than 4,096 UTF-16 units of text once parsed.
+#[test]
+fn the_fakes_check_html_as_telegram_does() {
+    assert_eq!(
+        telegram_html::parse("<b>Bill</b> &amp; &lt;x&gt; <a href=\"u\">l</a>"),
+        Ok("Bill & <x> l".to_owned())
+    );
+    for bad in [
+        "<b>open",
+        "a < b",
+        "<p>x</p>",
+        "<b><i>x</b></i>",
+        "R&D",
+        "x &nbsp; y",
+    ] {
+        assert!(telegram_html::parse(bad).is_err(), "{bad}");
+    }
+    assert!(telegram_html::parse(&format!("<b>{}</b>", "x".repeat(4096))).is_ok());
+    assert_eq!(
+        telegram_html::parse(&"🗓".repeat(2049)),
+        Err("Bad Request: message is too long".to_owned())
+    );
+}

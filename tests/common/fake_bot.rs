@@ -117,8 +117,12 @@ impl FakeBot {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Records the call and takes its answer.
+    /// Records the call and takes its answer: a message Telegram would refuse (bad HTML, too
+    /// long) is refused as Telegram refuses it, whatever the script says.
     fn call(&self, method: Method, chat: &str, text: &str, message_id: Option<i64>) -> Answer {
+        let refused = matches!(method, Method::Send | Method::Edit)
+            .then(|| super::telegram_html::parse(text).err())
+            .flatten();
         let mut state = self.state();
         state.calls.push(Call {
             method,
@@ -127,6 +131,9 @@ impl FakeBot {
             message_id,
             at: Instant::now(),
         });
+        if let Some(why) = refused {
+            return Answer::Refused(why);
+        }
         state
             .scripts
             .get_mut(&method)

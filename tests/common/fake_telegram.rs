@@ -132,12 +132,12 @@ impl FakeTelegram {
             .await;
         Mock::given(method("POST"))
             .and(path_regex(r"(?i)^/bot[^/]+/editmessagetext$"))
-            .respond_with(telegram_ok(1))
+            .respond_with(Validated(telegram_ok(1)))
             .mount(&self.server)
             .await;
         Mock::given(method("POST"))
             .and(path_regex(r"(?i)^/bot[^/]+/sendmessage$"))
-            .respond_with(Counter::default())
+            .respond_with(Validated(Counter::default()))
             .mount(&self.server)
             .await;
         Mock::given(method("POST"))
@@ -209,5 +209,26 @@ struct Counter(std::sync::atomic::AtomicI64);
 impl Respond for Counter {
     fn respond(&self, _: &Request) -> ResponseTemplate {
         telegram_ok(1000 + self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst))
+    }
+}
+
+/// Refuses a message Telegram would refuse (bad HTML, too long), with Telegram's 400 and
+/// description; anything else goes to the inner responder.
+struct Validated<R>(R);
+
+impl<R: Respond> Respond for Validated<R> {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let body: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
+        if let Some(text) = body["text"].as_str() {
+            let checked = if body["parse_mode"] == "HTML" {
+                super::telegram_html::parse(text).map(drop)
+            } else {
+                super::telegram_html::check_text(text)
+            };
+            if let Err(why) = checked {
+                return telegram_error(400, &why, None);
+            }
+        }
+        self.0.respond(request)
     }
 }

@@ -21,6 +21,7 @@ pub mod in_process;
 pub mod journey;
 pub mod scratch;
 pub mod site_html;
+pub mod telegram_html;
 
 pub use fake_api::*;
 pub use fake_parliament::*;
