@@ -80,6 +80,7 @@ fn as_json(status: &Status, config: &Config, today: NaiveDate) -> serde_json::Va
                 "last_attempt": s.last_attempt,
                 "consecutive_failures": s.consecutive_failures,
                 "last_error": s.last_error,
+                "damaged": s.damaged,
             })
         })
         .collect();
@@ -150,7 +151,11 @@ fn bill_text(s: &BillState, tracked: bool, today: NaiveDate) -> String {
         .snapshot
         .as_ref()
         .map(|sn| sn.bill.title.as_str())
-        .unwrap_or("(never fetched successfully)");
+        .unwrap_or(if s.damaged.is_some() {
+            "(its stored state is damaged)"
+        } else {
+            "(never fetched successfully)"
+        });
     let _ = writeln!(
         out,
         "bill {}: {title}{}",
@@ -188,6 +193,9 @@ fn bill_text(s: &BillState, tracked: bool, today: NaiveDate) -> String {
             "  last success: {t} via {}",
             s.source.as_deref().unwrap_or("?")
         );
+    }
+    if let Some(why) = &s.damaged {
+        let _ = writeln!(out, "  DAMAGED: its stored state cannot be read: {why}");
     }
     if s.consecutive_failures > 0 {
         let _ = writeln!(

@@ -80,6 +80,9 @@ pub struct BillState {
     pub last_success: Option<String>,
     pub consecutive_failures: u32,
     pub last_error: Option<String>,
+    /// Why the stored snapshot cannot be read back, when it cannot (`snapshot` is then
+    /// `None`): one damaged row is shown as such, and the other bills still are.
+    pub damaged: Option<String>,
 }
 
 impl BillState {
@@ -92,10 +95,19 @@ impl BillState {
          ORDER BY ids.bill_id";
 
     fn from_row(r: &Row<'_>) -> rusqlite::Result<BillState> {
-        let snapshot = r.get::<_, Option<Json<Snapshot>>>(1)?;
-        let seen_on = r.get::<_, Option<Day>>(2)?;
+        let stored = (|| {
+            let snapshot = r.get::<_, Option<Json<Snapshot>>>(1)?;
+            Ok((snapshot, r.get::<_, Option<Day>>(2)?))
+        })();
+        let (stored, damaged) = match stored {
+            Ok(stored) => (stored, None),
+            Err(e @ rusqlite::Error::FromSqlConversionFailure(..)) => {
+                ((None, None), Some(e.to_string()))
+            }
+            Err(e) => return Err(e),
+        };
         // Both or neither: a bill with health but no snapshot was never fetched successfully.
-        let (snapshot, seen_on) = match (snapshot, seen_on) {
+        let (snapshot, seen_on) = match stored {
             (Some(Json(s)), Some(Day(d))) => (Some(s), Some(d)),
             _ => (None, None),
         };
@@ -108,6 +120,7 @@ impl BillState {
             last_success: r.get(5)?,
             consecutive_failures: r.get(6)?,
             last_error: r.get(7)?,
+            damaged,
         })
     }
 }
