@@ -48,6 +48,9 @@ pub struct BillOutcome {
     pub error: Option<String>,
     /// How many checks in a row have failed for this bill (0 after a success).
     pub consecutive_failures: u32,
+    /// Stored stages gone from Parliament's data (one phrase each), for the operator.
+    #[serde(skip)]
+    pub vanished: Vec<String>,
 }
 
 impl BillOutcome {
@@ -60,6 +63,7 @@ impl BillOutcome {
             alerts: noted.alerts,
             error: None,
             consecutive_failures: 0,
+            vanished: noted.vanished,
         }
     }
 
@@ -73,6 +77,7 @@ impl BillOutcome {
             alerts: 0,
             error: None,
             consecutive_failures: 0,
+            vanished: Vec::new(),
         }
     }
 
@@ -85,6 +90,7 @@ impl BillOutcome {
             alerts: 0,
             error: Some(error),
             consecutive_failures,
+            vanished: Vec::new(),
         }
     }
 }
@@ -153,11 +159,12 @@ enum Target {
 }
 
 /// What recording one bill gave.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Noted {
     first_seen: bool,
     /// Alerts written, or for a dry run, alerts that would be.
     alerts: usize,
+    vanished: Vec<String>,
 }
 
 impl Target {
@@ -210,6 +217,7 @@ impl Target {
             let noted = Noted {
                 first_seen: recorded.first_seen,
                 alerts: recorded.alerts.len(),
+                vanished: recorded.vanished,
             };
             report.alerts.extend(recorded.alerts);
             return Ok(noted);
@@ -222,6 +230,7 @@ impl Target {
         let noted = Noted {
             first_seen: decision.first_seen,
             alerts: decision.alerts.len(),
+            vanished: decision.vanished_phrases(),
         };
         let previews = decision.alerts.into_iter().map(|e| (e, url.clone()));
         report.previews.extend(previews);

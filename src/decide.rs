@@ -12,8 +12,8 @@ use chrono::NaiveDate;
 
 use std::collections::HashSet;
 
-use crate::bill::{BillStageId, Snapshot};
-use crate::changes::{self, Announcement, Event};
+use crate::bill::Snapshot;
+use crate::changes::{self, Announcement, Event, StageRef};
 use crate::filter::AlertFilter;
 
 /// Where the snapshot being recorded came from.
@@ -74,10 +74,28 @@ pub struct Decision {
     pub muted: Vec<Event>,
     /// Events already announced for the bill before (flapping data): not announced again.
     pub repeats: Vec<Event>,
-    /// Stages of the previous snapshot that are gone from this one: logged, not alerted.
-    pub vanished: Vec<BillStageId>,
+    /// Stages of the previous snapshot that are gone from this one: logged and told to the
+    /// operator, not alerted.
+    pub vanished: Vec<StageRef>,
     /// Nothing was stored for the bill before.
     pub first_seen: bool,
+}
+
+impl Decision {
+    /// The stages found gone, each as a phrase for the operator ("2nd reading in the House of
+    /// Commons (stage 123)").
+    pub fn vanished_phrases(&self) -> Vec<String> {
+        self.vanished
+            .iter()
+            .map(|stage| {
+                format!(
+                    "{} (stage {})",
+                    crate::message::stage_phrase(stage),
+                    stage.id
+                )
+            })
+            .collect()
+    }
 }
 
 /// What to write for `current`, served by `source` and observed `today`, given the stored
@@ -113,7 +131,7 @@ pub fn decide(
             prev.stages
                 .iter()
                 .filter(|s| snapshot.stage(s.id).is_none())
-                .map(|s| s.id)
+                .map(|s| StageRef::of(prev, s))
                 .collect()
         })
         .unwrap_or_default();

@@ -411,7 +411,36 @@ fn outcome(error: Option<&str>, consecutive_failures: u32) -> BillOutcome {
         alerts: 0,
         error: error.map(str::to_owned),
         consecutive_failures,
+        vanished: Vec::new(),
     }
+}
+
+/// A stored stage gone from Parliament's data is told to the operator, with the bill and the
+/// stage, once per check that found it gone (the stored snapshot then lacks it too).
+#[tokio::test(start_paused = true)]
+async fn a_vanished_stage_is_told_to_the_operator() {
+    let admin = format!("admin_chat = \"{ADMIN}\"");
+    let mut b = Bench::new("", &admin, &[BILL], "2025-02-12T09:00:00Z");
+    let mut gone = outcome(None, 0);
+    gone.vanished = vec!["2nd reading in the House of Commons (stage 22586)".to_owned()];
+    let report = CheckReport {
+        bills: vec![gone],
+        ..CheckReport::default()
+    };
+    let mut never = Shutdown::never();
+    b.sender
+        .report_health(&b.db, &report, 3, &mut never)
+        .await
+        .expect("store");
+    assert_eq!(
+        b.bot.texts_to(ADMIN),
+        [
+            "⚠️ bill 3929 (Border Security, Asylum and Immigration Bill): gone from Parliament's \
+          data: 2nd reading in the House of Commons (stage 22586). Nothing was posted; if it \
+          comes back it is not announced again."
+        ]
+    );
+    assert!(b.bot.texts_to(CHAT).is_empty(), "subscribers hear nothing");
 }
 
 /// A slow answer holds the chat's turn: the next message goes a second after Telegram

@@ -67,6 +67,9 @@ pub struct Recorded {
     pub first_seen: bool,
     /// The alerts written to the outbox.
     pub alerts: Vec<Alert>,
+    /// Stored stages gone from Parliament's data, as a phrase each ("2nd reading in the
+    /// House of Commons"): for the operator, not the subscribers.
+    pub vanished: Vec<String>,
 }
 
 /// One tracked bill's state, for `status`.
@@ -200,6 +203,7 @@ impl Store {
             Ok(Recorded {
                 first_seen: decision.first_seen,
                 alerts,
+                vanished: decision.vanished_phrases(),
             })
         })
     }
@@ -287,7 +291,7 @@ fn log_muted(decision: &Decision) {
     for e in &decision.repeats {
         tracing::info!(bill = e.bill_id, kind = e.kind.as_str(), stage = ?e.stage.as_ref().map(|s| &s.name), date = ?e.date, "already announced once: not again (Parliament's data flapped)");
     }
-    for stage in &decision.vanished {
+    for stage in decision.vanished_phrases() {
         tracing::warn!(
             bill = decision.snapshot.bill.id,
             stage,

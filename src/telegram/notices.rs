@@ -17,6 +17,7 @@ impl Sender {
         threshold: u32,
         shutdown: &mut Shutdown,
     ) -> Result<(), StoreError> {
+        self.report_vanished(report, shutdown).await;
         for bill in &report.bills {
             let id = bill.bill_id;
             match &bill.error {
@@ -55,6 +56,22 @@ impl Sender {
 
     /// Tells the operator: always in the log, and in `admin_chat` when one is set (unless that
     /// is the chat with the problem). Best effort: a notice that cannot be sent is only logged.
+    /// Tells the operator of stored stages gone from Parliament's data: not alerted (it may be
+    /// a correction, and one that comes back is not announced again), but worth a look. Told
+    /// once: the stage is gone from the stored snapshot too.
+    async fn report_vanished(&self, report: &CheckReport, shutdown: &mut Shutdown) {
+        for bill in report.bills.iter().filter(|b| !b.vanished.is_empty()) {
+            let title = bill.title.as_deref().unwrap_or("");
+            let text = format!(
+                "bill {} ({title}): gone from Parliament's data: {}. Nothing was posted; if it \
+                 comes back it is not announced again.",
+                bill.bill_id,
+                bill.vanished.join("; ")
+            );
+            self.notify(&text, None, shutdown).await;
+        }
+    }
+
     pub async fn notify(&self, text: &str, about_chat: Option<&str>, shutdown: &mut Shutdown) {
         tracing::warn!("operator notice: {text}");
         let Some(admin) = self.admin_chat.as_deref() else {
