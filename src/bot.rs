@@ -136,7 +136,7 @@ pub fn respond(text: &str, operator: bool, view: &View, today: NaiveDate) -> Rep
             "Which bill? Send /bill with its number or words of its title, e.g. <code>/bill 3929</code> or <code>/bill border security</code>.".to_owned(),
         ),
         "/bill" => Reply::text(bill(view, argument, today)),
-        "/next" => Reply::text(next(view, today)),
+        "/next" => Reply::text(next(view, argument, today)),
         "/status" | "/check" if !operator => Reply::text(
             "Sorry, that command is for the people who run this bot. Try /bills or /next.".to_owned(),
         ),
@@ -165,20 +165,37 @@ fn phrase(snapshot: &Snapshot, stage: &crate::bill::Stage) -> String {
 
 /// Bills in one `/bills` answer: a page, not dozens of messages for a long list.
 const BILLS_PER_PAGE: usize = 8;
+/// Dates in one `/next` answer.
+const NEXT_PER_PAGE: usize = 15;
+/// Bills named when several match `/bill`'s words.
+const MATCHES_SHOWN: usize = 10;
+
+/// Page `asked` (from 1; anything else is the first, past the end the last) of `items`,
+/// `per_page` a page, and the footer saying where it is and how to ask for the next with
+/// `command` (empty when everything fits one page). One message, never dozens.
+fn page<'a, T>(items: &'a [T], per_page: usize, asked: &str, command: &str) -> (&'a [T], String) {
+    let pages = items.len().div_ceil(per_page).max(1);
+    let page = asked.parse::<usize>().unwrap_or(1).clamp(1, pages);
+    let start = (page - 1) * per_page;
+    let shown = &items[start..items.len().min(start + per_page)];
+    if pages == 1 {
+        return (shown, String::new());
+    }
+    let mut footer = format!("\nPage {page} of {pages}.");
+    if page < pages {
+        footer.push_str(&format!(" Send {command} {} for more.", page + 1));
+    }
+    footer.push('\n');
+    (shown, footer)
+}
 
 /// `/bills [page]`: one page of the bills followed, and how to ask for the next.
 fn bills(view: &View, argument: &str, today: NaiveDate) -> String {
     if view.bills.is_empty() {
         return "I am not following any bill yet.".to_owned();
     }
-    let pages = view.bills.len().div_ceil(BILLS_PER_PAGE);
-    let page = argument.parse::<usize>().unwrap_or(1).clamp(1, pages);
+    let (shown, footer) = page(&view.bills, BILLS_PER_PAGE, argument, "/bills");
     let mut out = String::from("<b>The bills I follow</b>\n");
-    let shown = view
-        .bills
-        .iter()
-        .skip((page - 1) * BILLS_PER_PAGE)
-        .take(BILLS_PER_PAGE);
     for (id, snapshot, url) in shown {
         out.push_str(&format!(
             "\n<b>{}</b> ({id})\n",
@@ -198,13 +215,7 @@ fn bills(view: &View, argument: &str, today: NaiveDate) -> String {
         }
         out.push_str(&format!("<a href=\"{}\">Stages</a>\n", escape_html(url)));
     }
-    if pages > 1 {
-        out.push_str(&format!("\nPage {page} of {pages}."));
-        if page < pages {
-            out.push_str(&format!(" Send /bills {} for more.", page + 1));
-        }
-        out.push('\n');
-    }
+    out.push_str(&footer);
     out
 }
 
@@ -229,9 +240,17 @@ fn bill(view: &View, query: &str, today: NaiveDate) -> String {
         many => {
             let names: Vec<String> = many
                 .iter()
+                .take(MATCHES_SHOWN)
                 .map(|(id, s, _)| format!("{id}: {}", escape_html(&title(s.as_ref(), *id))))
                 .collect();
-            return format!("Several bills match; which one?\n{}", names.join("\n"));
+            let mut out = format!("Several bills match; which one?\n{}", names.join("\n"));
+            if many.len() > MATCHES_SHOWN {
+                out.push_str(&format!(
+                    "\n... and {} more: send more words of the title, or the bill's number.",
+                    many.len() - MATCHES_SHOWN
+                ));
+            }
+            return out;
         }
     };
     let Some(snapshot) = snapshot else {
@@ -266,7 +285,8 @@ fn bill(view: &View, query: &str, today: NaiveDate) -> String {
     out
 }
 
-fn next(view: &View, today: NaiveDate) -> String {
+/// `/next [page]`: what is scheduled, soonest first, a page at a time.
+fn next(view: &View, argument: &str, today: NaiveDate) -> String {
     let mut upcoming: Vec<(NaiveDate, String)> = Vec::new();
     for (id, snapshot, _) in &view.bills {
         let Some(snapshot) = snapshot else { continue };
@@ -287,9 +307,14 @@ fn next(view: &View, today: NaiveDate) -> String {
         return "Nothing is scheduled for the bills I follow yet.".to_owned();
     }
     upcoming.sort();
+    let (shown, footer) = page(&upcoming, NEXT_PER_PAGE, argument, "/next");
     let mut out = String::from("<b>Coming up</b> (future dates are provisional)\n");
-    for (d, line) in upcoming.iter().take(30) {
+    for (d, line) in shown {
         out.push_str(&format!("\n{}: {}", long_date(*d), escape_html(line)));
+    }
+    if !footer.is_empty() {
+        out.push('\n');
+        out.push_str(&footer);
     }
     out
 }

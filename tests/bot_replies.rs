@@ -271,10 +271,11 @@ fn a_huge_title_never_makes_a_reply_line_too_long() {
     }
 }
 
-/// `/bills` with many bills answers one page, and says how to ask for the next, instead of
-/// dozens of messages (1,000 bills once made 39 messages per `/bills`).
+/// `/bills` and `/next` with many bills answer one page, and say how to ask for the next,
+/// instead of dozens of messages (1,000 bills once made 39 messages per `/bills`); `/bill`
+/// words matching hundreds name ten.
 #[test]
-fn bills_come_a_page_at_a_time() {
+fn long_answers_come_a_page_at_a_time() {
     let border = border_security();
     let bills: Vec<_> = (0..1000u32)
         .map(|i| {
@@ -287,6 +288,28 @@ fn bills_come_a_page_at_a_time() {
         bills,
         ..View::default()
     };
+    let one_message = |html: &str| {
+        let chunks = billwatch::telegram_text::split_lines(html, 4000);
+        assert_eq!(chunks.len(), 1, "{html}");
+    };
+    // What is scheduled, a page at a time (before: 30 lines, several messages, the rest
+    // silently left out).
+    let early: NaiveDate = "2025-02-05".parse().expect("date");
+    let next = respond("/next", STRANGER, &view, early).html;
+    one_message(&next);
+    assert_eq!(next.lines().filter(|l| l.contains(" 2025: ")).count(), 15);
+    assert!(next.contains("Page 1 of "), "{next}");
+    assert!(next.contains("Send /next 2 for more."), "{next}");
+    let second = respond("/next 2", STRANGER, &view, early).html;
+    assert!(second.contains("Page 2 of ") && second != next, "{second}");
+    // Words that match every bill name ten of them, and say how to narrow it.
+    let many = respond("/bill border security", STRANGER, &view, today()).html;
+    one_message(&many);
+    assert_eq!(many.lines().count(), 12, "{many}");
+    assert!(
+        many.ends_with("... and 990 more: send more words of the title, or the bill's number.")
+    );
+
     let first = respond("/bills", STRANGER, &view, today()).html;
     assert_eq!(first.matches("<a href=").count(), 8);
     assert!(
