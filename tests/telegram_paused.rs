@@ -89,7 +89,8 @@ async fn five_transient_failures_give_up_with_the_alert_pending() {
     );
     let done = b.deliver().await;
     assert_eq!((done.sent, done.messages, done.pending), (0, 0, 1));
-    assert_eq!(done.last_error.as_deref(), Some(error));
+    let said = format!("{error} (answered after 0s)");
+    assert_eq!(done.last_error, Some(said));
     let sends = b.bot.sends();
     assert_eq!(gaps(&sends), [secs(1), secs(2), secs(4), secs(8)]);
     assert_eq!(b.counts().await, (1, 0, 0), "kept, not dropped");
@@ -98,6 +99,25 @@ async fn five_transient_failures_give_up_with_the_alert_pending() {
     assert_eq!((done.sent, done.pending), (1, 0));
     assert_eq!(b.bot.sends().len(), 6);
     assert_eq!(b.counts().await, (0, 1, 0));
+}
+
+/// Telegram answering 5xx slowly (its client waits 10 s before reading a 5xx): the error
+/// kept and logged says how long each answer took, not only the backoff that followed.
+#[tokio::test(start_paused = true)]
+async fn slow_failures_say_how_long_telegram_took() {
+    let mut b = Bench::new("", "", &[BILL], "2025-02-01T09:00:00Z");
+    b.announce(BILL).await;
+    let error = "Telegram answered: Internal Server Error";
+    b.bot.script(
+        Method::Send,
+        std::iter::repeat_n(Answer::TransientAfter(secs(10), error.to_owned()), 5),
+    );
+    let started = Instant::now();
+    let done = b.deliver().await;
+    assert_eq!(started.elapsed(), secs(5 * 10 + 1 + 2 + 4 + 8));
+    let said = format!("{error} (answered after 10s)");
+    assert_eq!(done.last_error, Some(said));
+    assert_eq!(b.counts().await, (1, 0, 0));
 }
 
 /// Thirty pending alerts for one chat, as the many-bills e2e run made them.

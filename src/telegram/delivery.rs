@@ -308,7 +308,17 @@ impl Sender {
             };
             let (owned, now) = (ids.to_vec(), self.clock.now());
             db.call(move |s| s.mark_attempt(&owned, now)).await?;
-            let wait = match turn.send_html(text).await {
+            let asked = self.clock.now();
+            let answer = turn.send_html(text).await;
+            // What the request itself cost (Telegram's client waits 10 s on a 5xx before it
+            // reads the answer): the log tells the real waits, not only the backoff.
+            let took = humantime::format_duration(
+                (self.clock.now() - asked)
+                    .to_std()
+                    .map(|d| Duration::from_secs(d.as_secs()))
+                    .unwrap_or_default(),
+            );
+            let wait = match answer {
                 Ok(message_id) => {
                     let (owned, now) = (ids.to_vec(), self.clock.now());
                     let recorded = db.call(move |s| s.mark_sent(&owned, now, Some(message_id)));
@@ -343,15 +353,21 @@ impl Sender {
                 }
                 Err(SendError::Transient(reason)) => {
                     transient += 1;
+                    let reason = format!("{reason} (answered after {took})");
                     mark_failed_attempt(db, ids, reason.clone()).await?;
                     let Some(backoff) = RETRY.after(transient) else {
                         tracing::warn!(
                             chat,
+                            tries = transient,
                             "giving up for now, the alerts stay pending: {reason}"
                         );
                         return Ok(Outcome::GaveUp(reason));
                     };
-                    tracing::warn!(chat, ?backoff, "send failed, will retry: {reason}");
+                    tracing::warn!(
+                        chat,
+                        retry_in = %humantime::format_duration(backoff),
+                        "send failed, will retry: {reason}"
+                    );
                     backoff
                 }
             };
