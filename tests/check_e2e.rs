@@ -273,68 +273,82 @@ async fn dry_run_touches_no_state() {
     assert_eq!(alert_count(&scratch.db_path()), 0);
 }
 
+/// Bad configs: the text, where the message places the mistake, and what it says.
+const BAD_CONFIGS: &[(&str, &str, &str)] = &[
+    (
+        "[[bills]]\nid = 3929\ncolour = \"red\"\n",
+        "line 3",
+        "unknown field `colour`",
+    ),
+    (
+        "[[bills]]\nurl = \"https://bills.parliament.uk/acts/3929\"\n",
+        "line 2",
+        "not a bill page",
+    ),
+    (
+        "[[bills]]\nid = 3929\n[[bills]]\nurl = \"https://bills.parliament.uk/bills/3929/stages\"\n",
+        "line 4",
+        "listed twice",
+    ),
+    (
+        "[parliament]\ntimeout = 30\n[[bills]]\nid = 1\n",
+        "line 2",
+        "timeout",
+    ),
+    (
+        "timezone = \"Mars/Olympus\"\n[[bills]]\nid = 1\n",
+        "key `timezone`",
+        "not a known time zone",
+    ),
+    (
+        "[telegram]\nchat = \"@billwatch_test\"\ntoken = \"123:abc\"\n[[bills]]\nid = 1\n",
+        "key `telegram.token`",
+        "TELEGRAM_BOT_TOKEN",
+    ),
+    (
+        "[parliament]\nmax_concurrent = 0\n[[bills]]\nid = 1\n",
+        "line 2",
+        "out of range",
+    ),
+    (
+        "[alerts]\nstages = [\"2nd reading\", \"Third reading\"]\n[[bills]]\nid = 1\n",
+        "key `alerts.stages`",
+        "\"Third reading\" is not a stage Parliament uses",
+    ),
+    (
+        "[alerts]\nkinds = [\"stage_reached\", \"stage_started\"]\n[[bills]]\nid = 1\n",
+        "key `alerts.kinds`",
+        "\"stage_started\" is not an alert kind",
+    ),
+    (
+        "[[bills]]\nid = 1\nalerts = { stages = \"some\" }\n",
+        "key `bills[0].alerts.stages`",
+        "is not \"major\", \"all\"",
+    ),
+    (
+        "[alerts]\nmode = \"weekly\"\n[[bills]]\nid = 1\n",
+        "line 2",
+        "use \"instant\" or \"daily\"",
+    ),
+    // A bill's URL is on bills.parliament.uk (or the configured site), nowhere else.
+    (
+        "[[bills]]\nurl = \"https://example.com/bills/3929\"\n",
+        "line 2, key `bills[0].url`",
+        "is not a page of bills.parliament.uk",
+    ),
+    // A config that watches nothing says what to add.
+    (
+        "[parliament]\nretries = 1\n",
+        "key `bills`",
+        "nothing to watch: add at least one [[bills]] entry",
+    ),
+];
+
 /// A bad config gives exit 2 and a message naming file, line and key; nothing is touched.
 #[tokio::test]
 async fn bad_configs_exit_2_with_file_line_and_key() {
     let scratch = Scratch::new();
-    let cases = [
-        (
-            "[[bills]]\nid = 3929\ncolour = \"red\"\n",
-            "line 3",
-            "unknown field `colour`",
-        ),
-        (
-            "[[bills]]\nurl = \"https://bills.parliament.uk/acts/3929\"\n",
-            "line 2",
-            "not a bill page",
-        ),
-        (
-            "[[bills]]\nid = 3929\n[[bills]]\nurl = \"https://bills.parliament.uk/bills/3929/stages\"\n",
-            "line 4",
-            "listed twice",
-        ),
-        (
-            "[parliament]\ntimeout = 30\n[[bills]]\nid = 1\n",
-            "line 2",
-            "timeout",
-        ),
-        (
-            "timezone = \"Mars/Olympus\"\n[[bills]]\nid = 1\n",
-            "key `timezone`",
-            "not a known time zone",
-        ),
-        (
-            "[telegram]\nchat = \"@billwatch_test\"\ntoken = \"123:abc\"\n[[bills]]\nid = 1\n",
-            "key `telegram.token`",
-            "TELEGRAM_BOT_TOKEN",
-        ),
-        (
-            "[parliament]\nmax_concurrent = 0\n[[bills]]\nid = 1\n",
-            "line 2",
-            "out of range",
-        ),
-        (
-            "[alerts]\nstages = [\"2nd reading\", \"Third reading\"]\n[[bills]]\nid = 1\n",
-            "key `alerts.stages`",
-            "\"Third reading\" is not a stage Parliament uses",
-        ),
-        (
-            "[alerts]\nkinds = [\"stage_reached\", \"stage_started\"]\n[[bills]]\nid = 1\n",
-            "key `alerts.kinds`",
-            "\"stage_started\" is not an alert kind",
-        ),
-        (
-            "[[bills]]\nid = 1\nalerts = { stages = \"some\" }\n",
-            "key `bills[0].alerts.stages`",
-            "is not \"major\", \"all\"",
-        ),
-        (
-            "[alerts]\nmode = \"weekly\"\n[[bills]]\nid = 1\n",
-            "line 2",
-            "use \"instant\" or \"daily\"",
-        ),
-    ];
-    for (text, place, message) in cases {
+    for &(text, place, message) in BAD_CONFIGS {
         std::fs::write(scratch.config_path(), text).expect("write");
         for cmd in [&["validate"][..], &["check"][..]] {
             let run = scratch.run(cmd).await;
@@ -356,6 +370,23 @@ async fn bad_configs_exit_2_with_file_line_and_key() {
         .expect("ran");
     assert_eq!(run.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&run.stderr).contains("does not exist"));
+}
+
+/// A bill named on the command line by a URL on another site is refused like one in the
+/// config.
+#[tokio::test]
+async fn a_bill_url_on_another_site_is_refused_on_the_command_line() {
+    let scratch = Scratch::new();
+    std::fs::write(scratch.config_path(), "[[bills]]\nid = 1\n").expect("write");
+    let run = scratch
+        .run(&["show", "https://example.com/bills/3929"])
+        .await;
+    run.assert_code(2);
+    assert!(
+        run.stderr.contains("is not a page of bills.parliament.uk"),
+        "{}",
+        run.stderr
+    );
 }
 
 /// A database that is not a billwatch database, or from a newer version, is refused and left

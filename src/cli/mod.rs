@@ -232,8 +232,10 @@ fn sender(config: &Config, clock: Clock) -> Result<Option<Sender>, Failure> {
     })
 }
 
-/// A bill named on the command line, by id or URL.
-fn bill_arg(bill: &str) -> Result<u32, Failure> {
-    let BillRef(id) = bill.parse::<BillRef>().map_err(Failure::usage)?;
+/// A bill named on the command line, by id or URL (on bills.parliament.uk or the configured
+/// site).
+fn bill_arg(bill: &str, config: &Config) -> Result<u32, Failure> {
+    let BillRef(id) =
+        BillRef::on_site(bill, &config.parliament.site_url).map_err(Failure::usage)?;
     Ok(id)
 }

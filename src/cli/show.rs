@@ -17,7 +17,7 @@ pub(super) async fn show(
     source: Option<SourceArg>,
     json: bool,
 ) -> Outcome {
-    let id = super::bill_arg(bill)?;
+    let id = super::bill_arg(bill, config)?;
     let sources = Sources::new(config)?;
     let fetched = match source {
         None => sources.fetch(id).await,

@@ -7,7 +7,7 @@ use crate::source::{SourceKind, Sources};
 /// `verify`: the API and the pages compared, bill by bill.
 pub(super) async fn verify(config: &Config, bill: Option<&str>) -> Outcome {
     let ids: Vec<u32> = match bill {
-        Some(b) => vec![super::bill_arg(b)?],
+        Some(b) => vec![super::bill_arg(b, config)?],
         None => config.bills.iter().map(|b| b.id).collect(),
     };
     let sources = Sources::new(config)?;
