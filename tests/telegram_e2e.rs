@@ -484,3 +484,74 @@ async fn failing_bill_is_reported_once_and_its_recovery_once() {
         "bill 3929 (Border Security, Asylum and Immigration Bill) is being checked again"
     ));
 }
+
+/// `validate` asks no server; a `[telegram]` section that cannot work — no token, a malformed
+/// one, an unreadable token file, no chat — is a config error (exit 2) saying what to fix, each
+/// cause said once.
+#[tokio::test]
+async fn validate_refuses_a_telegram_section_that_cannot_work() {
+    let api = FakeApi::start().await;
+    let tg = FakeTelegram::start().await;
+    let scratch = Scratch::new();
+    let section = telegram_section(&tg, true);
+    scratch.write_config(&api.uri(), &[BILL], &section);
+    let run = scratch.run_tg(&["validate"]).await;
+    run.assert_code(0);
+    assert!(run.stdout.contains("bot token: present"), "{}", run.stdout);
+
+    let run = scratch.run(&["validate"]).await;
+    run.assert_code(2);
+    assert!(
+        run.stderr
+            .contains("[telegram] section cannot work: no Telegram bot token")
+            && run.stderr.contains("TELEGRAM_BOT_TOKEN"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stdout.contains("is valid"), "{}", run.stdout);
+
+    let malformed = [("TELEGRAM_BOT_TOKEN", "not-a-token")];
+    let run = scratch.run_env(&["validate"], &malformed).await;
+    run.assert_code(2);
+    assert!(
+        run.stderr
+            .contains("does not look like a Telegram bot token"),
+        "{}",
+        run.stderr
+    );
+
+    let missing = scratch.path("no-such-token");
+    let with_file = format!("{section}token_file = \"{}\"\n", missing.display());
+    scratch.write_config(&api.uri(), &[BILL], &with_file);
+    for cmd in ["validate", "check"] {
+        let run = scratch.run(&[cmd]).await;
+        run.assert_code(2);
+        assert!(
+            run.stderr.contains("cannot read the bot token file"),
+            "{cmd}: {}",
+            run.stderr
+        );
+        assert_eq!(
+            run.stderr.matches("No such file or directory").count(),
+            1,
+            "{cmd}: the cause said once: {}",
+            run.stderr
+        );
+    }
+
+    let no_chat = format!("[telegram]\napi_url = \"{}\"\n", tg.uri());
+    scratch.write_config(&api.uri(), &[BILL], &no_chat);
+    let run = scratch.run_tg(&["validate"]).await;
+    run.assert_code(2);
+    assert!(
+        run.stderr.contains("missing field `chat`"),
+        "{}",
+        run.stderr
+    );
+
+    assert!(
+        tg.calls("getMe").await.is_empty(),
+        "validate asked Telegram"
+    );
+    assert!(tg.sends().await.is_empty(), "validate sent a message");
+}

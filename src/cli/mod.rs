@@ -178,10 +178,28 @@ pub async fn main(args: Args) -> std::process::ExitCode {
     match dispatch(args).await {
         Ok(code) => code.into(),
         Err(Failure { code, error }) => {
-            let _ = writeln!(std::io::stderr(), "error: {error:#}");
+            let _ = writeln!(std::io::stderr(), "error: {}", error_text(&error));
             code.into()
         }
     }
+}
+
+/// An error and its causes, each said once: `what: why: deeper why`. Many messages already end
+/// with their cause (`"cannot read {path}: {source}"`, keeping `source` for the chain too), so
+/// a cause the text so far ends with is not said again.
+fn error_text(error: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in error.chain() {
+        let cause = cause.to_string();
+        if text.ends_with(&cause) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&cause);
+    }
+    text
 }
 
 fn load_config(args: &Args) -> Result<Config, ConfigError> {
@@ -238,4 +256,30 @@ fn bill_arg(bill: &str, config: &Config) -> Result<u32, Failure> {
     let BillRef(id) =
         BillRef::on_site(bill, &config.parliament.site_url).map_err(Failure::usage)?;
     Ok(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("cannot read the file x: {source}")]
+    struct Saying {
+        source: std::io::Error,
+    }
+
+    /// A cause already in its parent's message is said once; a context above it still shows.
+    #[test]
+    fn each_cause_is_said_once() {
+        let io = || std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
+        let error = anyhow::Error::new(Saying { source: io() });
+        assert_eq!(error_text(&error), "cannot read the file x: no such file");
+        let error = error.context("the token");
+        assert_eq!(
+            error_text(&error),
+            "the token: cannot read the file x: no such file"
+        );
+        let error = anyhow::Error::new(io()).context("cannot open");
+        assert_eq!(error_text(&error), "cannot open: no such file");
+    }
 }
