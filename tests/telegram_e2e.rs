@@ -555,3 +555,62 @@ async fn validate_refuses_a_telegram_section_that_cannot_work() {
     );
     assert!(tg.sends().await.is_empty(), "validate sent a message");
 }
+
+/// No command panics when its reader has gone (`billwatch test-telegram | head -1`): what
+/// it would print is dropped quietly and the command still does its work.
+#[tokio::test]
+async fn no_command_panics_on_a_closed_stdout() {
+    let api = FakeApi::start().await;
+    let tg = FakeTelegram::start().await;
+    let scratch = Scratch::new();
+    // The site is the fake API too: `verify` asks it for pages, and gets 404s.
+    scratch.write_config_site(
+        &api.uri(),
+        &api.uri(),
+        "",
+        &[BILL],
+        &telegram_section(&tg, true),
+    );
+    api.serve_day("2025-02-01", 0).await;
+    let commands: &[&[&str]] = &[
+        &["test-telegram"],
+        &["validate"],
+        &["status"],
+        &["check", "--json"],
+        &["check", "--dry-run"],
+        &["status"],
+        &["status", "--json"],
+        &["show", "3929", "--source", "api"],
+        &["verify", "3929"],
+        &["retry"],
+        &["health"],
+    ];
+    for args in commands {
+        let run = scratch.run_stdout_closed(args).await;
+        assert!(
+            !run.stderr.contains("panicked") && run.code != 101,
+            "{args:?} panicked on a closed stdout: {run:#?}"
+        );
+    }
+    // test-telegram still sent its messages, each chat's.
+    assert_eq!(tg.sends().await.len(), 2);
+}
+
+/// A console alert that could not be printed (stdout closed) is not marked sent unseen: the
+/// next delivery prints it.
+#[tokio::test]
+async fn a_console_alert_not_printed_stays_pending() {
+    let api = FakeApi::start().await;
+    let scratch = Scratch::new();
+    scratch.write_config(&api.uri(), &[BILL], "");
+    api.serve_day("2025-02-01", 0).await;
+    let run = scratch
+        .run_stdout_closed(&["--today", "2025-02-01", "check", "--announce"])
+        .await;
+    assert!(!run.stderr.contains("panicked"), "{run:#?}");
+    let run = scratch.run(&["--today", "2025-02-01", "check"]).await;
+    run.assert_code(0);
+    assert!(run.stdout.contains("[tracking_started]"), "{run:#?}");
+    let run = scratch.run(&["--today", "2025-02-01", "check"]).await;
+    assert!(!run.stdout.contains("[tracking_started]"), "printed once");
+}

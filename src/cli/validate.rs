@@ -4,13 +4,14 @@
 //! `test-telegram`'s question. But a `[telegram]` section that cannot work here (no token, a
 //! malformed one, an unreadable token file) is a config error, exit 2, as it would be for `run`.
 
-use std::io::Write;
+use std::fmt::Write as _;
 
 use anyhow::Context as _;
 
 use super::{ExitCode, Failure, Outcome};
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::console;
 use crate::telegram::{TOKEN_ENV, Token};
 use crate::worker;
 
@@ -26,7 +27,7 @@ pub(super) fn validate(config: &Config, clock: Clock) -> Outcome {
             })
             .map_err(Failure::usage)?;
     }
-    let mut out = std::io::stdout().lock();
+    let mut out = String::new();
     let _ = writeln!(out, "config {} is valid", config.path.display());
     let _ = writeln!(out, "  bills tracked: {}", config.bills.len());
     for bill in &config.bills {
@@ -80,5 +81,6 @@ pub(super) fn validate(config: &Config, clock: Clock) -> Outcome {
         config.schedule.cron,
         humantime::format_duration(worker::max_age(config, now))
     );
+    console::print(&out);
     Ok(ExitCode::Ok)
 }
