@@ -409,8 +409,10 @@ async fn damaged(
 }
 
 /// How the listing went, for the report.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+///
+/// As JSON (`check --json`'s summary) it always has one shape, whatever happened:
+/// `{"state": "not_used" | "used" | "failed", "changed": N or null, "error": text or null}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum Listing {
     /// Not asked: no earlier check, no bill it could spare, or switched off.
     #[default]
@@ -419,6 +421,25 @@ pub enum Listing {
     Used { changed: usize },
     /// Asked, failed: every bill was fetched.
     Failed { error: String },
+}
+
+impl Serialize for Listing {
+    fn serialize<S>(&self, serializer: S) -> Result<S::Ok, S::Error>
+    where
+        S: serde::Serializer,
+    {
+        use serde::ser::SerializeStruct as _;
+        let (state, changed, error) = match self {
+            Listing::NotUsed => ("not_used", None, None),
+            Listing::Used { changed } => ("used", Some(*changed), None),
+            Listing::Failed { error } => ("failed", None, Some(error.as_str())),
+        };
+        let mut json = serializer.serialize_struct("Listing", 3)?;
+        json.serialize_field("state", state)?;
+        json.serialize_field("changed", &changed)?;
+        json.serialize_field("error", &error)?;
+        json.end()
+    }
 }
 
 /// Margin for the difference between Parliament's clock and ours, and for updates that take a

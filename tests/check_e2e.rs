@@ -34,7 +34,8 @@ async fn a_short_journey_alerts_once_each_in_order() {
                 serde_json::json!({
                     "type": "summary", "bills": 1, "bills_ok": 1, "bills_failed": 0,
                     "first_seen": 1, "new_alerts": 0, "delivered": 0, "requests": 2,
-                    "fetched": 1, "listing": "not_used",
+                    "fetched": 1,
+                    "listing": {"state": "not_used", "changed": null, "error": null},
                 })
             );
         }
@@ -556,4 +557,77 @@ async fn control_characters_in_parliaments_text_never_reach_the_terminal() {
             );
         }
     }
+}
+
+/// `status` says every time one way: `2025-02-01 12:00:00 UTC` as text, RFC 3339 in UTC to
+/// the second in JSON; its JSON has one shape with or without a database, and names the
+/// tracked bills not checked yet `never_checked`.
+#[tokio::test]
+async fn status_gives_every_time_in_one_form() {
+    let api = FakeApi::start().await;
+    let scratch = Scratch::new();
+    scratch.write_config(&api.uri(), &[BILL], "");
+    let before = scratch.run(&["status", "--json"]).await;
+    before.assert_code(0);
+    let before = &before.json_lines()[0];
+    assert_eq!(before["database"], serde_json::Value::Null, "{before}");
+    assert_eq!(
+        before["never_checked"],
+        serde_json::json!([BILL]),
+        "{before}"
+    );
+    assert_eq!(before["bills"], serde_json::json!([]), "{before}");
+    assert_eq!(before["alerts"]["pending"], 0, "{before}");
+
+    api.serve_day("2025-02-01", 0).await;
+    scratch
+        .run(&["--today", "2025-02-01", "check"])
+        .await
+        .assert_code(0);
+    scratch.write_config(&api.uri(), &[BILL, 4000], "");
+
+    let text = scratch.run(&["status"]).await;
+    text.assert_code(0);
+    let mut times = 0;
+    for line in text.stdout.lines() {
+        for label in ["last check: ", "last success: "] {
+            let Some((_, rest)) = line.split_once(label) else {
+                continue;
+            };
+            let time = rest.get(..23).unwrap_or(rest);
+            assert!(
+                chrono::NaiveDateTime::parse_from_str(time, "%Y-%m-%d %H:%M:%S UTC").is_ok(),
+                "{line:?} in\n{}",
+                text.stdout
+            );
+            times += 1;
+        }
+    }
+    assert_eq!(times, 2, "{}", text.stdout);
+    assert!(!text.stdout.contains("+00:00"), "{}", text.stdout);
+
+    let json = scratch.run(&["status", "--json"]).await;
+    json.assert_code(0);
+    let status = &json.json_lines()[0];
+    let bill = &status["bills"][0];
+    for time in [
+        &status["last_check"]["started_at"],
+        &status["last_check"]["finished_at"],
+        &bill["last_success"],
+        &bill["last_attempt"],
+    ] {
+        let time = time.as_str().unwrap_or_else(|| panic!("a time: {status}"));
+        assert!(
+            chrono::DateTime::parse_from_rfc3339(time).is_ok()
+                && time.ends_with('Z')
+                && !time.contains('.'),
+            "{time:?} in {status}"
+        );
+    }
+    assert_eq!(
+        status["never_checked"],
+        serde_json::json!([4000]),
+        "{status}"
+    );
+    assert!(status.get("untracked_never_checked").is_none(), "{status}");
 }
