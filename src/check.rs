@@ -76,10 +76,16 @@ impl BillOutcome {
         }
     }
 
-    fn failed(bill_id: BillId, error: String, consecutive_failures: u32) -> Self {
+    /// `title` is the stored one, when the bill was ever fetched.
+    fn failed(
+        bill_id: BillId,
+        title: Option<String>,
+        error: String,
+        consecutive_failures: u32,
+    ) -> Self {
         BillOutcome {
             bill_id,
-            title: None,
+            title,
             source: None,
             first_seen: false,
             alerts: 0,
@@ -319,7 +325,12 @@ async fn check(
                     .record_failure(id, clock.now(), message.clone())
                     .await?;
                 tracing::warn!(bill = id, failures, "check failed, state kept: {message}");
-                BillOutcome::failed(id, message, failures)
+                // The title it had, so that the operator hears which bill this is.
+                let title = match target.snapshot(id).await {
+                    Ok(stored) => stored.map(|s| s.bill.title),
+                    Err(_) => None,
+                };
+                BillOutcome::failed(id, title, message, failures)
             }
         };
         report.bills.push(outcome);
@@ -405,7 +416,7 @@ async fn damaged(
     );
     let failures = target.record_failure(id, now, message.clone()).await?;
     tracing::error!(bill = id, failures, "{message}");
-    Ok(BillOutcome::failed(id, message, failures))
+    Ok(BillOutcome::failed(id, None, message, failures))
 }
 
 /// How the listing went, for the report.

@@ -464,7 +464,9 @@ async fn failing_bill_is_reported_once_and_its_recovery_once() {
     let sends = tg.sends().await;
     assert_eq!(sends[0].1["chat_id"], -1009999i64);
     assert!(
-        texts(&sends)[0].contains("bill 3929 has failed 3 checks in a row"),
+        texts(&sends)[0].contains(
+            "bill 3929 (Border Security, Asylum and Immigration Bill) has failed 3 checks in a row"
+        ),
         "{:?}",
         texts(&sends)
     );
