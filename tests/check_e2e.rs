@@ -631,3 +631,24 @@ async fn status_gives_every_time_in_one_form() {
     );
     assert!(status.get("untracked_never_checked").is_none(), "{status}");
 }
+
+/// `--help` ends with the exit statuses and the environment variables billwatch reads.
+#[tokio::test]
+async fn help_names_exit_codes_and_environment() {
+    let run = tokio::process::Command::new(env!("CARGO_BIN_EXE_billwatch"))
+        .arg("--help")
+        .output()
+        .await
+        .expect("ran");
+    assert_eq!(run.status.code(), Some(0));
+    let help = String::from_utf8_lossy(&run.stdout);
+    for needle in [
+        "Exit status:",
+        "  2  a config or usage error",
+        "BILLWATCH_CONFIG",
+        "TELEGRAM_BOT_TOKEN",
+        "RUST_LOG",
+    ] {
+        assert!(help.contains(needle), "--help lacks {needle:?}:\n{help}");
+    }
+}

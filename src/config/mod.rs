@@ -27,6 +27,8 @@ use crate::filter::AlertFilter;
 use crate::schedule::Schedule;
 use context::Context;
 
+/// The environment variable that names the config file when `--config` does not.
+pub const CONFIG_ENV: &str = "BILLWATCH_CONFIG";
 /// Where the config is looked for when neither `--config` nor `BILLWATCH_CONFIG` says.
 pub const DEFAULT_PATH: &str = "config/billwatch.toml";
 pub const DEFAULT_API_URL: &str = "https://bills-api.parliament.uk";
