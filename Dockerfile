@@ -23,7 +23,10 @@ RUN cargo build --release --locked && cp target/release/billwatch /usr/local/bin
 
 FROM debian:bookworm-slim
 # TLS roots are compiled into the binary (rustls with webpki roots): no CA package needed.
-RUN useradd --system --uid 10001 --user-group --no-create-home --home-dir /nonexistent \
+# A plain (not --system) user: uid 10001 is above the system range (SYS_UID_MAX 999), and a
+# system user there makes useradd warn. --no-log-init keeps such a high uid from growing
+# lastlog and faillog into large sparse files.
+RUN useradd --no-log-init --uid 10001 --user-group --no-create-home --home-dir /nonexistent \
         --shell /usr/sbin/nologin billwatch \
     && mkdir -p /config /data \
     && chown billwatch:billwatch /data

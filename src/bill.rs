@@ -182,7 +182,12 @@ impl Snapshot {
     }
 }
 
-/// A bill as the config names it: by id, or by any URL under `/bills/{id}`.
+/// Parliament's bills website, where a bill's pages are.
+pub const PARLIAMENT_SITE: &str = "https://bills.parliament.uk";
+
+/// A bill as the config or the command line names it: by id, or by any URL under `/bills/{id}`
+/// on bills.parliament.uk. [`BillRef::on_site`] also accepts URLs on the configured site (a
+/// mirror, or a test fake); a URL on any other site is not a bill's.
 ///
 /// ```
 /// use billwatch::bill::BillRef;
@@ -191,6 +196,7 @@ impl Snapshot {
 /// let by_id: BillRef = "3929".parse().unwrap();
 /// assert_eq!(by_url, by_id);
 /// assert!("https://bills.parliament.uk/acts/3929".parse::<BillRef>().is_err());
+/// assert!("https://example.com/bills/3929".parse::<BillRef>().is_err());
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct BillRef(pub BillId);
@@ -204,6 +210,11 @@ pub enum BillRefError {
     NotABill(String),
     #[error("{0:?} is a URL but not a bill page: expected a path like /bills/3929")]
     NotABillPage(String),
+    #[error(
+        "{url:?} is not a page of {sites}: copy the bill's address from \
+         https://bills.parliament.uk (like https://bills.parliament.uk/bills/3929), or give its id"
+    )]
+    OtherSite { url: String, sites: String },
 }
 
 impl FromStr for BillRef {
@@ -212,6 +223,17 @@ impl FromStr for BillRef {
     /// Accepts `3929`, `https://bills.parliament.uk/bills/3929` and any sub-page such as
     /// `https://bills.parliament.uk/bills/3929/stages/19000`.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
+        BillRef::parse(s, None)
+    }
+}
+
+impl BillRef {
+    /// Like [`str::parse`], where bill pages may also be on `site` (`parliament.site_url`).
+    pub fn on_site(s: &str, site: &url::Url) -> Result<BillRef, BillRefError> {
+        BillRef::parse(s, Some(site))
+    }
+
+    fn parse(s: &str, site: Option<&url::Url>) -> Result<BillRef, BillRefError> {
         let s = s.trim();
         if let Ok(id) = s.parse::<BillId>() {
             return if id == 0 {
@@ -224,6 +246,16 @@ impl FromStr for BillRef {
         if !matches!(url.scheme(), "http" | "https") {
             return Err(BillRefError::NotABill(s.to_owned()));
         }
+        if !is_bills_site(&url, site) {
+            let mut sites = PARLIAMENT_SITE.trim_start_matches("https://").to_owned();
+            if let Some(site) = site.filter(|site| !is_bills_site(site, None)) {
+                sites = format!("{sites} or {}", site.as_str().trim_end_matches('/'));
+            }
+            return Err(BillRefError::OtherSite {
+                url: s.to_owned(),
+                sites,
+            });
+        }
         let mut segments = url.path_segments().into_iter().flatten();
         match (segments.next(), segments.next()) {
             (Some(b), Some(id)) if b.eq_ignore_ascii_case("bills") => match id.parse::<BillId>() {
@@ -233,6 +265,20 @@ impl FromStr for BillRef {
             _ => Err(BillRefError::NotABillPage(s.to_owned())),
         }
     }
+}
+
+/// Whether `url` is on bills.parliament.uk (http or https), or on `site`'s host and port.
+fn is_bills_site(url: &url::Url, site: Option<&url::Url>) -> bool {
+    let official = url::Url::parse(PARLIAMENT_SITE)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned));
+    if url.host_str().is_some() && url.host_str() == official.as_deref() {
+        return true;
+    }
+    site.is_some_and(|site| {
+        url.host_str() == site.host_str()
+            && url.port_or_known_default() == site.port_or_known_default()
+    })
 }
 
 #[cfg(test)]
@@ -247,7 +293,7 @@ mod tests {
             "https://bills.parliament.uk/bills/3929/",
             "https://bills.parliament.uk/bills/3929/stages",
             "https://bills.parliament.uk/bills/3929/stages/19000?tab=x#top",
-            "http://localhost:8080/bills/3929/publications",
+            "http://bills.parliament.uk/bills/3929/publications",
         ] {
             assert_eq!(ok.parse::<BillRef>(), Ok(BillRef(3929)), "{ok}");
         }
@@ -261,8 +307,39 @@ mod tests {
             "https://bills.parliament.uk/bills/abc",
             "https://bills.parliament.uk/acts/3929",
             "ftp://bills.parliament.uk/bills/3929",
+            "https://example.com/bills/3929",
+            "https://bills.parliament.uk.example.com/bills/3929",
+            "http://localhost:8080/bills/3929",
         ] {
             assert!(bad.parse::<BillRef>().is_err(), "{bad}");
         }
+    }
+
+    /// A URL on the configured site (a mirror, a test fake) is a bill's too; on any other
+    /// site it is not, and the message names both sites.
+    #[test]
+    fn bill_refs_on_the_configured_site() {
+        let site = url::Url::parse("http://localhost:8080").expect("url");
+        for ok in [
+            "http://localhost:8080/bills/3929/publications",
+            "https://bills.parliament.uk/bills/3929",
+            "3929",
+        ] {
+            assert_eq!(BillRef::on_site(ok, &site), Ok(BillRef(3929)), "{ok}");
+        }
+        let e = BillRef::on_site("http://localhost:9090/bills/3929", &site).expect_err("port");
+        assert_eq!(
+            e.to_string(),
+            "\"http://localhost:9090/bills/3929\" is not a page of bills.parliament.uk or \
+             http://localhost:8080: copy the bill's address from https://bills.parliament.uk \
+             (like https://bills.parliament.uk/bills/3929), or give its id"
+        );
+        let official = url::Url::parse(PARLIAMENT_SITE).expect("url");
+        let e = BillRef::on_site("https://example.com/bills/3929", &official).expect_err("other");
+        assert!(
+            e.to_string()
+                .contains("is not a page of bills.parliament.uk:"),
+            "{e}"
+        );
     }
 }

@@ -81,10 +81,16 @@ impl BillOutcome {
         }
     }
 
-    fn failed(bill_id: BillId, error: String, consecutive_failures: u32) -> Self {
+    /// `title` is the stored one, when the bill was ever fetched.
+    fn failed(
+        bill_id: BillId,
+        title: Option<String>,
+        error: String,
+        consecutive_failures: u32,
+    ) -> Self {
         BillOutcome {
             bill_id,
-            title: None,
+            title,
             source: None,
             first_seen: false,
             alerts: 0,
@@ -328,7 +334,12 @@ async fn check(
                     .record_failure(id, clock.now(), message.clone())
                     .await?;
                 tracing::warn!(bill = id, failures, "check failed, state kept: {message}");
-                BillOutcome::failed(id, message, failures)
+                // The title it had, so that the operator hears which bill this is.
+                let title = match target.snapshot(id).await {
+                    Ok(stored) => stored.map(|s| s.bill.title),
+                    Err(_) => None,
+                };
+                BillOutcome::failed(id, title, message, failures)
             }
         };
         report.bills.push(outcome);
@@ -414,12 +425,14 @@ async fn damaged(
     );
     let failures = target.record_failure(id, now, message.clone()).await?;
     tracing::error!(bill = id, failures, "{message}");
-    Ok(BillOutcome::failed(id, message, failures))
+    Ok(BillOutcome::failed(id, None, message, failures))
 }
 
 /// How the listing went, for the report.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+///
+/// As JSON (`check --json`'s summary) it always has one shape, whatever happened:
+/// `{"state": "not_used" | "used" | "failed", "changed": N or null, "error": text or null}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum Listing {
     /// Not asked: no earlier check, no bill it could spare, or switched off.
     #[default]
@@ -428,6 +441,25 @@ pub enum Listing {
     Used { changed: usize },
     /// Asked, failed: every bill was fetched.
     Failed { error: String },
+}
+
+impl Serialize for Listing {
+    fn serialize<S>(&self, serializer: S) -> Result<S::Ok, S::Error>
+    where
+        S: serde::Serializer,
+    {
+        use serde::ser::SerializeStruct as _;
+        let (state, changed, error) = match self {
+            Listing::NotUsed => ("not_used", None, None),
+            Listing::Used { changed } => ("used", Some(*changed), None),
+            Listing::Failed { error } => ("failed", None, Some(error.as_str())),
+        };
+        let mut json = serializer.serialize_struct("Listing", 3)?;
+        json.serialize_field("state", state)?;
+        json.serialize_field("changed", &changed)?;
+        json.serialize_field("error", &error)?;
+        json.end()
+    }
 }
 
 /// Margin for the difference between Parliament's clock and ours, and for updates that take a

@@ -1,5 +1,8 @@
-//! Console delivery: alerts printed on stdout, as text or one JSON object per line.
+//! Console delivery: alerts printed on stdout, as text or one JSON object per line; and the one
+//! way anything is printed on stdout ([`print()`]), so that a reader who has gone never makes
+//! billwatch panic.
 
+use std::fmt;
 use std::io::Write;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -8,7 +11,33 @@ use serde_json::json;
 use crate::message;
 use crate::store::{Alert, Db, StoreError};
 
-/// Prints every pending console alert, then marks it sent at `now`.
+/// Writes `text` on stdout as it is, and flushes it. Everything billwatch prints for its reader
+/// goes through here.
+///
+/// A reader that has gone (`billwatch status | head -1`: a broken pipe) is no failure of the
+/// command, and never a panic: the text is dropped quietly and the command goes on to its end
+/// and its own exit status. `false` says the text was not printed.
+pub fn print(text: &str) -> bool {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => true,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => false,
+        Err(e) => {
+            tracing::warn!("cannot print on stdout: {e}");
+            false
+        }
+    }
+}
+
+/// Prints one line, as [`print()`] does.
+pub fn line(text: impl fmt::Display) -> bool {
+    print(&format!("{text}\n"))
+}
+
+/// Prints every pending console alert, then marks it sent at `now`; returns how many were.
+///
+/// An alert is marked only once it was printed: when stdout is closed the rest stay pending
+/// for the next delivery, never marked sent unseen.
 pub async fn deliver(
     db: &Db,
     now: DateTime<Utc>,
@@ -16,22 +45,21 @@ pub async fn deliver(
     json: bool,
 ) -> Result<usize, StoreError> {
     let pending = db.call(|s| s.pending(false)).await?;
-    for a in &pending {
+    for (done, a) in pending.iter().enumerate() {
         let text = message::render_text(&a.event, &a.url, today);
-        {
-            let mut out = std::io::stdout().lock();
-            if json {
-                let _ = writeln!(
-                    out,
-                    "{}",
-                    alert_json(Some(a), &a.event, &a.url, &text, "sent")
-                );
-            } else {
-                let _ = writeln!(out, "[{}]\n{text}\n", a.event.kind.as_str());
-            }
-            // Printed before it is marked: a crash in between prints it again rather than never.
-            let _ = out.flush();
+        let printed = if json {
+            line(alert_json(Some(a), &a.event, &a.url, &text, "sent"))
+        } else {
+            line(format_args!("[{}]\n{text}\n", a.event.kind.as_str()))
+        };
+        if !printed {
+            tracing::warn!(
+                alerts = pending.len() - done,
+                "stdout is closed: the console alerts stay pending for the next delivery"
+            );
+            return Ok(done);
         }
+        // Printed before it is marked: a crash in between prints it again rather than never.
         let id = a.id;
         db.call(move |s| s.mark_sent(&[id], now, None)).await?;
     }

@@ -8,8 +8,8 @@ use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
     let args = billwatch::cli::Args::parse();
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("billwatch=info,warn"));
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new(billwatch::cli::DEFAULT_LOG_FILTER));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

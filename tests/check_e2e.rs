@@ -34,7 +34,8 @@ async fn a_short_journey_alerts_once_each_in_order() {
                 serde_json::json!({
                     "type": "summary", "bills": 1, "bills_ok": 1, "bills_failed": 0,
                     "first_seen": 1, "new_alerts": 0, "delivered": 0, "requests": 2,
-                    "fetched": 1, "listing": "not_used",
+                    "fetched": 1,
+                    "listing": {"state": "not_used", "changed": null, "error": null},
                 })
             );
         }
@@ -273,68 +274,82 @@ async fn dry_run_touches_no_state() {
     assert_eq!(alert_count(&scratch.db_path()), 0);
 }
 
+/// Bad configs: the text, where the message places the mistake, and what it says.
+const BAD_CONFIGS: &[(&str, &str, &str)] = &[
+    (
+        "[[bills]]\nid = 3929\ncolour = \"red\"\n",
+        "line 3",
+        "unknown field `colour`",
+    ),
+    (
+        "[[bills]]\nurl = \"https://bills.parliament.uk/acts/3929\"\n",
+        "line 2",
+        "not a bill page",
+    ),
+    (
+        "[[bills]]\nid = 3929\n[[bills]]\nurl = \"https://bills.parliament.uk/bills/3929/stages\"\n",
+        "line 4",
+        "listed twice",
+    ),
+    (
+        "[parliament]\ntimeout = 30\n[[bills]]\nid = 1\n",
+        "line 2",
+        "timeout",
+    ),
+    (
+        "timezone = \"Mars/Olympus\"\n[[bills]]\nid = 1\n",
+        "key `timezone`",
+        "not a known time zone",
+    ),
+    (
+        "[telegram]\nchat = \"@billwatch_test\"\ntoken = \"123:abc\"\n[[bills]]\nid = 1\n",
+        "key `telegram.token`",
+        "TELEGRAM_BOT_TOKEN",
+    ),
+    (
+        "[parliament]\nmax_concurrent = 0\n[[bills]]\nid = 1\n",
+        "line 2",
+        "out of range",
+    ),
+    (
+        "[alerts]\nstages = [\"2nd reading\", \"Third reading\"]\n[[bills]]\nid = 1\n",
+        "key `alerts.stages`",
+        "\"Third reading\" is not a stage Parliament uses",
+    ),
+    (
+        "[alerts]\nkinds = [\"stage_reached\", \"stage_started\"]\n[[bills]]\nid = 1\n",
+        "key `alerts.kinds`",
+        "\"stage_started\" is not an alert kind",
+    ),
+    (
+        "[[bills]]\nid = 1\nalerts = { stages = \"some\" }\n",
+        "key `bills[0].alerts.stages`",
+        "is not \"major\", \"all\"",
+    ),
+    (
+        "[alerts]\nmode = \"weekly\"\n[[bills]]\nid = 1\n",
+        "line 2",
+        "use \"instant\" or \"daily\"",
+    ),
+    // A bill's URL is on bills.parliament.uk (or the configured site), nowhere else.
+    (
+        "[[bills]]\nurl = \"https://example.com/bills/3929\"\n",
+        "line 2, key `bills[0].url`",
+        "is not a page of bills.parliament.uk",
+    ),
+    // A config that watches nothing says what to add.
+    (
+        "[parliament]\nretries = 1\n",
+        "key `bills`",
+        "nothing to watch: add at least one [[bills]] entry",
+    ),
+];
+
 /// A bad config gives exit 2 and a message naming file, line and key; nothing is touched.
 #[tokio::test]
 async fn bad_configs_exit_2_with_file_line_and_key() {
     let scratch = Scratch::new();
-    let cases = [
-        (
-            "[[bills]]\nid = 3929\ncolour = \"red\"\n",
-            "line 3",
-            "unknown field `colour`",
-        ),
-        (
-            "[[bills]]\nurl = \"https://bills.parliament.uk/acts/3929\"\n",
-            "line 2",
-            "not a bill page",
-        ),
-        (
-            "[[bills]]\nid = 3929\n[[bills]]\nurl = \"https://bills.parliament.uk/bills/3929/stages\"\n",
-            "line 4",
-            "listed twice",
-        ),
-        (
-            "[parliament]\ntimeout = 30\n[[bills]]\nid = 1\n",
-            "line 2",
-            "timeout",
-        ),
-        (
-            "timezone = \"Mars/Olympus\"\n[[bills]]\nid = 1\n",
-            "key `timezone`",
-            "not a known time zone",
-        ),
-        (
-            "[telegram]\nchat = \"@billwatch_test\"\ntoken = \"123:abc\"\n[[bills]]\nid = 1\n",
-            "key `telegram.token`",
-            "TELEGRAM_BOT_TOKEN",
-        ),
-        (
-            "[parliament]\nmax_concurrent = 0\n[[bills]]\nid = 1\n",
-            "line 2",
-            "out of range",
-        ),
-        (
-            "[alerts]\nstages = [\"2nd reading\", \"Third reading\"]\n[[bills]]\nid = 1\n",
-            "key `alerts.stages`",
-            "\"Third reading\" is not a stage Parliament uses",
-        ),
-        (
-            "[alerts]\nkinds = [\"stage_reached\", \"stage_started\"]\n[[bills]]\nid = 1\n",
-            "key `alerts.kinds`",
-            "\"stage_started\" is not an alert kind",
-        ),
-        (
-            "[[bills]]\nid = 1\nalerts = { stages = \"some\" }\n",
-            "key `bills[0].alerts.stages`",
-            "is not \"major\", \"all\"",
-        ),
-        (
-            "[alerts]\nmode = \"weekly\"\n[[bills]]\nid = 1\n",
-            "line 2",
-            "use \"instant\" or \"daily\"",
-        ),
-    ];
-    for (text, place, message) in cases {
+    for &(text, place, message) in BAD_CONFIGS {
         std::fs::write(scratch.config_path(), text).expect("write");
         for cmd in [&["validate"][..], &["check"][..]] {
             let run = scratch.run(cmd).await;
@@ -356,6 +371,23 @@ async fn bad_configs_exit_2_with_file_line_and_key() {
         .expect("ran");
     assert_eq!(run.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&run.stderr).contains("does not exist"));
+}
+
+/// A bill named on the command line by a URL on another site is refused like one in the
+/// config.
+#[tokio::test]
+async fn a_bill_url_on_another_site_is_refused_on_the_command_line() {
+    let scratch = Scratch::new();
+    std::fs::write(scratch.config_path(), "[[bills]]\nid = 1\n").expect("write");
+    let run = scratch
+        .run(&["show", "https://example.com/bills/3929"])
+        .await;
+    run.assert_code(2);
+    assert!(
+        run.stderr.contains("is not a page of bills.parliament.uk"),
+        "{}",
+        run.stderr
+    );
 }
 
 /// A database that is not a billwatch database, or from a newer version, is refused and left
@@ -562,5 +594,99 @@ async fn control_characters_in_parliaments_text_never_reach_the_terminal() {
                 "{text:?}"
             );
         }
+    }
+}
+
+/// `status` says every time one way: `2025-02-01 12:00:00 UTC` as text, RFC 3339 in UTC to
+/// the second in JSON; its JSON has one shape with or without a database, and names the
+/// tracked bills not checked yet `never_checked`.
+#[tokio::test]
+async fn status_gives_every_time_in_one_form() {
+    let api = FakeApi::start().await;
+    let scratch = Scratch::new();
+    scratch.write_config(&api.uri(), &[BILL], "");
+    let before = scratch.run(&["status", "--json"]).await;
+    before.assert_code(0);
+    let before = &before.json_lines()[0];
+    assert_eq!(before["database"], serde_json::Value::Null, "{before}");
+    assert_eq!(
+        before["never_checked"],
+        serde_json::json!([BILL]),
+        "{before}"
+    );
+    assert_eq!(before["bills"], serde_json::json!([]), "{before}");
+    assert_eq!(before["alerts"]["pending"], 0, "{before}");
+
+    api.serve_day("2025-02-01", 0).await;
+    scratch
+        .run(&["--today", "2025-02-01", "check"])
+        .await
+        .assert_code(0);
+    scratch.write_config(&api.uri(), &[BILL, 4000], "");
+
+    let text = scratch.run(&["status"]).await;
+    text.assert_code(0);
+    let mut times = 0;
+    for line in text.stdout.lines() {
+        for label in ["last check: ", "last success: "] {
+            let Some((_, rest)) = line.split_once(label) else {
+                continue;
+            };
+            let time = rest.get(..23).unwrap_or(rest);
+            assert!(
+                chrono::NaiveDateTime::parse_from_str(time, "%Y-%m-%d %H:%M:%S UTC").is_ok(),
+                "{line:?} in\n{}",
+                text.stdout
+            );
+            times += 1;
+        }
+    }
+    assert_eq!(times, 2, "{}", text.stdout);
+    assert!(!text.stdout.contains("+00:00"), "{}", text.stdout);
+
+    let json = scratch.run(&["status", "--json"]).await;
+    json.assert_code(0);
+    let status = &json.json_lines()[0];
+    let bill = &status["bills"][0];
+    for time in [
+        &status["last_check"]["started_at"],
+        &status["last_check"]["finished_at"],
+        &bill["last_success"],
+        &bill["last_attempt"],
+    ] {
+        let time = time.as_str().unwrap_or_else(|| panic!("a time: {status}"));
+        assert!(
+            chrono::DateTime::parse_from_rfc3339(time).is_ok()
+                && time.ends_with('Z')
+                && !time.contains('.'),
+            "{time:?} in {status}"
+        );
+    }
+    assert_eq!(
+        status["never_checked"],
+        serde_json::json!([4000]),
+        "{status}"
+    );
+    assert!(status.get("untracked_never_checked").is_none(), "{status}");
+}
+
+/// `--help` ends with the exit statuses and the environment variables billwatch reads.
+#[tokio::test]
+async fn help_names_exit_codes_and_environment() {
+    let run = tokio::process::Command::new(env!("CARGO_BIN_EXE_billwatch"))
+        .arg("--help")
+        .output()
+        .await
+        .expect("ran");
+    assert_eq!(run.status.code(), Some(0));
+    let help = String::from_utf8_lossy(&run.stdout);
+    for needle in [
+        "Exit status:",
+        "  2  a config or usage error",
+        "BILLWATCH_CONFIG",
+        "TELEGRAM_BOT_TOKEN",
+        "RUST_LOG",
+    ] {
+        assert!(help.contains(needle), "--help lacks {needle:?}:\n{help}");
     }
 }

@@ -23,7 +23,8 @@ fn client(api_url: &str) -> Client {
 fn client_with(api_url: &str, timeout: &str) -> Client {
     let text = format!(
         "[parliament]\napi_url = \"http://127.0.0.1:9\"\n[storage]\npath = \"/nonexistent/b.db\"\n\
-         [telegram]\nchat = \"@bill_alerts\"\napi_url = \"{api_url}\"\ntimeout = \"{timeout}\"\n"
+         [telegram]\nchat = \"@bill_alerts\"\napi_url = \"{api_url}\"\ntimeout = \"{timeout}\"\n\
+         [[bills]]\nid = 3929\n"
     );
     let config = Config::parse(&text, "billwatch.toml".as_ref()).expect("config");
     let t = config.telegram.expect("telegram");

@@ -464,7 +464,9 @@ async fn failing_bill_is_reported_once_and_its_recovery_once() {
     let sends = tg.sends().await;
     assert_eq!(sends[0].1["chat_id"], -1009999i64);
     assert!(
-        texts(&sends)[0].contains("bill 3929 has failed 3 checks in a row"),
+        texts(&sends)[0].contains(
+            "bill 3929 (Border Security, Asylum and Immigration Bill) has failed 3 checks in a row"
+        ),
         "{:?}",
         texts(&sends)
     );
@@ -483,4 +485,134 @@ async fn failing_bill_is_reported_once_and_its_recovery_once() {
     assert!(texts(&sends)[1].contains(
         "bill 3929 (Border Security, Asylum and Immigration Bill) is being checked again"
     ));
+}
+
+/// `validate` asks no server; a `[telegram]` section that cannot work — no token, a malformed
+/// one, an unreadable token file, no chat — is a config error (exit 2) saying what to fix, each
+/// cause said once.
+#[tokio::test]
+async fn validate_refuses_a_telegram_section_that_cannot_work() {
+    let api = FakeApi::start().await;
+    let tg = FakeTelegram::start().await;
+    let scratch = Scratch::new();
+    let section = telegram_section(&tg, true);
+    scratch.write_config(&api.uri(), &[BILL], &section);
+    let run = scratch.run_tg(&["validate"]).await;
+    run.assert_code(0);
+    assert!(run.stdout.contains("bot token: present"), "{}", run.stdout);
+
+    let run = scratch.run(&["validate"]).await;
+    run.assert_code(2);
+    assert!(
+        run.stderr
+            .contains("[telegram] section cannot work: no Telegram bot token")
+            && run.stderr.contains("TELEGRAM_BOT_TOKEN"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stdout.contains("is valid"), "{}", run.stdout);
+
+    let malformed = [("TELEGRAM_BOT_TOKEN", "not-a-token")];
+    let run = scratch.run_env(&["validate"], &malformed).await;
+    run.assert_code(2);
+    assert!(
+        run.stderr
+            .contains("does not look like a Telegram bot token"),
+        "{}",
+        run.stderr
+    );
+
+    let missing = scratch.path("no-such-token");
+    let with_file = format!("{section}token_file = \"{}\"\n", missing.display());
+    scratch.write_config(&api.uri(), &[BILL], &with_file);
+    for cmd in ["validate", "check"] {
+        let run = scratch.run(&[cmd]).await;
+        run.assert_code(2);
+        assert!(
+            run.stderr.contains("cannot read the bot token file"),
+            "{cmd}: {}",
+            run.stderr
+        );
+        assert_eq!(
+            run.stderr.matches("No such file or directory").count(),
+            1,
+            "{cmd}: the cause said once: {}",
+            run.stderr
+        );
+    }
+
+    let no_chat = format!("[telegram]\napi_url = \"{}\"\n", tg.uri());
+    scratch.write_config(&api.uri(), &[BILL], &no_chat);
+    let run = scratch.run_tg(&["validate"]).await;
+    run.assert_code(2);
+    assert!(
+        run.stderr.contains("missing field `chat`"),
+        "{}",
+        run.stderr
+    );
+
+    assert!(
+        tg.calls("getMe").await.is_empty(),
+        "validate asked Telegram"
+    );
+    assert!(tg.sends().await.is_empty(), "validate sent a message");
+}
+
+/// No command panics when its reader has gone (`billwatch test-telegram | head -1`): what
+/// it would print is dropped quietly and the command still does its work.
+#[tokio::test]
+async fn no_command_panics_on_a_closed_stdout() {
+    let api = FakeApi::start().await;
+    let tg = FakeTelegram::start().await;
+    let scratch = Scratch::new();
+    // The site is the fake API too: `verify` asks it for pages, and gets 404s.
+    scratch.write_config_site(
+        &api.uri(),
+        &api.uri(),
+        "",
+        &[BILL],
+        &telegram_section(&tg, true),
+    );
+    api.serve_day("2025-02-01", 0).await;
+    let commands: &[&[&str]] = &[
+        &["test-telegram"],
+        &["validate"],
+        &["status"],
+        &["check", "--json"],
+        &["check", "--dry-run"],
+        &["status"],
+        &["status", "--json"],
+        &["show", "3929", "--source", "api"],
+        &["verify", "3929"],
+        &["retry"],
+        &["health"],
+    ];
+    for args in commands {
+        let run = scratch.run_stdout_closed(args).await;
+        assert!(
+            !run.stderr.contains("panicked") && run.code != 101,
+            "{args:?} panicked on a closed stdout: {run:#?}"
+        );
+    }
+    // test-telegram still sent its messages, each chat's.
+    assert_eq!(tg.sends().await.len(), 2);
+}
+
+/// A console alert that could not be printed (stdout closed) is not marked sent unseen: the
+/// next delivery prints it.
+#[tokio::test]
+async fn a_console_alert_not_printed_stays_pending() {
+    let api = FakeApi::start().await;
+    let scratch = Scratch::new();
+    scratch.write_config(&api.uri(), &[BILL], "");
+    api.serve_day("2025-02-01", 0).await;
+    let run = scratch
+        .run_stdout_closed(&["--today", "2025-02-01", "check", "--announce"])
+        .await;
+    assert!(!run.stderr.contains("panicked"), "{run:#?}");
+    let run = scratch.run(&["--today", "2025-02-01", "check"]).await;
+    run.assert_code(0);
+    assert!(run.stdout.contains("[tracking_started]"), "{run:#?}");
+    let run = scratch.run(&["--today", "2025-02-01", "check"]).await;
+    assert!(!run.stdout.contains("[tracking_started]"), "printed once");
 }

@@ -402,7 +402,8 @@ async fn operator_hears_once_per_failing_bill_and_once_on_recovery() {
     assert_eq!(notices, [0, 0, 1, 1, 1]);
     assert_eq!(
         b.bot.texts_to(ADMIN)[0],
-        "⚠️ bill 3929 has failed 3 checks in a row; its alerts wait until it recovers. Last error: HTTP 500"
+        "⚠️ bill 3929 (Border Security, Asylum and Immigration Bill) has failed 3 checks in a row; \
+         its alerts wait until it recovers. Last error: HTTP 500"
     );
     let recovered = CheckReport {
         bills: vec![outcome(None, 0)],

@@ -1,6 +1,6 @@
 //! `billwatch check`: one check now, its alerts delivered (or, with `--dry-run`, only shown).
 
-use std::io::Write;
+use std::fmt::Write as _;
 
 use chrono::NaiveDate;
 use serde_json::json;
@@ -94,7 +94,7 @@ pub(super) async fn dry_run(
     let db = Store::open_read_only(&config.storage.path)?.map(Db::new);
     let today = clock.today(&config.timezone);
     let report = check::dry_run(config, &sources, db.as_ref(), clock, options).await?;
-    let mut out = std::io::stdout().lock();
+    let mut out = String::new();
     for (event, url) in &report.previews {
         let text = message::render_text(event, url, today);
         if json {
@@ -107,13 +107,18 @@ pub(super) async fn dry_run(
             let _ = writeln!(out, "[would send: {}]\n{text}\n", event.kind.as_str());
         }
     }
-    drop(out);
+    console::print(&out);
     print_summary(&report, 0, json);
     Ok(ExitCode::failed_if(report.failed() > 0))
 }
 
 fn print_summary(report: &CheckReport, delivered: usize, json: bool) {
-    let mut out = std::io::stdout().lock();
+    console::print(&summary(report, delivered, json));
+}
+
+/// The summary `check` ends with: the failed bills and one line, or JSON lines.
+fn summary(report: &CheckReport, delivered: usize, json: bool) -> String {
+    let mut out = String::new();
     if json {
         for b in report.bills.iter().filter(|b| b.error.is_some()) {
             let _ = writeln!(
@@ -139,7 +144,7 @@ fn print_summary(report: &CheckReport, delivered: usize, json: bool) {
                 "listing": report.listing,
             })
         );
-        return;
+        return out;
     }
     for b in report.bills.iter().filter(|b| b.error.is_some()) {
         let _ = writeln!(
@@ -166,4 +171,5 @@ fn print_summary(report: &CheckReport, delivered: usize, json: bool) {
         delivered,
         report.requests
     );
+    out
 }

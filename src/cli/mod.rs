@@ -27,9 +27,28 @@ use crate::telegram::{Sender, SenderError};
 
 pub use show::describe;
 
+/// What is logged when `RUST_LOG` is not set.
+pub const DEFAULT_LOG_FILTER: &str = "billwatch=info,warn";
+
+/// The end of `--help`: the exit statuses and the environment variables billwatch reads.
+/// (A test checks that it names [`ExitCode`]'s values, [`config::CONFIG_ENV`], `TOKEN_ENV` and
+/// [`DEFAULT_LOG_FILTER`].)
+const AFTER_HELP: &str = "\
+Exit status:
+  0  all went well: every bill checked, every alert delivered (health: healthy; verify: agree)
+  1  something failed at run time - a bill, a delivery, the database - and the rest was still
+     done (health: not healthy; verify: the API and the pages disagree)
+  2  a config or usage error, or no usable bot token; nothing else was touched
+
+Environment:
+  BILLWATCH_CONFIG    the config file when --config is not given [default: config/billwatch.toml]
+  TELEGRAM_BOT_TOKEN  the bot token (else the file named by telegram.token_file)
+  RUST_LOG            what is logged, on stderr [default: billwatch=info,warn]
+                      e.g. RUST_LOG=billwatch=debug";
+
 /// Watches UK Parliament bills and alerts a Telegram channel when one reaches a new stage.
 #[derive(Debug, Parser)]
-#[command(name = "billwatch", version, about, long_about = None)]
+#[command(name = "billwatch", version, about, long_about = None, after_help = AFTER_HELP)]
 pub struct Args {
     /// The config file [default: $BILLWATCH_CONFIG, else config/billwatch.toml]
     #[arg(long, global = true, value_name = "PATH")]
@@ -178,14 +197,32 @@ pub async fn main(args: Args) -> std::process::ExitCode {
     match dispatch(args).await {
         Ok(code) => code.into(),
         Err(Failure { code, error }) => {
-            let _ = writeln!(std::io::stderr(), "error: {error:#}");
+            let _ = writeln!(std::io::stderr(), "error: {}", error_text(&error));
             code.into()
         }
     }
 }
 
+/// An error and its causes, each said once: `what: why: deeper why`. Many messages already end
+/// with their cause (`"cannot read {path}: {source}"`, keeping `source` for the chain too), so
+/// a cause the text so far ends with is not said again.
+fn error_text(error: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in error.chain() {
+        let cause = cause.to_string();
+        if text.ends_with(&cause) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&cause);
+    }
+    text
+}
+
 fn load_config(args: &Args) -> Result<Config, ConfigError> {
-    let env = std::env::var("BILLWATCH_CONFIG").ok();
+    let env = std::env::var(config::CONFIG_ENV).ok();
     let path = config::locate(args.config.as_deref(), env.as_deref());
     Config::load(&path)
 }
@@ -232,8 +269,55 @@ fn sender(config: &Config, clock: Clock) -> Result<Option<Sender>, Failure> {
     })
 }
 
-/// A bill named on the command line, by id or URL.
-fn bill_arg(bill: &str) -> Result<u32, Failure> {
-    let BillRef(id) = bill.parse::<BillRef>().map_err(Failure::usage)?;
+/// A bill named on the command line, by id or URL (on bills.parliament.uk or the configured
+/// site).
+fn bill_arg(bill: &str, config: &Config) -> Result<u32, Failure> {
+    let BillRef(id) =
+        BillRef::on_site(bill, &config.parliament.site_url).map_err(Failure::usage)?;
     Ok(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("cannot read the file x: {source}")]
+    struct Saying {
+        source: std::io::Error,
+    }
+
+    /// `--help` says what the exit statuses mean and which environment variables count.
+    #[test]
+    fn help_names_exit_codes_and_environment() {
+        use clap::CommandFactory as _;
+        let help = Args::command().render_help().to_string();
+        for code in [ExitCode::Ok, ExitCode::Failed, ExitCode::Usage] {
+            assert!(help.contains(&format!("\n  {}  ", code as u8)), "{help}");
+        }
+        for name in [
+            config::CONFIG_ENV,
+            config::DEFAULT_PATH,
+            crate::telegram::TOKEN_ENV,
+            "RUST_LOG",
+            DEFAULT_LOG_FILTER,
+        ] {
+            assert!(help.contains(name), "--help lacks {name}:\n{help}");
+        }
+    }
+
+    /// A cause already in its parent's message is said once; a context above it still shows.
+    #[test]
+    fn each_cause_is_said_once() {
+        let io = || std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
+        let error = anyhow::Error::new(Saying { source: io() });
+        assert_eq!(error_text(&error), "cannot read the file x: no such file");
+        let error = error.context("the token");
+        assert_eq!(
+            error_text(&error),
+            "the token: cannot read the file x: no such file"
+        );
+        let error = anyhow::Error::new(io()).context("cannot open");
+        assert_eq!(error_text(&error), "cannot open: no such file");
+    }
 }

@@ -11,17 +11,17 @@ pub(super) async fn retry(config: &Config, clock: Clock) -> Outcome {
     let mut sender = super::sender(config, clock)?;
     let db = Db::open(&config.storage.path).await?;
     let requeued = db.call(|s| s.requeue_blocked()).await?;
-    println!("{requeued} blocked alert(s) queued again");
+    console::line(format_args!("{requeued} blocked alert(s) queued again"));
     let today = clock.today(&config.timezone);
     let Some(sender) = sender.as_mut() else {
         let delivered = console::deliver(&db, clock.now(), today, false).await?;
-        println!("{delivered} delivered to the console");
+        console::line(format_args!("{delivered} delivered to the console"));
         return Ok(ExitCode::Ok);
     };
     let d = super::check::deliver_telegram(sender, &db, config, today).await?;
-    println!(
+    console::line(format_args!(
         "{} alert(s) sent in {} message(s); {} blocked again; {} still pending",
         d.sent, d.messages, d.blocked, d.pending
-    );
+    ));
     Ok(ExitCode::failed_if(d.blocked > 0 || d.pending > 0))
 }

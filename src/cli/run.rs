@@ -3,6 +3,7 @@
 use super::{ExitCode, Outcome};
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::console;
 use crate::shutdown::Shutdown;
 use crate::worker;
 
@@ -35,7 +36,7 @@ pub(super) fn health(config: &Config, clock: Clock) -> ExitCode {
         Ok(message) => (true, message),
         Err(message) => (false, message),
     };
-    println!("{message}");
+    console::line(message);
     ExitCode::failed_if(!healthy)
 }
 

@@ -1,14 +1,14 @@
 //! `billwatch show`: one bill as a source sees it, as a table or JSON.
 
-use std::io::Write;
+use std::fmt::Write as _;
 
 use serde_json::json;
 
 use super::{ExitCode, Failure, Outcome, SourceArg};
 use crate::bill::Snapshot;
 use crate::config::Config;
-use crate::message;
 use crate::source::{SourceKind, Sources};
+use crate::{console, message};
 
 /// `show`: one bill fetched and printed; no state read or written.
 pub(super) async fn show(
@@ -17,7 +17,7 @@ pub(super) async fn show(
     source: Option<SourceArg>,
     json: bool,
 ) -> Outcome {
-    let id = super::bill_arg(bill)?;
+    let id = super::bill_arg(bill, config)?;
     let sources = Sources::new(config)?;
     let fetched = match source {
         None => sources.fetch(id).await,
@@ -25,7 +25,7 @@ pub(super) async fn show(
         Some(SourceArg::Pages) => sources.fetch_from(id, SourceKind::Pages).await,
     };
     let (snapshot, source) = fetched.map_err(Failure::failed)?;
-    let mut out = std::io::stdout().lock();
+    let mut out = String::new();
     if json {
         let value =
             json!({"source": source.to_string(), "bill": snapshot.bill, "stages": snapshot.stages});
@@ -34,12 +34,12 @@ pub(super) async fn show(
         let _ = write!(out, "{}", describe(&snapshot, &config.stages_url(id)));
         let _ = writeln!(out, "(source: {source})");
     }
+    console::print(&out);
     Ok(ExitCode::Ok)
 }
 
 /// A bill and its stages as a table a person reads.
 pub fn describe(snapshot: &Snapshot, url: &str) -> String {
-    use std::fmt::Write as _;
     let b = &snapshot.bill;
     let mut s = String::new();
     let _ = writeln!(s, "Bill {}: {}", b.id, b.title);

@@ -1,20 +1,19 @@
 //! `billwatch status`: tracked bills, their last known stage, the last check, and the outbox.
 
-use std::io::Write;
-
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use serde_json::json;
 
 use super::{ExitCode, Outcome};
 use crate::changes::StageRef;
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::message;
 use crate::store::{Alert, BillState, CheckRecord, Store};
+use crate::{console, message};
 
 /// Everything `status` shows, read once from the database.
 struct Status {
-    database: String,
+    /// The database file; `None` when there is none yet.
+    database: Option<String>,
     last: Option<CheckRecord>,
     counts: (u64, u64, u64),
     states: Vec<BillState>,
@@ -25,25 +24,27 @@ struct Status {
 pub(super) fn status(config: &Config, clock: Clock, json: bool) -> Outcome {
     let store = Store::open_read_only(&config.storage.path)?;
     let today = clock.today(&config.timezone);
-    let mut out = std::io::stdout().lock();
     let Some(store) = store else {
         if json {
-            let _ = writeln!(
-                out,
-                "{}",
-                json!({"database": null, "bills": config.bills.iter().map(|b| b.id).collect::<Vec<_>>()})
-            );
+            // The same shape as with a database: nothing checked, nothing sent.
+            let status = Status {
+                database: None,
+                last: None,
+                counts: (0, 0, 0),
+                states: Vec::new(),
+                blocked: Vec::new(),
+            };
+            console::line(as_json(&status, config, today));
         } else {
-            let _ = writeln!(
-                out,
+            console::line(format_args!(
                 "no database yet at {}: run `billwatch check` first",
                 config.storage.path.display()
-            );
+            ));
         }
         return Ok(ExitCode::Ok);
     };
     let status = Status {
-        database: store.path().display().to_string(),
+        database: Some(store.path().display().to_string()),
         last: store.last_check()?,
         counts: store.alert_counts()?,
         states: store.bills()?,
@@ -54,8 +55,26 @@ pub(super) fn status(config: &Config, clock: Clock, json: bool) -> Outcome {
     } else {
         as_text(&status, config, today)
     };
-    let _ = writeln!(out, "{}", text.trim_end());
+    console::line(text.trim_end());
     Ok(ExitCode::Ok)
+}
+
+/// An instant as the text form shows every one: `2026-11-27 14:31:14 UTC`.
+fn text_time(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+/// An instant as the JSON form gives every one: RFC 3339 in UTC, to the second
+/// (`2026-11-27T14:31:14Z`).
+fn json_time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// A stored RFC 3339 instant, read back; kept as it is in the unlikely case it does not read.
+fn stored_time(text: &str, form: fn(DateTime<Utc>) -> String) -> String {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| form(t.with_timezone(&Utc)))
+        .unwrap_or_else(|_| text.to_owned())
 }
 
 fn as_json(status: &Status, config: &Config, today: NaiveDate) -> serde_json::Value {
@@ -76,8 +95,8 @@ fn as_json(status: &Status, config: &Config, today: NaiveDate) -> serde_json::Va
                 "next_stage": next.map(|(st, _)| st.name.clone()),
                 "next_date": next.map(|(_, d)| d.to_string()),
                 "source": s.source,
-                "last_success": s.last_success,
-                "last_attempt": s.last_attempt,
+                "last_success": s.last_success.as_deref().map(|t| stored_time(t, json_time)),
+                "last_attempt": s.last_attempt.as_deref().map(|t| stored_time(t, json_time)),
                 "consecutive_failures": s.consecutive_failures,
                 "last_error": s.last_error,
                 "damaged": s.damaged,
@@ -87,26 +106,35 @@ fn as_json(status: &Status, config: &Config, today: NaiveDate) -> serde_json::Va
     let (pending, sent, blocked) = status.counts;
     json!({
         "database": status.database,
-        "last_check": status.last,
+        "last_check": status.last.as_ref().map(|c| json!({
+            "started_at": json_time(c.started_at),
+            "finished_at": c.finished_at.map(json_time),
+            "bills_ok": c.bills_ok,
+            "bills_failed": c.bills_failed,
+            "alerts": c.alerts,
+            "requests": c.requests,
+        })),
         "alerts": {"pending": pending, "sent": sent, "blocked": blocked},
         "blocked": status.blocked.iter().map(|a| json!({"id": a.id, "bill_id": a.event.bill_id, "kind": a.event.kind.as_str(), "reason": a.last_error})).collect::<Vec<_>>(),
         "bills": bills,
-        "untracked_never_checked": config.bills.iter().filter(|b| !status.states.iter().any(|s| s.bill_id == b.id)).map(|b| b.id).collect::<Vec<_>>(),
+        "never_checked": config.bills.iter().filter(|b| !status.states.iter().any(|s| s.bill_id == b.id)).map(|b| b.id).collect::<Vec<_>>(),
     })
 }
 
 fn as_text(status: &Status, config: &Config, today: NaiveDate) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
-    let _ = writeln!(out, "database: {}", status.database);
+    let _ = writeln!(
+        out,
+        "database: {}",
+        status.database.as_deref().unwrap_or("none yet")
+    );
     match &status.last {
         Some(c) => {
             let _ = writeln!(
                 out,
                 "last check: {} ({} ok, {} failed, {} new alert(s), {} request(s))",
-                c.finished_at
-                    .unwrap_or(c.started_at)
-                    .format("%Y-%m-%d %H:%M:%S UTC"),
+                text_time(c.finished_at.unwrap_or(c.started_at)),
                 c.bills_ok,
                 c.bills_failed,
                 c.alerts,
@@ -190,7 +218,8 @@ fn bill_text(s: &BillState, tracked: bool, today: NaiveDate) -> String {
     if let Some(t) = &s.last_success {
         let _ = writeln!(
             out,
-            "  last success: {t} via {}",
+            "  last success: {} via {}",
+            stored_time(t, text_time),
             s.source.as_deref().unwrap_or("?")
         );
     }

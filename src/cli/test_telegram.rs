@@ -1,9 +1,11 @@
 //! `billwatch test-telegram`: proves the bot token and that the bot can post to each chat.
 
+use std::io::Write;
+
 use super::{ExitCode, Failure, Outcome};
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::message;
+use crate::{console, message};
 
 /// `test-telegram`: one message to each configured chat.
 pub(super) async fn test_telegram(config: &Config, clock: Clock) -> Outcome {
@@ -20,11 +22,11 @@ pub(super) async fn test_telegram(config: &Config, clock: Clock) -> Outcome {
     let bot = match client.whoami().await {
         Ok(name) => name,
         Err(e) => {
-            eprintln!("FAILED: {e}");
+            let _ = writeln!(std::io::stderr(), "FAILED: {e}");
             return Ok(ExitCode::Failed);
         }
     };
-    println!("bot token works: the bot is @{bot}");
+    console::line(format_args!("bot token works: the bot is @{bot}"));
     let mut chats: Vec<&str> = vec![t.chat.as_str()];
     chats.extend(config.bills.iter().filter_map(|b| b.chat.as_deref()));
     chats.extend(t.admin_chat.as_deref());
@@ -39,10 +41,12 @@ pub(super) async fn test_telegram(config: &Config, clock: Clock) -> Outcome {
             config.bills.len()
         );
         match client.send_html(chat, &text).await {
-            Ok(id) => println!("{chat}: OK (message {id})"),
+            Ok(id) => {
+                console::line(format_args!("{chat}: OK (message {id})"));
+            }
             Err(e) => {
                 failed += 1;
-                println!("{chat}: FAILED: {e}");
+                console::line(format_args!("{chat}: FAILED: {e}"));
             }
         }
     }

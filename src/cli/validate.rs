@@ -1,16 +1,33 @@
 //! `billwatch validate`: checks the config file and says what it will do.
+//!
+//! It asks no server anything: whether Telegram accepts the token and the chats is
+//! `test-telegram`'s question. But a `[telegram]` section that cannot work here (no token, a
+//! malformed one, an unreadable token file) is a config error, exit 2, as it would be for `run`.
 
-use std::io::Write;
+use std::fmt::Write as _;
 
-use super::{ExitCode, Outcome};
+use anyhow::Context as _;
+
+use super::{ExitCode, Failure, Outcome};
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::console;
 use crate::telegram::{TOKEN_ENV, Token};
 use crate::worker;
 
 /// `validate`: the config, read back in words.
 pub(super) fn validate(config: &Config, clock: Clock) -> Outcome {
-    let mut out = std::io::stdout().lock();
+    if let Some(t) = &config.telegram {
+        Token::load(t, std::env::var(TOKEN_ENV).ok())
+            .with_context(|| {
+                format!(
+                    "config {}: the [telegram] section cannot work",
+                    config.path.display()
+                )
+            })
+            .map_err(Failure::usage)?;
+    }
+    let mut out = String::new();
     let _ = writeln!(out, "config {} is valid", config.path.display());
     let _ = writeln!(out, "  bills tracked: {}", config.bills.len());
     for bill in &config.bills {
@@ -40,11 +57,10 @@ pub(super) fn validate(config: &Config, clock: Clock) -> Outcome {
             if let Some(admin) = &t.admin_chat {
                 let _ = writeln!(out, "  operator notices go to: {admin}");
             }
-            let token = match Token::load(t, std::env::var(TOKEN_ENV).ok()) {
-                Ok(_) => "present".to_owned(),
-                Err(e) => format!("NOT usable: {e}"),
-            };
-            let _ = writeln!(out, "  bot token: {token}");
+            let _ = writeln!(
+                out,
+                "  bot token: present and well-formed (`billwatch test-telegram` asks Telegram)"
+            );
         }
     }
     let _ = writeln!(out, "  time zone: {}", config.timezone);
@@ -65,5 +81,6 @@ pub(super) fn validate(config: &Config, clock: Clock) -> Outcome {
         config.schedule.cron,
         humantime::format_duration(worker::max_age(config, now))
     );
+    console::print(&out);
     Ok(ExitCode::Ok)
 }

@@ -2,12 +2,13 @@
 
 use super::{ExitCode, Outcome};
 use crate::config::Config;
+use crate::console;
 use crate::source::{SourceKind, Sources};
 
 /// `verify`: the API and the pages compared, bill by bill.
 pub(super) async fn verify(config: &Config, bill: Option<&str>) -> Outcome {
     let ids: Vec<u32> = match bill {
-        Some(b) => vec![super::bill_arg(b)?],
+        Some(b) => vec![super::bill_arg(b, config)?],
         None => config.bills.iter().map(|b| b.id).collect(),
     };
     let sources = Sources::new(config)?;
@@ -21,28 +22,28 @@ pub(super) async fn verify(config: &Config, bill: Option<&str>) -> Outcome {
             (Ok((api, _)), Ok((pages, _))) => {
                 let diffs = crate::source::disagreements(&api, &pages);
                 if diffs.is_empty() {
-                    println!(
+                    console::line(format_args!(
                         "bill {id}: the API and the pages agree ({} stages)",
                         api.stages.len()
-                    );
+                    ));
                 } else {
                     bad += 1;
-                    println!(
+                    console::line(format_args!(
                         "bill {id}: {} disagreement(s) between the API and the pages:",
                         diffs.len()
-                    );
+                    ));
                     for d in diffs {
-                        println!("  {d}");
+                        console::line(format_args!("  {d}"));
                     }
                 }
             }
             (api, pages) => {
                 bad += 1;
                 if let Err(e) = api {
-                    println!("bill {id}: the API failed: {e}");
+                    console::line(format_args!("bill {id}: the API failed: {e}"));
                 }
                 if let Err(e) = pages {
-                    println!("bill {id}: the pages failed: {e}");
+                    console::line(format_args!("bill {id}: the pages failed: {e}"));
                 }
             }
         }

@@ -27,10 +27,12 @@ use crate::filter::AlertFilter;
 use crate::schedule::Schedule;
 use context::Context;
 
+/// The environment variable that names the config file when `--config` does not.
+pub const CONFIG_ENV: &str = "BILLWATCH_CONFIG";
 /// Where the config is looked for when neither `--config` nor `BILLWATCH_CONFIG` says.
 pub const DEFAULT_PATH: &str = "config/billwatch.toml";
 pub const DEFAULT_API_URL: &str = "https://bills-api.parliament.uk";
-pub const DEFAULT_SITE_URL: &str = "https://bills.parliament.uk";
+pub const DEFAULT_SITE_URL: &str = crate::bill::PARLIAMENT_SITE;
 pub const DEFAULT_TELEGRAM_API_URL: &str = "https://api.telegram.org";
 pub const DEFAULT_USER_AGENT: &str = concat!(
     "billwatch/",
@@ -228,7 +230,14 @@ impl Config {
         let telegram = validate::telegram(&cx, file.telegram)?;
         let schedule = validate::schedule(&cx, &file.schedule)?;
         let alerts = validate::alerts(&cx, &file.alerts)?;
-        let bills = validate::bills(&cx, &file.bills, telegram.is_some(), &alerts.filter)?;
+        let bills = validate::bills(
+            &cx,
+            &file.bills,
+            &parliament.site_url,
+            telegram.is_some(),
+            &alerts.filter,
+        )?;
+        validate::something_to_watch(&cx, &bills)?;
         Ok(Config {
             path: path.to_owned(),
             timezone,
@@ -423,6 +432,38 @@ mod tests {
             written += 1;
         }
         assert_eq!(written, EVERY_KEY.len());
+    }
+
+    /// A config that watches nothing is a mistake, named with what to add.
+    #[test]
+    fn a_config_without_bills_is_refused() {
+        for text in ["", "[[bills]]\nid = 3929\n"] {
+            let result = Config::parse(text, Path::new("c.toml"));
+            if text.is_empty() {
+                let e = result.expect_err("no bills");
+                assert_eq!(e.key.as_deref(), Some("bills"));
+                assert!(e.to_string().contains("add at least one [[bills]]"), "{e}");
+            } else {
+                result.expect("one bill");
+            }
+        }
+    }
+
+    /// A bill's URL is on bills.parliament.uk or the configured site, nowhere else.
+    #[test]
+    fn a_bill_url_on_another_site_is_refused() {
+        let text = "[[bills]]\nid = 1\n[[bills]]\nurl = \"https://example.com/bills/3929\"\n";
+        let e = Config::parse(text, Path::new("c.toml")).expect_err("another site");
+        assert_eq!((e.line, e.key.as_deref()), (Some(4), Some("bills[1].url")));
+        assert!(
+            e.to_string()
+                .contains("is not a page of bills.parliament.uk"),
+            "{e}"
+        );
+        let text = "[parliament]\nsite_url = \"http://127.0.0.1:8080\"\n\
+                    [[bills]]\nurl = \"http://127.0.0.1:8080/bills/3929/stages\"\n";
+        let config = Config::parse(text, Path::new("c.toml")).expect("the configured site");
+        assert_eq!(config.bills[0].id, 3929);
     }
 
     #[test]

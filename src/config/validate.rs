@@ -9,6 +9,7 @@ use std::time::Duration;
 use chrono::NaiveTime;
 use chrono_tz::Tz;
 use toml::Spanned;
+use url::Url;
 
 use super::context::Context;
 use super::{
@@ -258,11 +259,13 @@ fn alert_mode(cx: &Context<'_>, a: &raw::Alerts) -> Result<AlertMode, ConfigErro
 
 /// `[[bills]]`: every entry checked in order, and no bill listed twice.
 ///
-/// A bill's own `chat` needs the `[telegram]` section (`has_telegram`); its own `alerts` start
-/// from `[alerts]`'s filter (`global`).
+/// A bill's `url` is on bills.parliament.uk or `site` (`parliament.site_url`); its own `chat`
+/// needs the `[telegram]` section (`has_telegram`); its own `alerts` start from `[alerts]`'s
+/// filter (`global`).
 pub(super) fn bills(
     cx: &Context<'_>,
     entries: &[Spanned<raw::Bill>],
+    site: &Url,
     has_telegram: bool,
     global: &AlertFilter,
 ) -> Result<Vec<TrackedBill>, ConfigError> {
@@ -270,7 +273,7 @@ pub(super) fn bills(
     let mut seen: BTreeMap<BillId, usize> = BTreeMap::new();
     for (index, entry) in entries.iter().enumerate() {
         let key = format!("bills[{index}]");
-        let (id, span) = bill_id(cx, &key, entry)?;
+        let (id, span) = bill_id(cx, &key, entry, site)?;
         // Before the rest of the entry: a bill listed twice is the mistake worth naming.
         if let Some(first) = seen.insert(id, index) {
             return Err(cx.error(
@@ -282,6 +285,25 @@ pub(super) fn bills(
         bills.push(bill(cx, &key, id, entry.get_ref(), has_telegram, global)?);
     }
     Ok(bills)
+}
+
+/// The config must watch something: a config that watches nothing would run, check nothing and
+/// say all is well. This is the one place that says what there is to watch (bills now; anything
+/// else that chooses bills joins here).
+pub(super) fn something_to_watch(
+    cx: &Context<'_>,
+    bills: &[TrackedBill],
+) -> Result<(), ConfigError> {
+    if bills.is_empty() {
+        return Err(cx.error(
+            0..0,
+            "bills",
+            "nothing to watch: add at least one [[bills]] entry, e.g.\n\n[[bills]]\n\
+             url = \"https://bills.parliament.uk/bills/3929\"\n\n(find a bill on \
+             https://bills.parliament.uk and copy its address, or give its `id`)",
+        ));
+    }
+    Ok(())
 }
 
 /// One `[[bills]]` entry, named `key` in messages, whose bill `id` is already known.
@@ -334,6 +356,7 @@ fn bill_id(
     cx: &Context<'_>,
     key: &str,
     entry: &Spanned<raw::Bill>,
+    site: &Url,
 ) -> Result<(BillId, Range<usize>), ConfigError> {
     let b = entry.get_ref();
     match (&b.url, &b.id) {
@@ -344,9 +367,7 @@ fn bill_id(
             "a bill needs `url` (https://bills.parliament.uk/bills/3929) or `id` (3929)",
         )),
         (Some(url), None) => {
-            let BillRef(id) = url
-                .get_ref()
-                .parse::<BillRef>()
+            let BillRef(id) = BillRef::on_site(url.get_ref(), site)
                 .map_err(|e| cx.error(url.span(), &format!("{key}.url"), e.to_string()))?;
             Ok((id, url.span()))
         }

@@ -2,7 +2,7 @@
 
 use super::delivery::Sender;
 use super::throttled::ThrottledError;
-use crate::check::CheckReport;
+use crate::check::{BillOutcome, CheckReport};
 use crate::message;
 use crate::shutdown::Shutdown;
 use crate::store::{Db, StoreError};
@@ -25,8 +25,8 @@ impl Sender {
                     if !db.call(move |s| s.set_failure_reported(id, true)).await? {
                         self.notify(
                             &format!(
-                                "bill {} has failed {} checks in a row; its alerts wait until it recovers. Last error: {error}",
-                                bill.bill_id, bill.consecutive_failures
+                                "{} has failed {} checks in a row; its alerts wait until it recovers. Last error: {error}",
+                                named(bill), bill.consecutive_failures
                             ),
                             None,
                             shutdown,
@@ -37,12 +37,8 @@ impl Sender {
                 Some(_) => {}
                 None => {
                     if db.call(move |s| s.set_failure_reported(id, false)).await? {
-                        let title = bill.title.as_deref().unwrap_or("");
                         self.notify(
-                            &format!(
-                                "bill {} ({title}) is being checked again: recovered",
-                                bill.bill_id
-                            ),
+                            &format!("{} is being checked again: recovered", named(bill)),
                             None,
                             shutdown,
                         )
@@ -91,5 +87,14 @@ impl Sender {
                 tracing::error!("cannot send the operator notice to {admin}: {e}");
             }
         }
+    }
+}
+
+/// A bill as a notice names it: `bill 3929 (Border Security, Asylum and Immigration Bill)`, or
+/// only by its id when its title was never known.
+fn named(bill: &BillOutcome) -> String {
+    match bill.title.as_deref().filter(|t| !t.is_empty()) {
+        Some(title) => format!("bill {} ({title})", bill.bill_id),
+        None => format!("bill {}", bill.bill_id),
     }
 }

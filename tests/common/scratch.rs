@@ -91,6 +91,31 @@ impl Scratch {
         self.run_env(args, &[("TELEGRAM_BOT_TOKEN", TOKEN)]).await
     }
 
+    /// Runs the binary, with the test bot token, its stdout a pipe whose reader has already
+    /// gone (as in `billwatch status | head -1`, once `head` has its line).
+    pub async fn run_stdout_closed(&self, args: &[&str]) -> Run {
+        let (reader, writer) = std::io::pipe().expect("pipe");
+        drop(reader);
+        // Spawned, not `output()`: that would replace the closed pipe with one of its own.
+        let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_billwatch"))
+            .arg("--config")
+            .arg(self.config_path())
+            .args(args)
+            .current_dir(self.dir.path())
+            .env_remove("BILLWATCH_CONFIG")
+            .env("TELEGRAM_BOT_TOKEN", TOKEN)
+            .env("RUST_LOG", "billwatch=debug,warn")
+            .stdout(writer)
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn billwatch");
+        let output = tokio::time::timeout(Duration::from_secs(60), child.wait_with_output())
+            .await
+            .expect("billwatch finished within 60 s")
+            .expect("billwatch ran");
+        Run::from(output)
+    }
+
     pub async fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
         self.run_with(args, env, |_| {}).await
     }
