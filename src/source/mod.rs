@@ -7,6 +7,7 @@ pub mod failed_pages;
 pub mod html;
 pub mod http;
 pub mod pages;
+pub mod parsing;
 pub mod transport;
 
 use std::fmt;
@@ -20,6 +21,7 @@ pub use api::ApiSource;
 use failed_pages::FailedPages;
 pub use http::{FetchError, Http};
 pub use pages::PageSource;
+pub use parsing::Parsing;
 pub use transport::{RawRequest, RawResponse, ReqwestTransport, Transport, TransportError};
 
 /// An answer that arrived but could not be read as what it should be.
@@ -148,14 +150,20 @@ impl Sources {
         cache: Option<PageCache>,
         failed: Option<FailedPages>,
     ) -> Sources {
+        let parsing = Parsing::default();
         Sources {
-            api: ApiSource::new(http.clone(), config.parliament.api_url.clone()),
+            api: ApiSource::new(
+                http.clone(),
+                config.parliament.api_url.clone(),
+                parsing.clone(),
+            ),
             pages: PageSource::new(
                 http.clone(),
                 config.parliament.site_url.clone(),
                 config.parliament.page_delay,
                 cache,
                 failed,
+                parsing,
             ),
             http,
             modes: config
@@ -165,6 +173,13 @@ impl Sources {
                 .collect(),
             default_mode: config.parliament.mode,
         }
+    }
+
+    /// These sources, parsing with `parsing` (a test seam: [`Parsing::with_hook`]).
+    pub fn with_parsing(mut self, parsing: Parsing) -> Sources {
+        self.api = self.api.with_parsing(parsing.clone());
+        self.pages = self.pages.with_parsing(parsing);
+        self
     }
 
     /// The mode for one bill: its own, else the config's.

@@ -25,6 +25,7 @@ use super::conditional;
 use super::failed_pages::FailedPages;
 use super::html::parse_page;
 use super::http::{FetchError, Http};
+use super::parsing::Parsing;
 use super::{ParseError, SourceError};
 use crate::bill::{Bill, BillId, House, Snapshot, Stage};
 use crate::config::join;
@@ -369,6 +370,8 @@ pub struct PageSource {
     next_request: Arc<tokio::sync::Mutex<tokio::time::Instant>>,
     /// Where pages that fail to parse are saved (none: not saved).
     failed: Option<FailedPages>,
+    /// Pages are parsed off the async workers.
+    parsing: Parsing,
 }
 
 impl PageSource {
@@ -378,6 +381,7 @@ impl PageSource {
         delay: Duration,
         cache: Option<PageCache>,
         failed: Option<FailedPages>,
+        parsing: Parsing,
     ) -> Self {
         PageSource {
             http,
@@ -386,7 +390,12 @@ impl PageSource {
             delay,
             next_request: Arc::new(tokio::sync::Mutex::new(tokio::time::Instant::now())),
             failed,
+            parsing,
         }
+    }
+
+    pub(super) fn with_parsing(self, parsing: Parsing) -> Self {
+        PageSource { parsing, ..self }
     }
 
     pub fn list_url(&self, id: BillId) -> String {
@@ -397,8 +406,11 @@ impl PageSource {
     pub async fn fetch(&self, id: BillId) -> Result<Snapshot, SourceError> {
         let url = self.list_url(id);
         let html = self.get_page(id, &url).await?;
-        let list =
-            parse_stage_list(&html, id).map_err(|e| self.layout_changed(id, &url, &html, e))?;
+        let (html, list) = self
+            .parsing
+            .run(&url, html, move |h| parse_stage_list(h, id))
+            .await;
+        let list = list.map_err(|e| self.layout_changed(id, &url, &html, e))?;
         let title = list.title.clone().ok_or_else(|| {
             self.layout_changed(
                 id,
@@ -417,8 +429,12 @@ impl PageSource {
                 ListedDate::From(first) => {
                     let detail_url = join(&self.site, &format!("bills/{id}/stages/{}", listed.id));
                     let page = self.get_page(id, &detail_url).await?;
-                    let detail = parse_stage_detail(&page)
-                        .map_err(|e| self.layout_changed(id, &detail_url, &page, e))?;
+                    let (page, detail) = self
+                        .parsing
+                        .run(&detail_url, page, |p| parse_stage_detail(p))
+                        .await;
+                    let detail =
+                        detail.map_err(|e| self.layout_changed(id, &detail_url, &page, e))?;
                     if detail.sittings.is_empty() {
                         let e = ParseError::new(format!(
                             "the list says stage {} sits from {first}, its page shows no sitting",
