@@ -8,6 +8,7 @@ pub mod html;
 pub mod http;
 pub mod pages;
 pub mod parsing;
+pub mod sittings;
 pub mod transport;
 
 use std::fmt;
@@ -22,6 +23,7 @@ use failed_pages::FailedPages;
 pub use http::{FetchError, Http};
 pub use pages::PageSource;
 pub use parsing::Parsing;
+pub use sittings::Known;
 pub use transport::{RawRequest, RawResponse, ReqwestTransport, Transport, TransportError};
 
 /// An answer that arrived but could not be read as what it should be.
@@ -191,18 +193,28 @@ impl Sources {
             .unwrap_or(self.default_mode)
     }
 
-    /// Fetches one bill in its mode. In `auto`, the pages serve when the API fails or answers
-    /// with something unreadable (not when it says the bill does not exist).
+    /// Fetches one bill in its mode, knowing nothing of it (`show`, `verify`).
     pub async fn fetch(&self, id: BillId) -> Result<(Snapshot, SourceKind), SourceError> {
+        self.fetch_knowing(id, async { Known::default() }).await
+    }
+
+    /// Fetches one bill in its mode. In `auto`, the pages serve when the API fails or answers
+    /// with something unreadable (not when it says the bill does not exist). What is `known`
+    /// of the bill is asked for only when the pages serve (the API does not need it).
+    pub async fn fetch_knowing(
+        &self,
+        id: BillId,
+        known: impl Future<Output = Known>,
+    ) -> Result<(Snapshot, SourceKind), SourceError> {
         match self.mode_for(id) {
-            Mode::Api => self.fetch_from(id, SourceKind::Api).await,
-            Mode::Pages => self.fetch_from(id, SourceKind::Pages).await,
+            Mode::Api => Ok((self.api.fetch(id).await?, SourceKind::Api)),
+            Mode::Pages => Ok((self.pages.fetch(id, &known.await).await?, SourceKind::Pages)),
             Mode::Auto => match self.api.fetch(id).await {
                 Ok(s) => Ok((s, SourceKind::Api)),
                 Err(e @ SourceError::NoSuchBill { .. }) => Err(e),
                 Err(api) => {
                     tracing::warn!(bill = id, "the API failed, trying the stage pages: {api}");
-                    match self.pages.fetch(id).await {
+                    match self.pages.fetch(id, &known.await).await {
                         Ok(s) => {
                             tracing::info!(
                                 bill = id,
@@ -222,7 +234,7 @@ impl Sources {
         }
     }
 
-    /// Fetches one bill from one named source.
+    /// Fetches one bill from one named source, knowing nothing of it.
     pub async fn fetch_from(
         &self,
         id: BillId,
@@ -230,7 +242,7 @@ impl Sources {
     ) -> Result<(Snapshot, SourceKind), SourceError> {
         let snapshot = match kind {
             SourceKind::Api => self.api.fetch(id).await?,
-            SourceKind::Pages => self.pages.fetch(id).await?,
+            SourceKind::Pages => self.pages.fetch(id, &Known::default()).await?,
         };
         Ok((snapshot, kind))
     }
