@@ -300,3 +300,50 @@ async fn stage_pages_are_read_only_when_needed_and_ten_a_check() {
     told.dedup();
     assert_eq!(told.len(), 50, "no day told twice");
 }
+
+/// The stored page copies stay within their budget: 21 pages of 900 KB (18.9 MB) keep only the
+/// newest that fit in 16 MiB, and a page over 1 MiB is not kept at all (21 pages of 2 MB put
+/// 42 MB in the database).
+#[test]
+fn page_copies_stay_within_their_budget() {
+    use billwatch::store::{CachedPage, Store};
+    let dir = scratch_dir();
+    let path = dir.path().join("billwatch.db");
+    let cache = Store::open(&path).expect("store").page_cache();
+    let page = |n: u8, len: usize| CachedPage {
+        etag: Some(format!("\"v{n}\"")),
+        last_modified: None,
+        body: vec![b'a' + n % 26; len],
+    };
+    let url = |n: u8| format!("https://bills.example.test/bills/{n}/stages");
+    for n in 0..21 {
+        cache.put(&url(n), &page(n, 900_000)).expect("kept");
+    }
+    let conn = rusqlite::Connection::open(&path).expect("db");
+    let stored = || -> (i64, i64) {
+        conn.query_row(
+            "SELECT count(*), coalesce(sum(length(body)), 0) FROM http_cache",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("sizes")
+    };
+    let (count, bytes) = stored();
+    assert!(
+        bytes <= 16 * 1024 * 1024,
+        "{count} copies, {bytes} bytes kept"
+    );
+    assert_eq!(count, 18, "the newest that fit");
+    assert_eq!(cache.get(&url(20)).expect("read"), Some(page(20, 900_000)));
+    assert_eq!(cache.get(&url(0)).expect("read"), None, "the oldest went");
+
+    cache
+        .put(&url(20), &page(20, 2_000_000))
+        .expect("refused quietly");
+    assert_eq!(
+        cache.get(&url(20)).expect("read"),
+        None,
+        "a page over 1 MiB is not kept, nor its older copy"
+    );
+    assert_eq!(stored().0, 17);
+}
