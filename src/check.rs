@@ -15,7 +15,7 @@ use crate::changes::Event;
 use crate::clock::Clock;
 use crate::config::{Config, Mode};
 use crate::decide::{FirstSight, SnapshotSource};
-use crate::source::{SourceError, SourceKind, Sources};
+use crate::source::{Known, SourceError, SourceKind, Sources};
 use crate::store::{Alert, Db, FetchState, Recording, StoreError};
 use plan::Plan;
 
@@ -312,7 +312,7 @@ async fn check(
              missed meanwhile"
         );
     }
-    let mut fetches = fetch_all(config, sources, plan.fetch);
+    let mut fetches = fetch_all(config, sources, &target, plan.fetch, today);
     while let Some((id, result)) = fetches.next().await {
         let outcome = match result {
             Ok((snapshot, source)) => {
@@ -538,15 +538,29 @@ async fn choose_fetches(
 
 type FetchResult = (BillId, Result<(Snapshot, SourceKind), SourceError>);
 
-/// The fetches of `ids`, a few at once, results in the order given.
+/// The fetches of `ids`, a few at once, results in the order given. A bill read from the pages
+/// is read knowing its stored snapshot (which stages' own pages to read).
 fn fetch_all<'a>(
     config: &'a Config,
     sources: &'a Sources,
+    target: &'a Target,
     ids: Vec<BillId>,
+    today: NaiveDate,
 ) -> impl futures::Stream<Item = FetchResult> + Unpin + 'a {
     Box::pin(
         futures::stream::iter(ids)
-            .map(move |id| async move { (id, sources.fetch(id).await) })
+            .map(move |id| async move {
+                let known = async move {
+                    // A stored snapshot that cannot be read is reported when the bill is
+                    // recorded; meanwhile the pages are read as for a bill not seen before.
+                    let stored = target.snapshot(id).await.ok().flatten();
+                    Known {
+                        stored,
+                        today: Some(today),
+                    }
+                };
+                (id, sources.fetch_knowing(id, known).await)
+            })
             .buffered(config.parliament.max_concurrent),
     )
 }

@@ -2,6 +2,7 @@
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
@@ -35,5 +36,14 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    runtime.block_on(billwatch::cli::main(args))
+    let code = runtime.block_on(billwatch::cli::main(args));
+    // Dropping the runtime would wait for every blocking task still running, and a check
+    // abandoned on SIGTERM may have left one: a page being parsed (up to a second of CPU), a
+    // database call. Give them a moment, then exit without them: SQLite's transactions make an
+    // unfinished write harmless, and nothing is waiting for the parse.
+    runtime.shutdown_timeout(BLOCKING_GRACE);
+    code
 }
+
+/// How long the process waits, on its way out, for work left in tokio's blocking pool.
+const BLOCKING_GRACE: Duration = Duration::from_secs(1);

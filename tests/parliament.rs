@@ -238,3 +238,112 @@ async fn stages_past_the_last_page_fail_the_bill_rather_than_being_cut() {
         "{errors}"
     );
 }
+
+/// A bill whose list page shows 60 stages "From ..." (each sat two days): a check reads at most
+/// ten of their own pages (it read them all, 61 requests, a minute at the default delay; 200
+/// such stages took 200 s). The others keep the list's first day and are read at the following
+/// checks, each once; each second day is told once, none lost; then only the stage still under
+/// way is read again.
+#[tokio::test(start_paused = true)]
+async fn stage_pages_are_read_only_when_needed_and_ten_a_check() {
+    const STAGES: u64 = 60;
+    let parliament = FakeParliament::new();
+    let check = InProcess::new(&parliament, "mode = \"pages\"\n", &[BILL], ALL_ALERTS);
+    let (bill, stages) = border_security_on(date("2025-02-11"), 0);
+    let mut committee = stages["items"][0].clone();
+    committee["description"] = "Committee stage".into();
+    committee["stageId"] = 8.into();
+    committee["house"] = "Commons".into();
+    // Stage i sits on days 3i and 3i + 1 of 2020: each is over when the next begins.
+    let items: Vec<serde_json::Value> = (0..STAGES)
+        .map(|i| {
+            let day = date("2020-01-01") + chrono::Days::new(3 * i);
+            let mut item = committee.clone();
+            item["id"] = (100_000 + i).into();
+            item["sortOrder"] = i.into();
+            item["stageSittings"] = serde_json::json!([
+                {"date": format!("{day}T00:00:00")},
+                {"date": format!("{}T00:00:00", day + chrono::Days::new(1))},
+            ]);
+            item
+        })
+        .collect();
+    let stages = serde_json::json!({"items": items, "totalResults": STAGES});
+    parliament.serve_site(&bill, &stages);
+
+    let mut told = Vec::new();
+    for n in 0..7 {
+        let day = (date("2025-03-01") + chrono::Days::new(n)).to_string();
+        let run = check.check_on(&day).await;
+        run.assert_code(0);
+        let expected = if n < 6 { 11 } else { 2 };
+        assert_eq!(
+            run.report.requests, expected,
+            "check {n}: the list and at most ten stage pages (then the one under way)"
+        );
+        told.extend(run.alert_lines());
+    }
+    // Each stage's page read once; the newest, under way, once more at the end.
+    let paths = parliament.paths();
+    for i in 0..STAGES {
+        let page = format!("/bills/{BILL}/stages/{}", 100_000 + i);
+        let reads = paths.iter().filter(|p| **p == page).count();
+        assert_eq!(reads, if i == STAGES - 1 { 2 } else { 1 }, "{page}");
+    }
+    // The first check records silently; every second day learnt later is told, once.
+    assert_eq!(told.len(), 50, "{told:#?}");
+    assert!(
+        told.iter().all(|l| l.starts_with("sitting_added")),
+        "{told:#?}"
+    );
+    told.sort();
+    told.dedup();
+    assert_eq!(told.len(), 50, "no day told twice");
+}
+
+/// The stored page copies stay within their budget: 21 pages of 900 KB (18.9 MB) keep only the
+/// newest that fit in 16 MiB, and a page over 1 MiB is not kept at all (21 pages of 2 MB put
+/// 42 MB in the database).
+#[test]
+fn page_copies_stay_within_their_budget() {
+    use billwatch::store::{CachedPage, Store};
+    let dir = scratch_dir();
+    let path = dir.path().join("billwatch.db");
+    let cache = Store::open(&path).expect("store").page_cache();
+    let page = |n: u8, len: usize| CachedPage {
+        etag: Some(format!("\"v{n}\"")),
+        last_modified: None,
+        body: vec![b'a' + n % 26; len],
+    };
+    let url = |n: u8| format!("https://bills.example.test/bills/{n}/stages");
+    for n in 0..21 {
+        cache.put(&url(n), &page(n, 900_000)).expect("kept");
+    }
+    let conn = rusqlite::Connection::open(&path).expect("db");
+    let stored = || -> (i64, i64) {
+        conn.query_row(
+            "SELECT count(*), coalesce(sum(length(body)), 0) FROM http_cache",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("sizes")
+    };
+    let (count, bytes) = stored();
+    assert!(
+        bytes <= 16 * 1024 * 1024,
+        "{count} copies, {bytes} bytes kept"
+    );
+    assert_eq!(count, 18, "the newest that fit");
+    assert_eq!(cache.get(&url(20)).expect("read"), Some(page(20, 900_000)));
+    assert_eq!(cache.get(&url(0)).expect("read"), None, "the oldest went");
+
+    cache
+        .put(&url(20), &page(20, 2_000_000))
+        .expect("refused quietly");
+    assert_eq!(
+        cache.get(&url(20)).expect("read"),
+        None,
+        "a page over 1 MiB is not kept, nor its older copy"
+    );
+    assert_eq!(stored().0, 17);
+}

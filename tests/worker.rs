@@ -5,13 +5,14 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
 use billwatch::clock::Clock;
 use billwatch::config::Config;
 use billwatch::shutdown::{Shutdown, Trigger};
-use billwatch::source::Sources;
+use billwatch::source::{Parsing, Sources};
 use billwatch::telegram::Sender;
 use billwatch::worker::{self, Services};
 use common::fake_bot::FakeBot;
@@ -37,13 +38,14 @@ fn write_config(dir: &Path, bills: &[u32], extra: &str) -> PathBuf {
 
 /// The worker's services: the sources ask `parliament`; a `[telegram]` section's sender posts
 /// to `bot`.
-fn services(parliament: &FakeParliament, bot: &Arc<FakeBot>) -> Services {
+fn services(parliament: &FakeParliament, bot: &Arc<FakeBot>, parsing: Parsing) -> Services {
     let parliament = parliament.clone();
     let bot = bot.clone();
     Services {
         sources: Box::new(move |config, cache, clock| {
             let http = parliament.http(&config.parliament);
-            Ok(Sources::with_state_and_http(config, cache, clock, http))
+            let sources = Sources::with_state_and_http(config, cache, clock, http);
+            Ok(sources.with_parsing(parsing.clone()))
         }),
         sender: Box::new(move |config, clock| Ok(sender_on(&bot, config, clock))),
         commands: false,
@@ -73,6 +75,17 @@ fn start_with(
     bot: &Arc<FakeBot>,
     start: &str,
 ) -> Running {
+    start_parsing(path, parliament, bot, Parsing::default(), start)
+}
+
+/// [`start_with`], the sources parsing with `parsing`.
+fn start_parsing(
+    path: &Path,
+    parliament: &FakeParliament,
+    bot: &Arc<FakeBot>,
+    parsing: Parsing,
+    start: &str,
+) -> Running {
     let config = Config::load(path).expect("config");
     let clock = Clock::following_tokio(start.parse().expect("start time"));
     let (trigger, shutdown) = Shutdown::new();
@@ -83,7 +96,7 @@ fn start_with(
         sender,
         clock,
         shutdown,
-        services(parliament, bot),
+        services(parliament, bot, parsing),
     ));
     Running {
         trigger,
@@ -241,6 +254,95 @@ async fn shutdown_in_the_middle_of_a_check_returns_at_once_and_loses_nothing() {
         "{lines:#?}"
     );
     worker.stop().await;
+}
+
+/// Holds the next parse, once armed, where the sources run it: a stand-in for a hostile page
+/// that takes its time, without spending real CPU time on one.
+struct ParseGate {
+    armed: AtomicBool,
+    entered: tokio::sync::Notify,
+    held: Mutex<Option<String>>,
+    finished: AtomicBool,
+    release: Mutex<mpsc::Sender<()>>,
+    released: Mutex<mpsc::Receiver<()>>,
+}
+
+impl ParseGate {
+    fn new() -> Arc<ParseGate> {
+        let (release, released) = mpsc::channel();
+        Arc::new(ParseGate {
+            armed: AtomicBool::new(false),
+            entered: tokio::sync::Notify::new(),
+            held: Mutex::new(None),
+            finished: AtomicBool::new(false),
+            release: Mutex::new(release),
+            released: Mutex::new(released),
+        })
+    }
+
+    fn parsing(self: &Arc<Self>) -> Parsing {
+        let gate = self.clone();
+        Parsing::with_hook(Arc::new(move |url: &str| {
+            if !gate.armed.swap(false, Ordering::SeqCst) {
+                return;
+            }
+            *gate.held.lock().expect("held") = Some(url.to_owned());
+            gate.entered.notify_one();
+            // Held until the test releases it. The bound is a safety net in real time, for a
+            // parse run on the test's own thread (what this test is about): the test could then
+            // never release it, and would hang instead of failing.
+            let released = gate.released.lock().expect("released");
+            let _ = released.recv_timeout(Duration::from_secs(10));
+            gate.finished.store(true, Ordering::SeqCst);
+        }))
+    }
+
+    fn release(&self) {
+        let _ = self.release.lock().expect("release").send(());
+    }
+}
+
+/// SIGTERM while a check is parsing an answer (a hostile page can take a second of CPU): the
+/// worker returns at once, without waiting for the parse, which runs off the async workers; the
+/// check is abandoned, nothing half-written.
+#[tokio::test(start_paused = true)]
+async fn shutdown_during_a_parse_returns_without_waiting_for_it() {
+    let dir = scratch_dir();
+    let path = write_config(dir.path(), &[BILL], "");
+    let db = dir.path().join("data/billwatch.db");
+    let parliament = FakeParliament::new();
+    parliament.serve_day("2025-02-01", 0);
+    let gate = ParseGate::new();
+    let bot = FakeBot::new();
+    let worker = start_parsing(
+        &path,
+        &parliament,
+        &bot,
+        gate.parsing(),
+        "2025-02-26T09:30:00Z",
+    );
+    worker.until("2025-02-26T09:31:00Z").await;
+    assert_eq!(checks(&db), 1);
+
+    // The next morning's check: its first parse (the listing's answer) is held.
+    parliament.serve_day("2025-02-26", 0);
+    gate.armed.store(true, Ordering::SeqCst);
+    gate.entered.notified().await;
+    let held = gate.held.lock().expect("held").clone().unwrap_or_default();
+    assert!(held.contains("/api/v1/Bills?"), "held: {held}");
+    let took = worker.stop().await;
+    let finished = gate.finished.load(Ordering::SeqCst);
+    gate.release();
+    assert!(
+        !finished,
+        "the worker stopped only after the parse had ended: shutdown was not observed during it"
+    );
+    assert!(
+        took < Duration::from_secs(1),
+        "took {took:?} of virtual time"
+    );
+    assert_eq!(checks(&db), 1, "the abandoned check did not finish");
+    assert!(alerts(&db).is_empty());
 }
 
 /// A bill added to the file is checked from the next scheduled check on; a broken edit keeps

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use url::Url;
 
 use super::http::{FetchError, Http};
+use super::parsing::Parsing;
 use super::{ParseError, SourceError};
 use crate::bill::{Bill, BillId, CurrentStage, House, Snapshot, Stage};
 use crate::config::join;
@@ -85,11 +86,21 @@ pub fn parse_bill_list(body: &[u8]) -> Result<BillList, ParseError> {
 pub struct ApiSource {
     http: Http,
     base: Url,
+    /// Answers are decoded off the async workers.
+    parsing: Parsing,
 }
 
 impl ApiSource {
-    pub fn new(http: Http, base: Url) -> Self {
-        ApiSource { http, base }
+    pub fn new(http: Http, base: Url, parsing: Parsing) -> Self {
+        ApiSource {
+            http,
+            base,
+            parsing,
+        }
+    }
+
+    pub(super) fn with_parsing(self, parsing: Parsing) -> Self {
+        ApiSource { parsing, ..self }
     }
 
     pub fn bill_url(&self, id: BillId) -> String {
@@ -100,7 +111,8 @@ impl ApiSource {
     pub async fn fetch(&self, id: BillId) -> Result<Snapshot, SourceError> {
         let url = self.bill_url(id);
         let body = self.get(id, &url).await?;
-        let bill = parse_bill(&body).map_err(|e| SourceError::parse(id, &url, e))?;
+        let (_, bill) = self.parsing.run(&url, body, |b| parse_bill(b)).await;
+        let bill = bill.map_err(|e| SourceError::parse(id, &url, e))?;
         if bill.id != id {
             return Err(SourceError::parse(
                 id,
@@ -119,7 +131,8 @@ impl ApiSource {
             // The server may send fewer than asked (its own page size): skip what arrived.
             let url = format!("{}/Stages?Skip={skip}&Take={PAGE_SIZE}", self.bill_url(id));
             let body = self.get(id, &url).await?;
-            let parsed = parse_stages(&body).map_err(|e| SourceError::parse(id, &url, e))?;
+            let (_, parsed) = self.parsing.run(&url, body, |b| parse_stages(b)).await;
+            let parsed = parsed.map_err(|e| SourceError::parse(id, &url, e))?;
             let got = parsed.stages.len();
             total = parsed.total;
             skip += got;
@@ -178,8 +191,11 @@ impl ApiSource {
                 .get(&url, "application/json", None)
                 .await
                 .map_err(ListingError::Fetch)?;
-            let page = parse_bill_list(&fetched.body)
-                .map_err(|e| ListingError::Parse { url, error: e })?;
+            let (_, page) = self
+                .parsing
+                .run(&url, fetched.body, |b| parse_bill_list(b))
+                .await;
+            let page = page.map_err(|e| ListingError::Parse { url, error: e })?;
             let got = page.bills.len();
             skip += got;
             let oldest = page.bills.iter().filter_map(|(_, t)| *t).min();

@@ -1,5 +1,5 @@
-//! Reading a page's HTML without letting a hostile one cost minutes: the nesting is bounded
-//! before the parser (html5ever) sees the page.
+//! Reading a page's HTML without letting a hostile one cost minutes: the nesting and the
+//! attributes of each element are bounded before the parser (html5ever) sees the page.
 
 use scraper::Html;
 
@@ -10,6 +10,11 @@ use super::ParseError;
 /// `<div>`s took 100 s of CPU), so a deeper page is refused before it is parsed.
 pub const MAX_DEPTH: usize = 1000;
 
+/// How many attributes one tag may have. Real ones have a handful; the parser compares each
+/// attribute with every earlier one of its tag (1 MB of distinct attributes on one `<div>` took
+/// 18 s of CPU), so a page with a tag carrying more is refused before it is parsed.
+pub const MAX_ATTRIBUTES: usize = 100;
+
 /// Elements that never have a closing tag, or whose closing tag may be left out (HTML closes
 /// them itself): they are not counted as depth.
 const NOT_NESTING: [&str; 28] = [
@@ -18,13 +23,95 @@ const NOT_NESTING: [&str; 28] = [
     "tbody", "tfoot", "rp", "rt",
 ];
 
-/// The page, parsed, unless it nests deeper than [`MAX_DEPTH`], counted cheaply from its tags
-/// before the parser sees it: a closing tag closes back to its own opening one.
+/// Formatting elements: the parser's "adoption agency" may keep what was opened inside one open
+/// after its closing tag (`<a><div></a>` repeated nests ever deeper), so here their closing tag
+/// closes them only when nothing was left open inside.
+const FORMATTING: [&str; 14] = [
+    "a", "b", "big", "code", "em", "font", "i", "nobr", "s", "small", "strike", "strong", "tt", "u",
+];
+
+/// Elements a closing tag of another name does not close past (HTML's "special" category, as
+/// far as it nests): `</svg>` inside `<svg><div>` is ignored, and the `<div>` stays open.
+const SPECIAL: [&str; 56] = [
+    "address",
+    "applet",
+    "article",
+    "aside",
+    "blockquote",
+    "body",
+    "button",
+    "caption",
+    "center",
+    "colgroup",
+    "details",
+    "dir",
+    "div",
+    "dl",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "footer",
+    "form",
+    "frameset",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "head",
+    "header",
+    "hgroup",
+    "html",
+    "iframe",
+    "listing",
+    "main",
+    "marquee",
+    "menu",
+    "nav",
+    "noembed",
+    "noframes",
+    "noscript",
+    "object",
+    "ol",
+    "pre",
+    "script",
+    "section",
+    "select",
+    "style",
+    "summary",
+    "table",
+    "template",
+    "textarea",
+    "title",
+    "ul",
+    "xmp",
+    "foreignobject",
+    "desc",
+    "annotation",
+];
+
+/// Elements even a closing tag of a special element does not close past (HTML's scope
+/// boundaries): `</div>` inside `<div><table>` is ignored.
+const SCOPE: [&str; 12] = [
+    "applet", "caption", "html", "marquee", "object", "table", "template", "mi", "mo", "mn", "ms",
+    "mtext",
+];
+
+/// The page, parsed, unless a tag has more than [`MAX_ATTRIBUTES`] attributes or the page
+/// nests deeper than [`MAX_DEPTH`], counted cheaply from its tags before the parser sees it. The
+/// count never falls short of the parser's own depth: where HTML might leave an element open
+/// after a closing tag, it counts it as open.
 pub fn parse_page(html: &str) -> Result<Html, ParseError> {
     let html = strip_bom(html);
     let bytes = html.as_bytes();
     let mut open: Vec<&[u8]> = Vec::new();
+    // Where the last tag read ends: a `<` before it is inside an attribute value.
+    let mut resume = 0;
     for (i, _) in html.match_indices('<') {
+        if i < resume {
+            continue;
+        }
         let rest = &bytes[i + 1..];
         let closing = rest.first() == Some(&b'/');
         let name_at = &rest[usize::from(closing)..];
@@ -36,18 +123,21 @@ pub fn parse_page(html: &str) -> Result<Html, ParseError> {
             continue;
         }
         let name = &name_at[..len];
+        let tag = scan_tag(&name_at[len..]);
+        resume = i + 1 + usize::from(closing) + len + tag.end;
+        if tag.attributes > MAX_ATTRIBUTES {
+            return Err(ParseError::new(format!(
+                "a tag of the page has more than {MAX_ATTRIBUTES} attributes: refused unparsed \
+                 (no stage page has; it would cost seconds of CPU)"
+            )));
+        }
         if closing {
-            if let Some(at) = open.iter().rposition(|n| n.eq_ignore_ascii_case(name)) {
-                open.truncate(at);
-            }
+            close(&mut open, name);
             continue;
         }
-        let end = rest.iter().position(|c| *c == b'>').unwrap_or(rest.len());
-        let self_closing = end > 0 && rest[end - 1] == b'/';
-        let nests = !NOT_NESTING
-            .iter()
-            .any(|n| n.as_bytes().eq_ignore_ascii_case(name));
-        if nests && !self_closing {
+        // `<div/>` opens a `<div>` all the same: HTML ignores the slash but on void elements
+        // (and in SVG, where a few more elements may close early than counted here).
+        if !is_in(&NOT_NESTING, name) {
             open.push(name);
             if open.len() > MAX_DEPTH {
                 return Err(ParseError::new(format!(
@@ -58,6 +148,109 @@ pub fn parse_page(html: &str) -> Result<Html, ParseError> {
         }
     }
     Ok(Html::parse_document(html))
+}
+
+/// What a closing tag `</name>` closes: back to the newest open `name`, unless HTML would stop
+/// before it (see [`FORMATTING`], [`SPECIAL`], [`SCOPE`]); then nothing.
+fn close(open: &mut Vec<&[u8]>, name: &[u8]) {
+    if is_in(&FORMATTING, name) {
+        if open
+            .last()
+            .is_some_and(|top| top.eq_ignore_ascii_case(name))
+        {
+            open.pop();
+        }
+        return;
+    }
+    let stops_at: &[&str] = if is_in(&SPECIAL, name) {
+        &SCOPE
+    } else {
+        &SPECIAL
+    };
+    for at in (0..open.len()).rev() {
+        if open[at].eq_ignore_ascii_case(name) {
+            open.truncate(at);
+            return;
+        }
+        if is_in(stops_at, open[at]) {
+            return;
+        }
+    }
+}
+
+fn is_in(names: &[&str], name: &[u8]) -> bool {
+    names
+        .iter()
+        .any(|n| n.as_bytes().eq_ignore_ascii_case(name))
+}
+
+/// A tag after its name, read as HTML's tokenizer reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Tag {
+    attributes: usize,
+    /// Just past its `>` (or the end of the page).
+    end: usize,
+}
+
+/// Reads the attributes of a tag (`rest` follows its name): a `>` inside a quoted value does
+/// not end it.
+fn scan_tag(rest: &[u8]) -> Tag {
+    let space = |c: &u8| matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0x0c);
+    let skip_spaces = |mut i: usize| {
+        while rest.get(i).is_some_and(space) {
+            i += 1;
+        }
+        i
+    };
+    let (mut i, mut attributes) = (0, 0);
+    loop {
+        match rest.get(i) {
+            None => break,
+            Some(b'>') => {
+                return Tag {
+                    attributes,
+                    end: i + 1,
+                };
+            }
+            Some(c) if space(c) || *c == b'/' => {
+                i += 1;
+                continue;
+            }
+            Some(_) => {}
+        }
+        // A name (its first character may be anything, even `=`), then perhaps a value.
+        attributes += 1;
+        i += 1;
+        while rest
+            .get(i)
+            .is_some_and(|c| !space(c) && !matches!(c, b'/' | b'>' | b'='))
+        {
+            i += 1;
+        }
+        i = skip_spaces(i);
+        if rest.get(i) != Some(&b'=') {
+            continue;
+        }
+        i = skip_spaces(i + 1);
+        match rest.get(i) {
+            Some(&quote @ (b'"' | b'\'')) => {
+                i += 1;
+                i = rest[i..]
+                    .iter()
+                    .position(|c| *c == quote)
+                    .map_or(rest.len(), |at| i + at + 1);
+            }
+            _ => {
+                while rest.get(i).is_some_and(|c| !space(c) && *c != b'>') {
+                    i += 1;
+                }
+            }
+        }
+    }
+    Tag {
+        attributes,
+        end: rest.len(),
+    }
 }
 
 fn strip_bom(html: &str) -> &str {
@@ -87,5 +280,52 @@ mod tests {
             "<div><p>text<br><img src=x><input/></div>".repeat(5_000)
         );
         assert!(parse_page(&wide).is_ok());
+    }
+
+    /// Tags that HTML leaves open are counted open: `<a><div></a>` and `<svg><div></svg>` nest
+    /// ever deeper in the parser (1 MB of either took 40 s and 22 s of CPU), though each closing
+    /// tag names an element just opened; so does `<div/>` (100 KB took 1.6 s).
+    #[test]
+    fn misnested_tags_that_stay_open_count_as_depth() {
+        for unit in [
+            "<a><div></a>",
+            "<svg><div></svg>",
+            "<div><table></div>",
+            "<div/>",
+        ] {
+            let hostile = format!("<html><body>{}</body></html>", unit.repeat(3_000));
+            let Err(e) = parse_page(&hostile) else {
+                panic!("{unit} repeated: parsed, not refused");
+            };
+            assert!(e.to_string().contains("more than 1000 deep"), "{unit}: {e}");
+        }
+        // Closing tags that do close what they name are not depth.
+        let fine = format!(
+            "<html><body>{}</body></html>",
+            "<div><a href=x><b>t</b></a><span><i>u</i></span></div><table><tr><td>c</table>"
+                .repeat(3_000)
+        );
+        assert!(parse_page(&fine).is_ok());
+    }
+
+    /// A tag with thousands of distinct attributes is refused before it is parsed (the parser
+    /// compares each with every earlier one); a `>` or a space inside a quoted value is no end
+    /// and no attribute.
+    #[test]
+    fn tags_with_too_many_attributes_are_refused_unparsed() {
+        let attributes: String = (0..5_000).map(|i| format!(" a{i}=x")).collect();
+        let hostile = format!("<html><body><div{attributes}></div></body></html>");
+        let Err(e) = parse_page(&hostile) else {
+            panic!("5,000 attributes on one tag: parsed, not refused");
+        };
+        assert!(e.to_string().contains("more than 100 attributes"), "{e}");
+        let tag = scan_tag(b" class=\"a b > c\" data-x='1 2' hidden checked=yes/>rest");
+        assert_eq!(
+            tag,
+            Tag {
+                attributes: 4,
+                end: 50
+            }
+        );
     }
 }

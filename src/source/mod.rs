@@ -7,6 +7,8 @@ pub mod failed_pages;
 pub mod html;
 pub mod http;
 pub mod pages;
+pub mod parsing;
+pub mod sittings;
 pub mod transport;
 
 use std::fmt;
@@ -20,6 +22,8 @@ pub use api::ApiSource;
 use failed_pages::FailedPages;
 pub use http::{FetchError, Http};
 pub use pages::PageSource;
+pub use parsing::Parsing;
+pub use sittings::Known;
 pub use transport::{RawRequest, RawResponse, ReqwestTransport, Transport, TransportError};
 
 /// An answer that arrived but could not be read as what it should be.
@@ -148,14 +152,20 @@ impl Sources {
         cache: Option<PageCache>,
         failed: Option<FailedPages>,
     ) -> Sources {
+        let parsing = Parsing::default();
         Sources {
-            api: ApiSource::new(http.clone(), config.parliament.api_url.clone()),
+            api: ApiSource::new(
+                http.clone(),
+                config.parliament.api_url.clone(),
+                parsing.clone(),
+            ),
             pages: PageSource::new(
                 http.clone(),
                 config.parliament.site_url.clone(),
                 config.parliament.page_delay,
                 cache,
                 failed,
+                parsing,
             ),
             http,
             modes: config
@@ -167,6 +177,13 @@ impl Sources {
         }
     }
 
+    /// These sources, parsing with `parsing` (a test seam: [`Parsing::with_hook`]).
+    pub fn with_parsing(mut self, parsing: Parsing) -> Sources {
+        self.api = self.api.with_parsing(parsing.clone());
+        self.pages = self.pages.with_parsing(parsing);
+        self
+    }
+
     /// The mode for one bill: its own, else the config's.
     pub fn mode_for(&self, id: BillId) -> Mode {
         self.modes
@@ -176,18 +193,28 @@ impl Sources {
             .unwrap_or(self.default_mode)
     }
 
-    /// Fetches one bill in its mode. In `auto`, the pages serve when the API fails or answers
-    /// with something unreadable (not when it says the bill does not exist).
+    /// Fetches one bill in its mode, knowing nothing of it (`show`, `verify`).
     pub async fn fetch(&self, id: BillId) -> Result<(Snapshot, SourceKind), SourceError> {
+        self.fetch_knowing(id, async { Known::default() }).await
+    }
+
+    /// Fetches one bill in its mode. In `auto`, the pages serve when the API fails or answers
+    /// with something unreadable (not when it says the bill does not exist). What is `known`
+    /// of the bill is asked for only when the pages serve (the API does not need it).
+    pub async fn fetch_knowing(
+        &self,
+        id: BillId,
+        known: impl Future<Output = Known>,
+    ) -> Result<(Snapshot, SourceKind), SourceError> {
         match self.mode_for(id) {
-            Mode::Api => self.fetch_from(id, SourceKind::Api).await,
-            Mode::Pages => self.fetch_from(id, SourceKind::Pages).await,
+            Mode::Api => Ok((self.api.fetch(id).await?, SourceKind::Api)),
+            Mode::Pages => Ok((self.pages.fetch(id, &known.await).await?, SourceKind::Pages)),
             Mode::Auto => match self.api.fetch(id).await {
                 Ok(s) => Ok((s, SourceKind::Api)),
                 Err(e @ SourceError::NoSuchBill { .. }) => Err(e),
                 Err(api) => {
                     tracing::warn!(bill = id, "the API failed, trying the stage pages: {api}");
-                    match self.pages.fetch(id).await {
+                    match self.pages.fetch(id, &known.await).await {
                         Ok(s) => {
                             tracing::info!(
                                 bill = id,
@@ -207,7 +234,7 @@ impl Sources {
         }
     }
 
-    /// Fetches one bill from one named source.
+    /// Fetches one bill from one named source, knowing nothing of it.
     pub async fn fetch_from(
         &self,
         id: BillId,
@@ -215,7 +242,7 @@ impl Sources {
     ) -> Result<(Snapshot, SourceKind), SourceError> {
         let snapshot = match kind {
             SourceKind::Api => self.api.fetch(id).await?,
-            SourceKind::Pages => self.pages.fetch(id).await?,
+            SourceKind::Pages => self.pages.fetch(id, &Known::default()).await?,
         };
         Ok((snapshot, kind))
     }

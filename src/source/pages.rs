@@ -25,6 +25,8 @@ use super::conditional;
 use super::failed_pages::FailedPages;
 use super::html::parse_page;
 use super::http::{FetchError, Http};
+use super::parsing::Parsing;
+use super::sittings::{self, Days, Known, STAGE_PAGES_PER_CHECK};
 use super::{ParseError, SourceError};
 use crate::bill::{Bill, BillId, House, Snapshot, Stage};
 use crate::config::join;
@@ -369,6 +371,8 @@ pub struct PageSource {
     next_request: Arc<tokio::sync::Mutex<tokio::time::Instant>>,
     /// Where pages that fail to parse are saved (none: not saved).
     failed: Option<FailedPages>,
+    /// Pages are parsed off the async workers.
+    parsing: Parsing,
 }
 
 impl PageSource {
@@ -378,6 +382,7 @@ impl PageSource {
         delay: Duration,
         cache: Option<PageCache>,
         failed: Option<FailedPages>,
+        parsing: Parsing,
     ) -> Self {
         PageSource {
             http,
@@ -386,19 +391,28 @@ impl PageSource {
             delay,
             next_request: Arc::new(tokio::sync::Mutex::new(tokio::time::Instant::now())),
             failed,
+            parsing,
         }
+    }
+
+    pub(super) fn with_parsing(self, parsing: Parsing) -> Self {
+        PageSource { parsing, ..self }
     }
 
     pub fn list_url(&self, id: BillId) -> String {
         join(&self.site, &format!("bills/{id}/stages"))
     }
 
-    /// The bill and its stages, as the pages show them.
-    pub async fn fetch(&self, id: BillId) -> Result<Snapshot, SourceError> {
+    /// The bill and its stages, as the pages show them. What is `known` of the bill decides which
+    /// stages' own pages are read ([`sittings::plan`]).
+    pub async fn fetch(&self, id: BillId, known: &Known) -> Result<Snapshot, SourceError> {
         let url = self.list_url(id);
         let html = self.get_page(id, &url).await?;
-        let list =
-            parse_stage_list(&html, id).map_err(|e| self.layout_changed(id, &url, &html, e))?;
+        let (html, list) = self
+            .parsing
+            .run(&url, html, move |h| parse_stage_list(h, id))
+            .await;
+        let list = list.map_err(|e| self.layout_changed(id, &url, &html, e))?;
         let title = list.title.clone().ok_or_else(|| {
             self.layout_changed(
                 id,
@@ -409,29 +423,29 @@ impl PageSource {
         })?;
 
         let count = list.stages.len();
+        let plan = sittings::plan(&list.stages, known);
+        let waiting = plan
+            .iter()
+            .filter(|d| matches!(d, Days::FirstOnly(_)))
+            .count();
+        if waiting > 0 {
+            tracing::info!(
+                bill = id,
+                waiting,
+                "stage pages left for a later check (at most {STAGE_PAGES_PER_CHECK} a bill a \
+                 check): those stages have their first day from the list until then"
+            );
+        }
         let mut stages = Vec::with_capacity(count);
-        for (index, listed) in list.stages.into_iter().enumerate() {
-            let sittings = match listed.date {
-                ListedDate::ToBeAnnounced => Vec::new(),
-                ListedDate::On(d) => vec![d],
-                ListedDate::From(first) => {
-                    let detail_url = join(&self.site, &format!("bills/{id}/stages/{}", listed.id));
-                    let page = self.get_page(id, &detail_url).await?;
-                    let detail = parse_stage_detail(&page)
-                        .map_err(|e| self.layout_changed(id, &detail_url, &page, e))?;
-                    if detail.sittings.is_empty() {
-                        let e = ParseError::new(format!(
-                            "the list says stage {} sits from {first}, its page shows no sitting",
-                            listed.id
-                        ));
-                        return Err(self.layout_changed(id, &detail_url, &page, e));
-                    }
-                    let mut days = detail.sittings;
-                    if !days.contains(&first) {
-                        days.push(first);
-                    }
-                    days
+        for ((index, listed), days) in list.stages.into_iter().enumerate().zip(plan) {
+            let sittings = match (listed.date, days) {
+                (ListedDate::From(first), Days::Page) => {
+                    self.stage_days(id, &listed, first).await?
                 }
+                (_, Days::Stored(stored)) => stored,
+                (_, Days::FirstOnly(first)) => vec![first],
+                (ListedDate::ToBeAnnounced, _) => Vec::new(),
+                (ListedDate::On(d) | ListedDate::From(d), _) => vec![d],
             };
             stages.push(Stage {
                 id: listed.id,
@@ -462,6 +476,35 @@ impl PageSource {
             last_update: None,
         };
         Ok(Snapshot::new(bill, stages))
+    }
+
+    /// Every day a stage sat, from its own page (the list says it sat from `first`).
+    async fn stage_days(
+        &self,
+        id: BillId,
+        listed: &ListedStage,
+        first: NaiveDate,
+    ) -> Result<Vec<NaiveDate>, SourceError> {
+        let url = join(&self.site, &format!("bills/{id}/stages/{}", listed.id));
+        let page = self.get_page(id, &url).await?;
+        let (page, detail) = self
+            .parsing
+            .run(&url, page, |p| parse_stage_detail(p))
+            .await;
+        let detail = detail.map_err(|e| self.layout_changed(id, &url, &page, e))?;
+        if detail.sittings.is_empty() {
+            let e = ParseError::new(format!(
+                "the list says stage {} sits from {first}, its page shows no sitting",
+                listed.id
+            ));
+            return Err(self.layout_changed(id, &url, &page, e));
+        }
+        let mut days = detail.sittings;
+        if !days.contains(&first) {
+            days.push(first);
+            days.sort();
+        }
+        Ok(days)
     }
 
     async fn get_page(&self, id: BillId, url: &str) -> Result<String, SourceError> {

@@ -9,6 +9,11 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
 use super::{Store, StoreError, sqlite};
 
+/// The largest page kept as a copy: a larger one is fetched in full each time.
+const MAX_KEPT_PAGE: usize = 1024 * 1024;
+/// The most bytes of pages kept in all: beyond it, the oldest copies go.
+const PAGE_COPIES_BUDGET: usize = 16 * 1024 * 1024;
+
 /// A stored copy of a page, with the validators it came with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CachedPage {
@@ -66,20 +71,39 @@ impl PageCache {
             .map_err(|e| sqlite(&self.path, e))
     }
 
-    /// Keeps `page` as the copy of `url`, replacing any older one.
+    /// Keeps `page` as the copy of `url`, replacing any older one, then drops the oldest copies
+    /// beyond `PAGE_COPIES_BUDGET`. A page over `MAX_KEPT_PAGE` is not kept (nor its older
+    /// copy, stale now).
     pub fn put(&self, url: &str, page: &CachedPage) -> Result<(), StoreError> {
         let mut conn = self.connection();
-        self.open(&mut conn)?
-            .execute(
-                "INSERT INTO http_cache (url, etag, last_modified, body, stored_at)
-                 VALUES (?1, ?2, ?3, ?4, datetime('now'))
-                 ON CONFLICT (url) DO UPDATE SET etag = excluded.etag,
-                    last_modified = excluded.last_modified, body = excluded.body,
-                    stored_at = excluded.stored_at",
-                params![url, page.etag, page.last_modified, page.body],
-            )
-            .map(|_| ())
-            .map_err(|e| sqlite(&self.path, e))
+        let conn = self.open(&mut conn)?;
+        let run = |sql: &str, values: &[&dyn rusqlite::ToSql]| {
+            conn.execute(sql, values)
+                .map(|_| ())
+                .map_err(|e| sqlite(&self.path, e))
+        };
+        if page.body.len() > MAX_KEPT_PAGE {
+            return run("DELETE FROM http_cache WHERE url = ?1", params![url]);
+        }
+        run(
+            "INSERT INTO http_cache (url, etag, last_modified, body, stored_at)
+             VALUES (?1, ?2, ?3, ?4, datetime('now'))
+             ON CONFLICT (url) DO UPDATE SET etag = excluded.etag,
+                last_modified = excluded.last_modified, body = excluded.body,
+                stored_at = excluded.stored_at",
+            params![url, page.etag, page.last_modified, page.body],
+        )?;
+        // Newest first (this page before all), the running total of their sizes.
+        run(
+            "DELETE FROM http_cache WHERE url IN (
+                SELECT url FROM (
+                    SELECT url, sum(length(body)) OVER (
+                        ORDER BY url = ?1 DESC, stored_at DESC, rowid DESC
+                    ) AS total FROM http_cache
+                ) WHERE total > ?2
+             )",
+            params![url, PAGE_COPIES_BUDGET as i64],
+        )
     }
 
     /// [`PageCache::get`] in tokio's blocking pool, off the async workers (see [`super::Db`]).
