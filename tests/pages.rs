@@ -209,3 +209,28 @@ fn real_stage_detail_page_parses() {
     let err = parse_stage_list(&html, 2551).expect_err("not a list page");
     assert!(err.to_string().contains("shows no House"), "{err}");
 }
+
+/// A list page with more stages than any bill has (and than the API path reads) is refused,
+/// not read for seconds; one at the bound is read whole.
+#[test]
+fn a_list_of_more_stages_than_any_bill_has_is_refused() {
+    let list = |n: u32| {
+        let items: String = (0..n)
+            .map(|i| {
+                format!(
+                    "<li class=\"stage\"><a href=\"/bills/3001/stages/{}\">2nd reading</a>\
+                     <span>House of Lords</span><span>23 May 2022</span></li>",
+                    20_000 + i
+                )
+            })
+            .collect();
+        format!("<html><body><h1>A Bill [HL]</h1><ul>{items}</ul></body></html>")
+    };
+    let read = parse_stage_list(&list(5_000), 3001).expect("5,000 stages");
+    assert_eq!(read.stages.len(), 5_000);
+    let err = parse_stage_list(&list(5_001), 3001).expect_err("too many");
+    assert!(
+        err.to_string().contains("lists more than 5000 stages"),
+        "{err}"
+    );
+}

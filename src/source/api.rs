@@ -16,7 +16,7 @@ use crate::config::join;
 /// Stages asked for per page (the API's default is 20).
 const PAGE_SIZE: usize = 100;
 /// A bill with more pages than this is not a bill: stop rather than loop.
-const MAX_PAGES: usize = 50;
+const MAX_PAGES: usize = super::MAX_STAGES / PAGE_SIZE;
 /// Bills asked for per page of the listing.
 const LISTING_PAGE: usize = 50;
 /// More changed bills than this many pages since the last check: fetch every bill instead.

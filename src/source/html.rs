@@ -10,6 +10,12 @@ use super::ParseError;
 /// `<div>`s took 100 s of CPU), so a deeper page is refused before it is parsed.
 pub const MAX_DEPTH: usize = 1000;
 
+/// How much nesting a page may hold in all: the sum, over its elements, of the depth each
+/// opens at. The parser's work grows with it (each element checks the elements open around
+/// it): 10 MB of `<div>`s nested just under [`MAX_DEPTH`], again and again, took 5 s of CPU.
+/// Real stage pages come to a few hundred thousand; this many costs the parser about 0.1 s.
+pub const MAX_NESTING: usize = 10_000_000;
+
 /// How many attributes one tag may have. Real ones have a handful; the parser compares each
 /// attribute with every earlier one of its tag (1 MB of distinct attributes on one `<div>` took
 /// 18 s of CPU), so a page with a tag carrying more is refused before it is parsed.
@@ -99,13 +105,14 @@ const SCOPE: [&str; 12] = [
 ];
 
 /// The page, parsed, unless a tag has more than [`MAX_ATTRIBUTES`] attributes or the page
-/// nests deeper than [`MAX_DEPTH`], counted cheaply from its tags before the parser sees it. The
+/// nests deeper than [`MAX_DEPTH`] or more than [`MAX_NESTING`] in all, counted cheaply from its tags before the parser sees it. The
 /// count never falls short of the parser's own depth: where HTML might leave an element open
 /// after a closing tag, it counts it as open.
 pub fn parse_page(html: &str) -> Result<Html, ParseError> {
     let html = strip_bom(html);
     let bytes = html.as_bytes();
     let mut open: Vec<&[u8]> = Vec::new();
+    let mut nesting = 0usize;
     // Where the last tag read ends: a `<` before it is inside an attribute value.
     let mut resume = 0;
     for (i, _) in html.match_indices('<') {
@@ -143,6 +150,13 @@ pub fn parse_page(html: &str) -> Result<Html, ParseError> {
                 return Err(ParseError::new(format!(
                     "the page nests its elements more than {MAX_DEPTH} deep: refused unparsed \
                      (no stage page does; it would cost minutes of CPU)"
+                )));
+            }
+            nesting += open.len();
+            if nesting > MAX_NESTING {
+                return Err(ParseError::new(format!(
+                    "the page holds more nested elements than {MAX_NESTING} (the sum of their \
+                     depths): refused unparsed (no stage page does; it would cost seconds of CPU)"
                 )));
             }
         }
@@ -306,6 +320,26 @@ mod tests {
                 .repeat(3_000)
         );
         assert!(parse_page(&fine).is_ok());
+    }
+
+    /// Deep nesting again and again, each block under the depth bound (10 MB of blocks nested
+    /// 997 deep took 5 s of CPU), is refused on its total; real pages, and wide ones, are far
+    /// below it.
+    #[test]
+    fn pages_with_too_much_nesting_in_all_are_refused_unparsed() {
+        let block = format!("{}x{}", "<div>".repeat(990), "</div>".repeat(990));
+        let hostile = format!("<html><body>{}</body></html>", block.repeat(25));
+        let Err(e) = parse_page(&hostile) else {
+            panic!("25 blocks nested 990 deep: parsed, not refused");
+        };
+        assert!(e.to_string().contains("more nested elements than"), "{e}");
+        let fewer = format!("<html><body>{}</body></html>", block.repeat(3));
+        assert!(parse_page(&fewer).is_ok(), "a few deep blocks are fine");
+        let wide = format!(
+            "<html><body>{}</body></html>",
+            "<div><span><b>t</b></span></div>".repeat(20_000)
+        );
+        assert!(parse_page(&wide).is_ok(), "wide is not deep");
     }
 
     /// A tag with thousands of distinct attributes is refused before it is parsed (the parser

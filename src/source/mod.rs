@@ -6,6 +6,7 @@ pub mod conditional;
 pub mod failed_pages;
 pub mod html;
 pub mod http;
+pub mod page_dates;
 pub mod pages;
 pub mod parsing;
 pub mod sittings;
@@ -20,6 +21,10 @@ use crate::store::PageCache;
 
 pub use api::ApiSource;
 use failed_pages::FailedPages;
+
+/// The most stages billwatch reads for one bill, from either source: real bills have a few
+/// dozen, and the API is read at most this far (past it the bill fails, never cut short).
+pub const MAX_STAGES: usize = 5_000;
 pub use http::{FetchError, Http};
 pub use pages::PageSource;
 pub use parsing::Parsing;

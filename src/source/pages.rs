@@ -25,23 +25,14 @@ use super::conditional;
 use super::failed_pages::FailedPages;
 use super::html::parse_page;
 use super::http::{FetchError, Http};
+use super::page_dates::parse_listed_date;
+pub use super::page_dates::{ListedDate, parse_page_date};
 use super::parsing::Parsing;
 use super::sittings::{self, Days, Known, STAGE_PAGES_PER_CHECK};
 use super::{ParseError, SourceError};
 use crate::bill::{Bill, BillId, House, Snapshot, Stage};
 use crate::config::join;
 use crate::store::PageCache;
-
-/// How a stage's date is shown on the list page.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ListedDate {
-    /// One sitting, on this day.
-    On(NaiveDate),
-    /// Several sittings, the first on this day: the detail page has them all.
-    From(NaiveDate),
-    /// "Date to be announced".
-    ToBeAnnounced,
-}
 
 /// One stage as the list page shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,62 +103,6 @@ fn stage_link(href: &str, bill: BillId) -> Option<u32> {
     }
 }
 
-/// The first "11 November 2020" in a text (also "6 April 2022", "Wednesday 11 November 2020").
-pub fn parse_page_date(text: &str) -> Option<NaiveDate> {
-    match parse_listed_date(text)? {
-        ListedDate::On(d) | ListedDate::From(d) => Some(d),
-        ListedDate::ToBeAnnounced => None,
-    }
-}
-
-/// "11 November 2020", "From 6 April 2022" or "Date to be announced", anywhere in `text`.
-fn parse_listed_date(text: &str) -> Option<ListedDate> {
-    if text.to_ascii_lowercase().contains("to be announced") {
-        return Some(ListedDate::ToBeAnnounced);
-    }
-    let words: Vec<&str> = text.split_whitespace().collect();
-    for (start, window) in words.windows(3).enumerate() {
-        // Cheap tests first: a day number, a month name, a year.
-        let [day, month, year] = window else { continue };
-        let year = year.trim_end_matches([',', '.', ')']);
-        let (Ok(day), Some(month), Ok(year)) =
-            (day.parse::<u32>(), month_number(month), year.parse::<i32>())
-        else {
-            continue;
-        };
-        if let Some(date) = NaiveDate::from_ymd_opt(year, month, day) {
-            let from = start > 0 && words[start - 1].eq_ignore_ascii_case("from");
-            return Some(if from {
-                ListedDate::From(date)
-            } else {
-                ListedDate::On(date)
-            });
-        }
-    }
-    None
-}
-
-fn month_number(name: &str) -> Option<u32> {
-    const MONTHS: [&str; 12] = [
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-    ];
-    MONTHS
-        .iter()
-        .position(|m| m.eq_ignore_ascii_case(name))
-        .map(|i| i as u32 + 1)
-}
-
 fn parse_house_text(text: &str) -> Option<House> {
     let t = clean_text(text);
     let t = t
@@ -201,16 +136,22 @@ fn heading_title(doc: &Html) -> Option<String> {
 pub fn parse_stage_list(html: &str, bill: BillId) -> Result<StageList, ParseError> {
     let doc = parse_page(html)?;
     let links = &SELECTORS.links;
-    let mut seen: Vec<u32> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     let mut stages = Vec::new();
     for link in doc.select(links) {
         let Some(id) = link.attr("href").and_then(|h| stage_link(h, bill)) else {
             continue;
         };
-        if seen.contains(&id) {
+        if !seen.insert(id) {
             continue;
         }
-        seen.push(id);
+        if seen.len() > super::MAX_STAGES {
+            return Err(ParseError::new(format!(
+                "the page lists more than {} stages: refused (no bill has so many; the API \
+                 path reads no more either)",
+                super::MAX_STAGES
+            )));
+        }
         let item = stage_item(link, id, bill, links);
         stages.push(read_item(item, link, id)?);
     }
@@ -546,25 +487,6 @@ fn is_act_title(title: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn dates_in_the_forms_the_site_uses() {
-        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
-        assert_eq!(parse_page_date("11 November 2020"), d("2020-11-11"));
-        assert_eq!(
-            parse_page_date("Sitting 6 April 2022 - Debate"),
-            d("2022-04-06")
-        );
-        assert_eq!(
-            parse_listed_date("From 6 April 2022"),
-            d("2022-04-06").map(ListedDate::From)
-        );
-        assert_eq!(
-            parse_listed_date("Date to be announced"),
-            Some(ListedDate::ToBeAnnounced)
-        );
-        assert_eq!(parse_listed_date("Commons"), None);
-    }
 
     #[test]
     fn stage_links() {
