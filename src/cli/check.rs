@@ -9,7 +9,6 @@ use super::{ExitCode, Failure, Outcome};
 use crate::check::{self, CheckOptions, CheckReport};
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::shutdown::Shutdown;
 use crate::source::Sources;
 use crate::store::{Db, Store};
 use crate::telegram::{Delivery, ONE_SHOT_BUDGET, Sender};
@@ -30,16 +29,8 @@ pub(super) async fn once(
     let report = check::run(config, &sources, &db, clock, options).await?;
     let mut delivered = console::deliver(&db, clock.now(), today, json).await?;
     let mut undelivered = false;
-    if let (Some(sender), Some(telegram)) = (sender.as_mut(), config.telegram.as_ref()) {
-        sender
-            .report_health(
-                &db,
-                &report,
-                telegram.failure_threshold,
-                &mut Shutdown::never(),
-            )
-            .await?;
-        let delivery = deliver_telegram(sender, &db, config, today).await?;
+    if let Some(sender) = sender.as_mut() {
+        let delivery = deliver_telegram(sender, &db, config, today, Some(&report)).await?;
         delivered += delivery.sent;
         undelivered = delivery.pending > 0 || delivery.blocked > 0;
     }
@@ -47,19 +38,19 @@ pub(super) async fn once(
     Ok(ExitCode::failed_if(report.failed() > 0 || undelivered))
 }
 
-/// Delivers the pending Telegram alerts and updates the status cards, logging how it went.
+/// Tells the operator what `report` calls for, delivers the pending Telegram alerts and updates
+/// the status cards, all within a minute whatever Telegram does; logs how it went.
 pub(super) async fn deliver_telegram(
     sender: &mut Sender,
     db: &Db,
     config: &Config,
     today: NaiveDate,
+    report: Option<&CheckReport>,
 ) -> Result<Delivery, Failure> {
-    let mut shutdown = Shutdown::never();
     let delivery = sender
-        .deliver_within(db, config, today, ONE_SHOT_BUDGET)
+        .one_shot(db, config, today, report, ONE_SHOT_BUDGET)
         .await?
         .unwrap_or_default();
-    sender.sync_cards(db, config, today, &mut shutdown).await?;
     if delivery.sent > 0 {
         tracing::info!(
             alerts = delivery.sent,

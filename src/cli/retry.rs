@@ -18,7 +18,7 @@ pub(super) async fn retry(config: &Config, clock: Clock) -> Outcome {
         console::line(format_args!("{delivered} delivered to the console"));
         return Ok(ExitCode::Ok);
     };
-    let d = super::check::deliver_telegram(sender, &db, config, today).await?;
+    let d = super::check::deliver_telegram(sender, &db, config, today, None).await?;
     console::line(format_args!(
         "{} alert(s) sent in {} message(s); {} blocked again; {} still pending",
         d.sent, d.messages, d.blocked, d.pending

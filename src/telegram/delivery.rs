@@ -14,6 +14,7 @@ use super::throttled::Throttled;
 use super::token::{TOKEN_ENV, Token, TokenError};
 use super::unrecorded::Unrecorded;
 use crate::backoff::Backoff;
+use crate::check::CheckReport;
 use crate::clock::Clock;
 use crate::config::{AlertMode, Config, Telegram};
 use crate::message;
@@ -60,11 +61,12 @@ impl Delivery {
     }
 }
 
-/// How long `check` and `retry` may spend delivering (Telegram answering 5xx slowly once made a
-/// `check` take minutes).
-pub const ONE_SHOT_BUDGET: Duration = Duration::from_secs(60);
+/// How long `check` and `retry` may spend on Telegram, notices, alerts and status cards
+/// together, before a request in flight is given [`IN_FLIGHT_GRACE`] more: a minute in all,
+/// whatever Telegram does (answering 5xx slowly once made a `check` take minutes).
+pub const ONE_SHOT_BUDGET: Duration = Duration::from_secs(55);
 /// How long a request in flight when the budget runs out may still take.
-const IN_FLIGHT_GRACE: Duration = Duration::from_secs(5);
+pub const IN_FLIGHT_GRACE: Duration = Duration::from_secs(5);
 
 /// Delivers the outbox's Telegram alerts, keeps the status cards, and tells the operator.
 #[derive(Debug)]
@@ -149,15 +151,18 @@ impl Sender {
         &self.throttled
     }
 
-    /// [`Sender::deliver`] within `budget`, for one-shot commands: whatever Telegram does, they
-    /// return. When the budget runs out every wait ends; a request still in flight a few seconds
-    /// later is abandoned. What was not sent stays pending for the next run (its attempt was
-    /// recorded: at least once, as ever).
-    pub async fn deliver_within(
+    /// What a one-shot command (`check`, `retry`) does with Telegram, within `budget`: tell the
+    /// operator what `report` calls for, deliver the pending alerts ([`Sender::deliver`]), keep
+    /// the status cards. Whatever Telegram does, it returns: when the budget runs out every
+    /// wait ends, and a request still in flight [`IN_FLIGHT_GRACE`] later is abandoned. What was
+    /// not sent stays pending for the next run (its attempt was recorded: at least once, as
+    /// ever).
+    pub async fn one_shot(
         &mut self,
         db: &Db,
         config: &Config,
         today: NaiveDate,
+        report: Option<&CheckReport>,
         budget: Duration,
     ) -> Result<Option<Delivery>, StoreError> {
         let (trigger, mut shutdown) = Shutdown::new();
@@ -167,8 +172,17 @@ impl Sender {
             std::future::pending::<()>().await
         };
         let hard = budget + IN_FLIGHT_GRACE;
+        let work = async {
+            if let (Some(report), Some(t)) = (report, config.telegram.as_ref()) {
+                self.report_health(db, report, t.failure_threshold, &mut shutdown)
+                    .await?;
+            }
+            let delivered = self.deliver(db, config, today, &mut shutdown).await?;
+            self.sync_cards(db, config, today, &mut shutdown).await?;
+            Ok(delivered)
+        };
         let delivered = tokio::select! {
-            done = tokio::time::timeout(hard, self.deliver(db, config, today, &mut shutdown)) => done,
+            done = tokio::time::timeout(hard, work) => done,
             () = timer => unreachable!("the timer never ends"),
         };
         if let Ok(done) = delivered {
