@@ -1,7 +1,8 @@
 //! The bot answers: commands in private chats, through teloxide's dispatcher (long polling),
 //! inside `billwatch run`.
 //!
-//! Anyone: `/start`, `/help`, `/bills`, `/bill <id or part of the title>`, `/next`.
+//! Anyone: `/start`, `/help`, `/bills`, `/bill <id or part of the title>`, `/next`, `/whoami`
+//! (the asker's Telegram user id, which `telegram.operators` lists; `/start` says it too).
 //! Operators (Telegram user ids in `telegram.operators`): also `/status` and `/check`.
 //! What people type is only ever compared with stored data in memory: it never reaches the
 //! database as anything but a lookup, and no input can stop the worker.
@@ -101,6 +102,14 @@ impl Reply {
     }
 }
 
+/// Who asked: their Telegram user id (none for a message without a sender) and whether they
+/// are an operator (listed in `telegram.operators`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Asker {
+    pub user: Option<i64>,
+    pub operator: bool,
+}
+
 /// The longest title a reply shows, in characters.
 const TITLE_LIMIT: usize = 500;
 
@@ -108,13 +117,15 @@ const HELP: &str = "I follow bills in the UK Parliament and post to the channel 
 /bills — every bill I follow, where it stands\n\
 /bill &lt;number or words of the title&gt; — one bill's story so far\n\
 /next — what is scheduled, soonest first\n\
+/whoami — your Telegram user id\n\
 /help — this message";
 
 const OPERATOR_HELP: &str =
     "\n\nFor operators:\n/status — last check, failing sources, alerts waiting\n/check — check now";
 
-/// The answer to `text` from a user (an operator or not). Pure.
-pub fn respond(text: &str, operator: bool, view: &View, today: NaiveDate) -> Reply {
+/// The answer to `text` from `asker`. Pure.
+pub fn respond(text: &str, asker: Asker, view: &View, today: NaiveDate) -> Reply {
+    let operator = asker.operator;
     let text = text.trim();
     let (command, argument) = match text.split_once(char::is_whitespace) {
         Some((c, a)) => (c, a.trim()),
@@ -130,7 +141,9 @@ pub fn respond(text: &str, operator: bool, view: &View, today: NaiveDate) -> Rep
         h
     };
     match command.as_str() {
-        "/start" | "/help" => Reply::text(help()),
+        "/start" => Reply::text(format!("{}\n\n{}", help(), user_id(asker))),
+        "/help" => Reply::text(help()),
+        "/whoami" => Reply::text(whoami(asker)),
         "/bills" => Reply::text(bills(view, argument, today)),
         "/bill" if argument.is_empty() => Reply::text(
             "Which bill? Send /bill with its number or words of its title, e.g. <code>/bill 3929</code> or <code>/bill border security</code>.".to_owned(),
@@ -148,6 +161,27 @@ pub fn respond(text: &str, operator: bool, view: &View, today: NaiveDate) -> Rep
         c if c.starts_with('/') => Reply::text(format!("I don't know that command.\n\n{}", help())),
         _ => Reply::text(format!("I answer commands only.\n\n{}", help())),
     }
+}
+
+/// The asker's user id, and what it is for.
+fn user_id(asker: Asker) -> String {
+    match asker.user {
+        Some(id) => format!(
+            "Your Telegram user id is <code>{id}</code> (for <code>telegram.operators</code>)."
+        ),
+        None => "Telegram did not say who sent this, so I cannot tell your user id.".to_owned(),
+    }
+}
+
+/// `/whoami`: the asker's user id, and whether they are an operator.
+fn whoami(asker: Asker) -> String {
+    let role = if asker.operator {
+        "You are an operator of this bot: /status and /check are yours."
+    } else {
+        "To make someone an operator (/status, /check), list their id in \
+         <code>telegram.operators</code> in billwatch's config."
+    };
+    format!("{}\n{role}", user_id(asker))
 }
 
 /// A bill's title as replies show it: whole up to a length that keeps each line of a reply
@@ -469,6 +503,7 @@ async fn register(bot: &Bot, config: &Config) {
             "One bill's story: /bill 3929 or /bill words of the title",
         ),
         BotCommand::new("next", "What is scheduled, soonest first"),
+        BotCommand::new("whoami", "Your Telegram user id"),
         BotCommand::new("help", "What this bot does"),
     ];
     if let Err(e) = bot
@@ -500,11 +535,11 @@ async fn register(bot: &Bot, config: &Config) {
 }
 
 /// The reply to a command, computed off the async workers (it reads the database).
-async fn answer_of(text: &str, operator: bool, config: &Arc<Config>, today: NaiveDate) -> Reply {
+async fn answer_of(text: &str, asker: Asker, config: &Arc<Config>, today: NaiveDate) -> Reply {
     tokio::task::spawn_blocking({
         let text = text.to_owned();
         let config = config.clone();
-        move || respond(&text, operator, &View::load(&config), today)
+        move || respond(&text, asker, &View::load(&config), today)
     })
     .await
     .unwrap_or_else(|_| Reply::text("Sorry, something went wrong.".to_owned()))
@@ -534,7 +569,7 @@ async fn answer(msg: Message, context: Arc<Context>) -> Result<(), Infallible> {
     let reply = match verdict {
         CommandVerdict::Answer => {
             let today = context.clock.today(&config.timezone);
-            answer_of(text, operator, &config, today).await
+            answer_of(text, Asker { user, operator }, &config, today).await
         }
         CommandVerdict::SlowDown => Reply::text(
             "That is a lot of questions: I answer ten a minute. Try again in a minute.".to_owned(),

@@ -1,12 +1,18 @@
 //! The bot's replies, as pure functions of what was typed, who typed it and what is stored:
-//! `commands::respond` over a hand-made [`View`], no Telegram and no database.
+//! `bot::respond` over a hand-made [`View`], no Telegram and no database.
 
 use billwatch::bill::Snapshot;
-use billwatch::bot::{Reply, View, respond};
+use billwatch::bot::{Asker, Reply, View, respond};
 use chrono::NaiveDate;
 
-const OPERATOR: bool = true;
-const STRANGER: bool = false;
+const OPERATOR: Asker = Asker {
+    user: Some(1001),
+    operator: true,
+};
+const STRANGER: Asker = Asker {
+    user: Some(42),
+    operator: false,
+};
 
 fn today() -> NaiveDate {
     "2025-11-20".parse().expect("date")
@@ -53,38 +59,71 @@ fn view() -> View {
     }
 }
 
-fn ask(text: &str, operator: bool) -> Reply {
-    respond(text, operator, &view(), today())
+fn ask(text: &str, asker: Asker) -> Reply {
+    respond(text, asker, &view(), today())
 }
 
-fn html(text: &str, operator: bool) -> String {
-    ask(text, operator).html
+fn html(text: &str, asker: Asker) -> String {
+    ask(text, asker).html
 }
 
 #[test]
 fn start_and_help_say_what_the_bot_does() {
-    let start = html("/start", STRANGER);
+    let help = html("/help", STRANGER);
     assert!(
-        start.starts_with("I follow bills in the UK Parliament"),
-        "{start}"
+        help.starts_with("I follow bills in the UK Parliament"),
+        "{help}"
     );
-    assert!(start.contains("/bills — every bill I follow"), "{start}");
+    assert!(help.contains("/bills — every bill I follow"), "{help}");
+    assert!(help.contains("/whoami — your Telegram user id\n"), "{help}");
     assert!(
-        !start.contains("/status"),
-        "not offered to strangers: {start}"
+        !help.contains("/status"),
+        "not offered to strangers: {help}"
     );
-    assert_eq!(html("/help", STRANGER), start);
     assert_eq!(
         html("  /HELP@billwatch_bot  ", STRANGER),
-        start,
+        help,
         "groups add the bot's name"
     );
 
     let operator = html("/help", OPERATOR);
-    assert!(operator.starts_with(&start), "{operator}");
+    assert!(operator.starts_with(&help), "{operator}");
     assert!(
         operator.ends_with("For operators:\n/status — last check, failing sources, alerts waiting\n/check — check now"),
         "{operator}"
+    );
+}
+
+/// `/start` also tells people their Telegram user id, which an operator needs for
+/// `telegram.operators`; `/whoami` tells anyone, and whether they are an operator.
+#[test]
+fn start_and_whoami_tell_people_their_user_id() {
+    let start = html("/start", STRANGER);
+    assert_eq!(
+        start,
+        format!(
+            "{}\n\nYour Telegram user id is <code>42</code> (for <code>telegram.operators</code>).",
+            html("/help", STRANGER)
+        )
+    );
+    assert_eq!(
+        html("/whoami", STRANGER),
+        "Your Telegram user id is <code>42</code> (for <code>telegram.operators</code>).\n\
+         To make someone an operator (/status, /check), list their id in \
+         <code>telegram.operators</code> in billwatch's config."
+    );
+    assert_eq!(
+        html("/whoami@billwatch_bot", OPERATOR),
+        "Your Telegram user id is <code>1001</code> (for <code>telegram.operators</code>).\n\
+         You are an operator of this bot: /status and /check are yours."
+    );
+    let nobody = Asker {
+        user: None,
+        operator: false,
+    };
+    assert!(
+        html("/whoami", nobody)
+            .starts_with("Telegram did not say who sent this, so I cannot tell your user id."),
     );
 }
 

@@ -1,5 +1,5 @@
 //! The stage-page parsers, over the project's own fixtures (several list layouts, ping-pong, a
-//! bill starting in the Lords, Royal Assent, a changed layout) and the real page in ../shared.
+//! bill starting in the Lords, Royal Assent, a changed layout). The real pages from ../shared are read in `tests/real_fixtures.rs`.
 
 mod common;
 
@@ -179,35 +179,6 @@ fn detail_page_with_several_sittings() {
         ]
         .map(d)
     );
-}
-
-/// The real stage-detail page (Agriculture Bill, Royal Assent), byte order mark and all.
-#[test]
-fn real_stage_detail_page_parses() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/fixtures/uk-parliament/page-bill-2551-stage-12546-royal-assent.html");
-    if !path.exists() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI is set but {} is missing",
-            path.display()
-        );
-        eprintln!("skipped: {} is absent", path.display());
-        return;
-    }
-    let bytes = std::fs::read(&path).expect("read");
-    assert!(
-        bytes.starts_with(b"\xEF\xBB\xBF"),
-        "the real page starts with a BOM"
-    );
-    let html = String::from_utf8(bytes).expect("utf-8");
-    let detail = parse_stage_detail(&html).expect("parses");
-    assert_eq!(detail.title.as_deref(), Some("Agriculture Bill"));
-    assert_eq!(detail.name.as_deref(), Some("Royal Assent"));
-    assert_eq!(detail.sittings, [d("2020-11-11")]);
-    // It is a detail page, not a list: read as a list, it is refused, not "no stages".
-    let err = parse_stage_list(&html, 2551).expect_err("not a list page");
-    assert!(err.to_string().contains("shows no House"), "{err}");
 }
 
 /// A list page with more stages than any bill has (and than the API path reads) is refused,

@@ -126,11 +126,14 @@ async fn assert_registered(tg: &FakeTelegram) {
             })
             .unwrap_or_default()
     };
-    assert_eq!(names(&registered[0]), ["bills", "bill", "next", "help"]);
+    assert_eq!(
+        names(&registered[0]),
+        ["bills", "bill", "next", "whoami", "help"]
+    );
     assert_eq!(registered[0]["scope"]["type"], "all_private_chats");
     assert_eq!(
         names(&registered[1]),
-        ["bills", "bill", "next", "help", "status", "check"]
+        ["bills", "bill", "next", "whoami", "help", "status", "check"]
     );
     assert_eq!(registered[1]["scope"]["chat_id"], OPERATOR);
 }
@@ -148,6 +151,7 @@ async fn readers_get_answers(tg: &FakeTelegram) {
         "/status",
         "hello?",
         "/frobnicate",
+        "/whoami",
     ];
     let asked: Vec<(i64, &str)> = (READER..).zip(questions).collect();
     let answers = ask_all(tg, &asked).await;
@@ -168,6 +172,13 @@ fn assert_about_bills(answer: &dyn Fn(&str) -> String) {
     assert!(
         !start.contains("/status"),
         "operators' commands are not offered to others: {start}"
+    );
+    // The first reader asked /start: the id is the sender's, from Telegram's update.
+    assert!(
+        start.ends_with(&format!(
+            "Your Telegram user id is <code>{READER}</code> (for <code>telegram.operators</code>)."
+        )),
+        "{start}"
     );
 
     let bills = answer("/bills");
@@ -235,6 +246,15 @@ fn assert_about_the_rest(answer: &dyn Fn(&str) -> String) {
     assert!(free.starts_with("I answer commands only."), "{free}");
     let odd = answer("/frobnicate");
     assert!(odd.starts_with("I don't know that command."), "{odd}");
+    // The eleventh reader asked /whoami.
+    let whoami = answer("/whoami");
+    assert!(
+        whoami.starts_with(&format!(
+            "Your Telegram user id is <code>{}</code>",
+            READER + 10
+        )),
+        "{whoami}"
+    );
 }
 
 /// The card is posted (and pinned) once by `check`, and left alone when the bill did not move.

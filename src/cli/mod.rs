@@ -4,6 +4,7 @@
 //! Exit status ([`ExitCode`]): 0 all went well; 1 some bill failed (the rest still done) or a
 //! runtime failure; 2 a config or usage error, with nothing else touched.
 
+mod backup;
 mod check;
 mod retry;
 mod run;
@@ -111,6 +112,16 @@ pub enum Command {
     Retry,
     /// Send one test message to each configured Telegram chat, to prove the setup.
     TestTelegram,
+    /// Copy the database to PATH, safely while `run` runs; the copy is checked before it is
+    /// kept.
+    Backup {
+        /// The backup file to write (a new file, unless --force).
+        #[arg(value_name = "PATH")]
+        path: PathBuf,
+        /// Replace PATH if it exists.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 /// A source named on the command line.
@@ -257,6 +268,7 @@ async fn dispatch(args: Args) -> Outcome {
         Command::Run => run::run(config, clock).await,
         Command::Health => Ok(run::health(&config, clock)),
         Command::TestTelegram => test_telegram::test_telegram(&config, clock).await,
+        Command::Backup { path, force } => backup::backup(&config, &path, force),
     }
 }
 

@@ -4,7 +4,8 @@
 //! - `outbox.rs`: the `alerts` table, the alerts waiting to go out and those sent or blocked;
 //! - `checks.rs`: the history of checks (`checks`) and each bill's health (`bill_health`);
 //! - `cards.rs`: the live status cards (`cards`) and small stored facts (`meta`);
-//! - `page_cache.rs`: stored copies of pages for conditional requests (`http_cache`).
+//! - `page_cache.rs`: stored copies of pages for conditional requests (`http_cache`);
+//! - `backup.rs`: a copy of the whole database, safe while another process writes it.
 //!
 //! Every SQL statement billwatch runs is in these files. A bill's new snapshot and the alerts it
 //! causes are written in one `IMMEDIATE` transaction, and what to write is decided inside it
@@ -12,6 +13,7 @@
 //! checking at once, still produce each alert exactly once.
 
 mod access;
+mod backup;
 mod cards;
 mod checks;
 mod columns;
@@ -27,6 +29,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
 pub use access::{Obstacle, free_space_for, full};
+pub use backup::{BackupCopy, BackupError, backup};
 pub use checks::CheckRecord;
 pub use db::Db;
 pub use outbox::{Alert, AlertStatus};
@@ -134,8 +137,8 @@ pub enum StoreError {
     },
     #[error(
         "{path} is not a billwatch database, or it is damaged ({detail}). It was left untouched: \
-         restore a backup, or move it aside to start afresh (every bill is then recorded again \
-         silently), or point storage.path elsewhere"
+         restore a backup (one `billwatch backup` made), or move it aside to start afresh \
+         (every bill is then recorded again silently), or point storage.path elsewhere"
     )]
     Corrupt { path: PathBuf, detail: String },
     #[error(

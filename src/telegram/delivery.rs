@@ -62,11 +62,11 @@ impl Delivery {
 }
 
 /// How long `check` and `retry` may spend on Telegram, notices, alerts and status cards
-/// together, before a request in flight is given [`IN_FLIGHT_GRACE`] more: a minute in all,
+/// together, before a request in flight is given 5 s more: a minute in all,
 /// whatever Telegram does (answering 5xx slowly once made a `check` take minutes).
 pub const ONE_SHOT_BUDGET: Duration = Duration::from_secs(55);
 /// How long a request in flight when the budget runs out may still take.
-pub const IN_FLIGHT_GRACE: Duration = Duration::from_secs(5);
+const IN_FLIGHT_GRACE: Duration = Duration::from_secs(5);
 
 /// Delivers the outbox's Telegram alerts, keeps the status cards, and tells the operator.
 #[derive(Debug)]
@@ -154,7 +154,7 @@ impl Sender {
     /// What a one-shot command (`check`, `retry`) does with Telegram, within `budget`: tell the
     /// operator what `report` calls for, deliver the pending alerts ([`Sender::deliver`]), keep
     /// the status cards. Whatever Telegram does, it returns: when the budget runs out every
-    /// wait ends, and a request still in flight [`IN_FLIGHT_GRACE`] later is abandoned. What was
+    /// wait ends, and a request still in flight 5 s later is abandoned. What was
     /// not sent stays pending for the next run (its attempt was recorded: at least once, as
     /// ever).
     pub async fn one_shot(
