@@ -347,3 +347,52 @@ fn page_copies_stay_within_their_budget() {
     );
     assert_eq!(stored().0, 17);
 }
+
+/// A stage page that is missing (404) or broken does not fail the bill (before: "no such bill
+/// ... check the bill's id or URL in the config"): the stage is told from the list's first day,
+/// and its further days once its page can be read, each once.
+#[tokio::test]
+async fn a_missing_stage_page_degrades_to_the_list_s_first_day() {
+    let parliament = FakeParliament::new();
+    let check = InProcess::new(&parliament, "mode = \"pages\"\n", &[BILL], ALL_ALERTS);
+    let (bill, stages) = border_security_on(date("2025-02-11"), 0);
+    parliament.serve_site(&bill, &stages);
+    check.check_on("2025-02-20").await.assert_code(0);
+
+    let mut with_committee = stages.clone();
+    let mut committee = stages["items"][0].clone();
+    committee["id"] = 200_000.into();
+    committee["description"] = "Committee stage".into();
+    committee["stageId"] = 8.into();
+    committee["house"] = "Commons".into();
+    committee["sortOrder"] = 99.into();
+    committee["stageSittings"] = serde_json::json!([
+        {"date": "2025-02-25T00:00:00"},
+        {"date": "2025-02-27T00:00:00"},
+    ]);
+    let items = with_committee["items"].as_array_mut().expect("items");
+    items.push(committee);
+    with_committee["totalResults"] = items.len().into();
+    parliament.serve_site(&bill, &with_committee);
+    let page = format!("/bills/{BILL}/stages/200000");
+    for broken in [
+        Answer::status(404),
+        Answer::status(200).body("<html>nothing</html>"),
+    ] {
+        parliament.answer(Route::Path(page.clone()), broken, Some(1));
+    }
+    let mut told = Vec::new();
+    for day in ["2025-02-26", "2025-02-28", "2025-03-01", "2025-03-02"] {
+        let run = check.check_on(day).await;
+        run.assert_code(0);
+        assert_eq!(run.report.failed(), 0, "{day}: {:?}", run.report.bills);
+        told.extend(run.alert_lines().into_iter().map(|l| format!("{day}: {l}")));
+    }
+    assert_eq!(
+        told,
+        [
+            "2025-02-26: stage_reached Committee stage | Commons | 2025-02-25",
+            "2025-03-01: sitting_added Committee stage | Commons | 2025-02-27",
+        ]
+    );
+}

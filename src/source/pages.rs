@@ -381,7 +381,7 @@ impl PageSource {
         for ((index, listed), days) in list.stages.into_iter().enumerate().zip(plan) {
             let sittings = match (listed.date, days) {
                 (ListedDate::From(first), Days::Page) => {
-                    self.stage_days(id, &listed, first).await?
+                    self.days_or_known(id, &listed, first, known).await
                 }
                 (_, Days::Stored(stored)) => stored,
                 (_, Days::FirstOnly(first)) => vec![first],
@@ -419,6 +419,30 @@ impl PageSource {
         Ok(Snapshot::new(bill, stages))
     }
 
+    /// Every day a stage sat, from its own page; when that page cannot be read, the days known
+    /// so far. One stage's page does not fail the bill: the list says enough to tell whether the
+    /// stage was reached, scheduled or moved, and the page is read again at the next check.
+    async fn days_or_known(
+        &self,
+        id: BillId,
+        listed: &ListedStage,
+        first: NaiveDate,
+        known: &Known,
+    ) -> Vec<NaiveDate> {
+        match self.stage_days(id, listed, first).await {
+            Ok(days) => days,
+            Err(e) => {
+                tracing::warn!(
+                    bill = id,
+                    stage = listed.id,
+                    "cannot read the stage's own page, so its days are those known so far (at \
+                     least the list's first day) and the page is read again at the next check: {e}"
+                );
+                sittings::without_page(listed, first, known)
+            }
+        }
+    }
+
     /// Every day a stage sat, from its own page (the list says it sat from `first`).
     async fn stage_days(
         &self,
@@ -427,7 +451,14 @@ impl PageSource {
         first: NaiveDate,
     ) -> Result<Vec<NaiveDate>, SourceError> {
         let url = join(&self.site, &format!("bills/{id}/stages/{}", listed.id));
-        let page = self.get_page(id, &url).await?;
+        // A missing stage page is that page's problem, not "no such bill".
+        let page = self.get_page(id, &url).await.map_err(|e| match e {
+            SourceError::NoSuchBill { bill, url } => SourceError::Fetch {
+                bill,
+                error: FetchError::NotFound { url },
+            },
+            e => e,
+        })?;
         let (page, detail) = self
             .parsing
             .run(&url, page, |p| parse_stage_detail(p))

@@ -48,6 +48,23 @@ pub enum Days {
     FirstOnly(NaiveDate),
 }
 
+/// The days stored for `stage` when the stored snapshot knows it with the same first day.
+fn stored_days(stage: &ListedStage, first: NaiveDate, known: &Known) -> Option<Vec<NaiveDate>> {
+    known
+        .stored
+        .as_ref()
+        .and_then(|s| s.stage(stage.id))
+        .filter(|s| s.first_sitting() == Some(first))
+        .map(|s| s.sittings.clone())
+}
+
+/// The days `stage` (listed as sitting from `first`) keeps when its own page cannot be read
+/// now (missing, broken, Parliament failing): as if its page waited for a later check, its
+/// stored days or the list's first day. Its page is wanted again at the next check.
+pub fn without_page(stage: &ListedStage, first: NaiveDate, known: &Known) -> Vec<NaiveDate> {
+    stored_days(stage, first, known).unwrap_or_else(|| vec![first])
+}
+
 /// Where each of `listed` (newest first, as on the list page) gets its days.
 pub fn plan(listed: &[ListedStage], known: &Known) -> Vec<Days> {
     let mut days: Vec<Days> = Vec::with_capacity(listed.len());
@@ -58,13 +75,7 @@ pub fn plan(listed: &[ListedStage], known: &Known) -> Vec<Days> {
             days.push(Days::Listed);
             continue;
         };
-        let stored = known
-            .stored
-            .as_ref()
-            .and_then(|s| s.stage(stage.id))
-            .filter(|s| s.first_sitting() == Some(first))
-            .map(|s| s.sittings.clone());
-        match stored {
+        match stored_days(stage, first, known) {
             Some(stored) if stored.len() > 1 && is_over(&stored, listed, known.today) => {
                 days.push(Days::Stored(stored));
             }
