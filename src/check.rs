@@ -329,7 +329,10 @@ async fn check(
                 }
             }
             Err(error) => {
-                let message = error.to_string();
+                let message = match error.advice() {
+                    Some(advice) => format!("{error}; {advice}"),
+                    None => error.to_string(),
+                };
                 let failures = target
                     .record_failure(id, clock.now(), message.clone())
                     .await?;

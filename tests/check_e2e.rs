@@ -136,6 +136,11 @@ async fn one_failing_bill_does_not_stop_the_others() {
     run.assert_code(1);
     assert!(run.stdout.contains("bill 4040: no such bill"), "{run:#?}");
     assert!(
+        run.stdout
+            .contains("Not Found); check the bill's id or URL in the config"),
+        "the config named it: {run:#?}"
+    );
+    assert!(
         run.stdout.contains("checked 2 bill(s): 1 ok, 1 failed"),
         "{run:#?}"
     );

@@ -57,6 +57,40 @@ async fn both_sources_down_changes_nothing() {
         "{text}"
     );
     assert_eq!(stored_snapshot(&scratch.db_path(), BILL), before);
+
+    // The API failing and the pages answering 404 is Parliament failing, not a wrong id: said
+    // as it is, with no pointer at the config (it once said "no such bill ... check the
+    // config", to the admin chat too).
+    site.reset().await;
+    let run = scratch
+        .run(&["--today", "2025-03-05", "check", "--json"])
+        .await;
+    run.assert_code(1);
+    let error = run
+        .json_lines()
+        .into_iter()
+        .find(|v| v["type"] == "error")
+        .expect("error");
+    let text = error["error"].as_str().expect("text");
+    assert!(
+        text.contains("both sources failed") && text.contains("503"),
+        "{text}"
+    );
+    assert!(text.contains("answered 404 Not Found"), "{text}");
+    assert!(
+        !text.contains("no such bill") && !text.contains("config"),
+        "{text}"
+    );
+
+    // A bill asked for on the command line that Parliament does not have: no config involved.
+    api.fail_bill(99999, ResponseTemplate::new(404)).await;
+    let show = scratch.run(&["show", "99999", "--source", "api"]).await;
+    assert_ne!(show.code, 0);
+    assert!(
+        show.stderr.contains("bill 99999: no such bill"),
+        "{show:#?}"
+    );
+    assert!(!show.stderr.contains("config"), "{show:#?}");
 }
 
 /// `verify` passes when the two agree and prints each injected disagreement.

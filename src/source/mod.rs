@@ -45,9 +45,9 @@ impl ParseError {
 /// Why one bill could not be fetched this time. The bill's stored state stays as it was.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum SourceError {
-    #[error(
-        "bill {bill}: no such bill ({url} answered 404 Not Found); check the bill's id or URL in the config"
-    )]
+    /// Parliament says there is no such bill. Where the id came from the config, the check
+    /// says so ([`SourceError::advice`]); `show` and `verify` were given it on the command line.
+    #[error("bill {bill}: no such bill ({url} answered 404 Not Found)")]
     NoSuchBill { bill: BillId, url: String },
     #[error("bill {bill}: {error}")]
     Fetch { bill: BillId, error: FetchError },
@@ -57,7 +57,11 @@ pub enum SourceError {
         url: String,
         error: ParseError,
     },
-    #[error("bill {bill}: both sources failed. API: {api}. Pages: {pages}")]
+    #[error(
+        "bill {bill}: both sources failed. API: {}. Pages: {}",
+        api.reason(),
+        pages.reason()
+    )]
     Both {
         bill: BillId,
         api: Box<SourceError>,
@@ -66,6 +70,28 @@ pub enum SourceError {
 }
 
 impl SourceError {
+    /// What failed, without the bill's number: inside [`SourceError::Both`], where the bill is
+    /// named once, and a 404 from one source is no proof the bill does not exist.
+    fn reason(&self) -> String {
+        match self {
+            SourceError::NoSuchBill { url, .. } => format!("{url} answered 404 Not Found"),
+            SourceError::Fetch { error, .. } => error.to_string(),
+            SourceError::Parse { url, error, .. } => {
+                format!("{url} answered something billwatch cannot read: {error}")
+            }
+            SourceError::Both { .. } => self.to_string(),
+        }
+    }
+
+    /// What the operator can do about it, when the config is the cause: a bill Parliament does
+    /// not have is a wrong id or URL there.
+    pub fn advice(&self) -> Option<&'static str> {
+        match self {
+            SourceError::NoSuchBill { .. } => Some("check the bill's id or URL in the config"),
+            _ => None,
+        }
+    }
+
     pub fn parse(bill: BillId, url: &str, error: ParseError) -> Self {
         SourceError::Parse {
             bill,
