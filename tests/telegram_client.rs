@@ -187,3 +187,20 @@ async fn a_message_telegram_cannot_parse_is_refused_not_the_chat() {
     let sent = api.send_html("@bill_alerts", "<b>x").await;
     assert!(matches!(sent, Err(SendError::Refused(_))), "{sent:?}");
 }
+
+/// Telegram's answer for a group made a supergroup (400 with `migrate_to_chat_id`) reads as the
+/// new id to follow, not as a chat that cannot be posted to.
+#[tokio::test]
+async fn a_group_made_a_supergroup_answers_with_its_new_id() {
+    let tg = FakeTelegram::start().await;
+    let api = client(&tg.uri());
+    let body = serde_json::json!({
+        "ok": false, "error_code": 400,
+        "description": "Bad Request: group chat was upgraded to a supergroup chat",
+        "parameters": {"migrate_to_chat_id": -1009876543210i64},
+    });
+    tg.next_sends(1, wiremock::ResponseTemplate::new(400).set_body_json(body))
+        .await;
+    let sent = api.send_html("-4012345678", "<b>x</b>").await;
+    assert_eq!(sent, Err(SendError::Migrated("-1009876543210".to_owned())));
+}

@@ -694,3 +694,38 @@ fn the_fakes_check_html_as_telegram_does() {
         Err("Bad Request: message is too long".to_owned())
     );
 }
+
+/// A group Telegram upgrades to a supergroup answers with its new id: the alert goes there at
+/// once, every later one too, and the operator hears it once, with the id to put in the config
+/// (before: every alert for the chat was blocked until the config was edited).
+#[tokio::test(start_paused = true)]
+async fn a_group_made_a_supergroup_is_followed_and_told_once() {
+    const NEW: &str = "-1009876543210";
+    let admin = format!("admin_chat = \"{ADMIN}\"");
+    let mut b = Bench::new("", &admin, &[BILL, 5001], "2025-02-01T09:00:00Z");
+    b.announce(BILL).await;
+    b.bot
+        .script(Method::Send, [Answer::Migrated(NEW.to_owned())]);
+    let done = b.deliver().await;
+    assert_eq!(
+        (done.sent, done.blocked, done.pending),
+        (1, 0, 0),
+        "{done:?}"
+    );
+    b.announce(5001).await;
+    let done = b.deliver().await;
+    assert_eq!((done.sent, done.blocked), (1, 0), "{done:?}");
+    let to = |chat: &str| b.bot.texts_to(chat).len();
+    assert_eq!(
+        (to(CHAT), to(NEW)),
+        (1, 2),
+        "one refused try, then both alerts there"
+    );
+    let notices = b.bot.texts_to(ADMIN);
+    assert_eq!(notices.len(), 1, "{notices:#?}");
+    let said = format!("set &quot;{NEW}&quot; where the config names {CHAT}");
+    assert!(notices[0].contains(&said), "{}", notices[0]);
+    let moves = b.db.call(|s| s.chat_moves()).await.expect("moves");
+    assert_eq!(moves, [(CHAT.to_owned(), NEW.to_owned())]);
+    assert_eq!(b.counts().await, (0, 2, 0));
+}

@@ -18,6 +18,8 @@ struct Status {
     counts: (u64, u64, u64),
     states: Vec<BillState>,
     blocked: Vec<Alert>,
+    /// Groups Telegram moved to supergroups: (the id the config names, the new one).
+    moves: Vec<(String, String)>,
 }
 
 /// `status`: as text, or one JSON object.
@@ -33,6 +35,7 @@ pub(super) fn status(config: &Config, clock: Clock, json: bool) -> Outcome {
                 counts: (0, 0, 0),
                 states: Vec::new(),
                 blocked: Vec::new(),
+                moves: Vec::new(),
             };
             console::line(as_json(&status, config, today));
         } else {
@@ -49,6 +52,7 @@ pub(super) fn status(config: &Config, clock: Clock, json: bool) -> Outcome {
         counts: store.alert_counts()?,
         states: store.bills()?,
         blocked: store.blocked()?,
+        moves: store.chat_moves()?,
     };
     let text = if json {
         as_json(&status, config, today).to_string()
@@ -116,6 +120,7 @@ fn as_json(status: &Status, config: &Config, today: NaiveDate) -> serde_json::Va
         })),
         "alerts": {"pending": pending, "sent": sent, "blocked": blocked},
         "blocked": status.blocked.iter().map(|a| json!({"id": a.id, "bill_id": a.event.bill_id, "kind": a.event.kind.as_str(), "reason": a.last_error})).collect::<Vec<_>>(),
+        "chat_moves": status.moves.iter().map(|(from, to)| json!({"from": from, "to": to})).collect::<Vec<_>>(),
         "bills": bills,
         "never_checked": config.bills.iter().filter(|b| !status.states.iter().any(|s| s.bill_id == b.id)).map(|b| b.id).collect::<Vec<_>>(),
     })
@@ -150,6 +155,13 @@ fn as_text(status: &Status, config: &Config, today: NaiveDate) -> String {
         out,
         "alerts: {pending} pending, {sent} sent, {blocked} blocked"
     );
+    for (from, to) in &status.moves {
+        let _ = writeln!(
+            out,
+            "chat {from}: Telegram made it a supergroup, {to}; billwatch posts there. Set \"{to}\" \
+             in the config."
+        );
+    }
     for a in &status.blocked {
         let _ = writeln!(
             out,

@@ -29,6 +29,36 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
+    /// Where posts to `chat` go now: the supergroup Telegram moved the group to, if it did.
+    pub fn chat_moved_to(&self, chat: &str) -> Result<Option<String>, StoreError> {
+        self.meta(&moved_key(chat))
+    }
+
+    /// Notes that Telegram moved group `from` to the supergroup `to`. `false` when it was known
+    /// already.
+    pub fn set_chat_moved(&mut self, from: &str, to: &str) -> Result<bool, StoreError> {
+        let known = self.chat_moved_to(from)?;
+        self.set_meta(&moved_key(from), to)?;
+        Ok(known.as_deref() != Some(to))
+    }
+
+    /// Every group Telegram moved to a supergroup: (old id, new id).
+    pub fn chat_moves(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let read = || {
+            let mut stmt = self
+                .conn
+                .prepare("SELECT key, value FROM meta WHERE key LIKE 'moved:%' ORDER BY key")?;
+            let rows =
+                stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+            rows.collect::<rusqlite::Result<Vec<_>>>()
+        };
+        let rows = read().map_err(|e| self.err(e))?;
+        Ok(rows
+            .into_iter()
+            .map(|(k, v)| (k.trim_start_matches("moved:").to_owned(), v))
+            .collect())
+    }
+
     /// A bill's status card in a chat: its message id and the text it shows.
     pub fn card(&self, bill: BillId, chat: &str) -> Result<Option<(i64, String)>, StoreError> {
         self.conn
@@ -60,4 +90,9 @@ impl Store {
             .map(|_| ())
             .map_err(|e| self.err(e))
     }
+}
+
+/// The `meta` key of where a group Telegram moved went.
+fn moved_key(chat: &str) -> String {
+    format!("moved:{chat}")
 }

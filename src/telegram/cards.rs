@@ -46,7 +46,9 @@ impl Sender {
                 continue;
             }
             let stored = stored.map(|(message_id, _)| message_id);
-            let put = self.put_card(bill.id, &chat, &text, stored, t.pin_cards, shutdown);
+            // A group Telegram moved: the card goes where the alerts go.
+            let target = self.resolve(db, &chat).await?;
+            let put = self.put_card(bill.id, &target, &text, stored, t.pin_cards, shutdown);
             let Some(message_id) = put.await else {
                 continue;
             };

@@ -28,6 +28,8 @@ pub enum SendError {
     /// Telegram refused this message itself (its markup, its length): other messages to the
     /// same chat may still go.
     Refused(String),
+    /// The group became a supergroup with this id: post there instead.
+    Migrated(String),
 }
 
 impl fmt::Display for SendError {
@@ -35,6 +37,9 @@ impl fmt::Display for SendError {
         match self {
             SendError::RetryAfter(d) => {
                 write!(f, "Telegram asked to wait {}s (flood control)", d.as_secs())
+            }
+            SendError::Migrated(to) => {
+                write!(f, "the group became a supergroup with id {to}")
             }
             SendError::Transient(s) | SendError::Permanent(s) | SendError::Refused(s) => {
                 f.write_str(s)
@@ -144,9 +149,7 @@ impl Client {
         let redact = |s: String| self.token.redact(&s);
         match e {
             RequestError::RetryAfter(secs) => SendError::RetryAfter(secs.duration()),
-            RequestError::MigrateToChatId(to) => SendError::Permanent(format!(
-                "chat {chat} became a supergroup with id {to}: set the chat to \"{to}\" in the config"
-            )),
+            RequestError::MigrateToChatId(to) => SendError::Migrated(to.to_string()),
             // teloxide already masks the token in the URL; `redact` makes sure.
             RequestError::Network(e) => SendError::Transient(redact(format!(
                 "cannot reach Telegram: {}",

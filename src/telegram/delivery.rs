@@ -316,7 +316,9 @@ impl Sender {
     ) -> Result<Outcome, StoreError> {
         let shutting_down = || Ok(Outcome::GaveUp("shutting down".to_owned()));
         let mut transient = 0;
+        let configured = chat;
         loop {
+            let chat = &self.resolve(db, configured).await?;
             let Some(turn) = self.throttled.turn(chat, shutdown).await else {
                 return shutting_down();
             };
@@ -326,28 +328,24 @@ impl Sender {
             let answer = turn.send_html(text).await;
             // What the request itself cost (Telegram's client waits 10 s on a 5xx before it
             // reads the answer): the log tells the real waits, not only the backoff.
-            let took = humantime::format_duration(
-                (self.clock.now() - asked)
-                    .to_std()
-                    .map(|d| Duration::from_secs(d.as_secs()))
-                    .unwrap_or_default(),
-            );
+            let took = whole_seconds(self.clock.now() - asked);
             let wait = match answer {
                 Ok(message_id) => {
-                    let (owned, now) = (ids.to_vec(), self.clock.now());
-                    let recorded = db.call(move |s| s.mark_sent(&owned, now, Some(message_id)));
-                    if let Err(e) = recorded.await {
-                        let sent = Unrecorded::Alerts {
-                            ids: ids.to_vec(),
-                            message_id,
-                            at: now,
-                        };
-                        return Err(self.unrecorded(sent, e));
-                    }
+                    self.record_sent(db, ids, message_id).await?;
                     tracing::info!(chat, message_id, alerts = ids.len(), "delivered");
                     return Ok(Outcome::Sent);
                 }
                 Err(SendError::Permanent(reason)) => return Ok(Outcome::Blocked(reason)),
+                Err(SendError::Migrated(to)) if to != *chat => {
+                    tracing::warn!(chat, to, "the group became a supergroup: following it");
+                    self.follow_move(db, configured, &to, shutdown).await?;
+                    continue;
+                }
+                Err(e @ SendError::Migrated(_)) => {
+                    return Ok(Outcome::Blocked(format!(
+                        "{e}, but posting there fails too"
+                    )));
+                }
                 Err(SendError::Refused(reason)) => return Ok(Outcome::Refused(reason)),
                 Err(SendError::RetryAfter(d)) => {
                     let why = format!("flood control: retry after {}s", d.as_secs());
@@ -389,6 +387,27 @@ impl Sender {
                 return shutting_down();
             }
         }
+    }
+
+    /// Marks alerts Telegram accepted as sent; when that cannot be recorded, they are kept as
+    /// unrecorded (never sent again by this process) and the round stops.
+    async fn record_sent(
+        &mut self,
+        db: &Db,
+        ids: &[i64],
+        message_id: i64,
+    ) -> Result<(), StoreError> {
+        let (owned, now) = (ids.to_vec(), self.clock.now());
+        let recorded = db.call(move |s| s.mark_sent(&owned, now, Some(message_id)));
+        if let Err(e) = recorded.await {
+            let sent = Unrecorded::Alerts {
+                ids: ids.to_vec(),
+                message_id,
+                at: now,
+            };
+            return Err(self.unrecorded(sent, e));
+        }
+        Ok(())
     }
 
     /// The delivery lock, held while `what` is sent; `None` when another process holds it (it
@@ -491,4 +510,11 @@ fn render(alerts: &[Alert], config: &Config, today: NaiveDate) -> Vec<String> {
         texts[0] = format!("{header}{first}");
     }
     texts
+}
+
+/// A time span as whole seconds, for the log ("10s").
+fn whole_seconds(span: chrono::TimeDelta) -> humantime::FormattedDuration {
+    humantime::format_duration(Duration::from_secs(
+        span.to_std().map(|d| d.as_secs()).unwrap_or_default(),
+    ))
 }

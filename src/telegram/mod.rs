@@ -31,6 +31,7 @@
 //! - `delivery`: the outbox to Telegram ([`Sender::deliver`]): digests per chat, the daily
 //!   digest's time, retries, blocked alerts.
 //! - `cards`: the live status card of each bill ([`Sender::sync_cards`]).
+//! - `moves`: groups Telegram upgraded to supergroups, followed and told once.
 //! - `unrecorded`: what Telegram accepted and a full disk kept billwatch from recording: never
 //!   sent again, and nothing else sent until it is recorded.
 //! - `notices`: telling the operator ([`Sender::notify`], [`Sender::report_health`]).
@@ -40,6 +41,7 @@ mod cards;
 mod client;
 mod delivery;
 mod limits;
+mod moves;
 mod notices;
 mod throttled;
 mod token;

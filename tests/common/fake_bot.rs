@@ -43,6 +43,8 @@ pub enum Answer {
     Refused(String),
     /// For edits: the message was deleted.
     Gone,
+    /// The group became a supergroup with this id.
+    Migrated(String),
 }
 
 /// One call the fake received.
@@ -162,6 +164,7 @@ impl FakeBot {
             Answer::Permanent(s) => Err(EditError::Failed(SendError::Permanent(s))),
             Answer::Refused(s) => Err(EditError::Failed(SendError::Refused(s))),
             Answer::Gone => Err(EditError::Gone),
+            Answer::Migrated(to) => Err(EditError::Failed(SendError::Migrated(to))),
         }
     }
 
