@@ -127,7 +127,9 @@ impl Snapshot {
     }
 
     /// The 1-based round of a ping-pong stage: how many rounds in the same House come up to and
-    /// including it in the journey.
+    /// including it in the journey. A round is one exchange, one House considering the other's
+    /// amendments and the other's answer, so the Commons' first consideration and the Lords'
+    /// answer to it are both round 1.
     pub fn ping_pong_round(&self, stage: &Stage) -> Option<u32> {
         if !stage.is_ping_pong() {
             return None;
@@ -139,6 +141,18 @@ impl Snapshot {
             .take_while(|s| s.id != stage.id)
             .count();
         u32::try_from(before + 1).ok()
+    }
+
+    /// How many rounds of ping-pong had begun by `today`, counted as alerts count them
+    /// ([`Snapshot::ping_pong_round`]): the Commons considering Lords amendments, the Lords'
+    /// answer, and the Commons again make 2 rounds, not 3.
+    pub fn ping_pong_rounds(&self, today: NaiveDate) -> u32 {
+        self.stages
+            .iter()
+            .filter(|s| s.reached_by(today))
+            .filter_map(|s| self.ping_pong_round(s))
+            .max()
+            .unwrap_or(0)
     }
 
     /// The latest stage people follow (not procedural) that had started by `today`.

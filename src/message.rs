@@ -389,11 +389,7 @@ fn card_progress(
             .collect();
         out.push_str(&format!("<b>{house}</b>: {}\n", marks.join(" · ")));
     }
-    let rounds = snapshot
-        .stages
-        .iter()
-        .filter(|s| s.is_ping_pong() && s.reached_by(today))
-        .count();
+    let rounds = snapshot.ping_pong_rounds(today);
     if rounds > 0 {
         out.push_str(&format!(
             "<b>Ping-pong</b>: {rounds} round(s) of amendments considered\n"

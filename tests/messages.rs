@@ -261,6 +261,23 @@ fn status_cards() {
     };
     let (ping_pong, day) = bill("2025-11-26");
     let (act, act_day) = bill("2025-12-03");
+    // Alerts and the card count rounds alike: the Commons considering Lords amendments and the
+    // Lords' answer are round 1, the Commons again round 2 (the card once said 3).
+    let phrases: Vec<String> = act
+        .stages
+        .iter()
+        .filter(|s| s.is_ping_pong())
+        .map(|s| billwatch::message::stage_phrase(&billwatch::changes::StageRef::of(&act, s)))
+        .collect();
+    assert_eq!(
+        phrases,
+        [
+            "Lords amendments considered by the Commons, round 1",
+            "Commons amendments considered by the Lords, round 1",
+            "Lords amendments considered by the Commons, round 2",
+        ]
+    );
+    assert_eq!(act.ping_pong_rounds(act_day), 2);
     insta::assert_snapshot!(format!(
         "{}\n\n{}",
         billwatch::message::card_html(&ping_pong, URL, day),
