@@ -333,6 +333,17 @@ pub fn detect(
             event.stage = Some(StageRef::of(current, stage));
             event.date = stage.first_sitting();
         }
+        // Stages taken before Royal Assent were taken by the bill: they are titled as it was
+        // called then, not as the Act it has just become.
+        if let Some(was) = &previous_title {
+            let before_assent = |e: &Event| match (e.date, event.date) {
+                (Some(day), Some(assent)) => day < assent,
+                _ => true,
+            };
+            for e in events.iter_mut().filter(|e| before_assent(e)) {
+                e.title.clone_from(was);
+            }
+        }
         event.previous_title = previous_title;
         events.push(event);
     } else if title_changed {

@@ -442,3 +442,38 @@ fn tracking_started_names_the_latest_stage() {
         ["tracking_started 2nd reading | Commons | 2025-02-10"]
     );
 }
+
+/// Royal Assent found in the same check as the last rounds of ping-pong: the rounds were taken
+/// by the bill and are titled as it was called then; only Royal Assent carries the Act's name
+/// (before, every alert of the check was titled "... Act 2025").
+#[test]
+fn stages_before_royal_assent_keep_the_bill_s_title() {
+    let previous = snap(BSB, ping_pong(1));
+    let mut stages = ping_pong(3);
+    stages.push(stage(
+        19,
+        11,
+        "Royal Assent",
+        Unassigned,
+        19,
+        &["2025-12-02"],
+    ));
+    let mut current = snap("Border Security, Asylum and Immigration Act 2025", stages);
+    current.bill.is_act = true;
+    let events = changes::detect(&previous, d("2025-11-26"), &current, d("2025-12-02"));
+    let titled: Vec<(&str, &str)> = events
+        .iter()
+        .map(|e| (e.kind.as_str(), e.title.as_str()))
+        .collect();
+    assert_eq!(
+        titled,
+        [
+            ("stage_reached", BSB),
+            ("stage_reached", BSB),
+            (
+                "royal_assent",
+                "Border Security, Asylum and Immigration Act 2025"
+            ),
+        ]
+    );
+}
