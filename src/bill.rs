@@ -8,6 +8,7 @@ use std::str::FromStr;
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
+use crate::document::Document;
 pub use crate::house::{House, UnknownHouse};
 use crate::stage::StageKind;
 
@@ -94,6 +95,10 @@ pub struct Snapshot {
     pub bill: Bill,
     /// Sorted by `sort_order`, then id.
     pub stages: Vec<Stage>,
+    /// The bill's documents, newest first; `None` when they were not read (the stage pages
+    /// do not show them; a snapshot stored before billwatch read them; a failed read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub documents: Option<Vec<Document>>,
 }
 
 impl Snapshot {
@@ -104,7 +109,11 @@ impl Snapshot {
             stage.sittings.dedup();
         }
         stages.sort_by_key(|s| (s.sort_order, s.id));
-        Snapshot { bill, stages }
+        Snapshot {
+            bill,
+            stages,
+            documents: None,
+        }
     }
 
     /// Copies from `previous` the bill fields a partial source (the stage pages) cannot see, so
@@ -119,6 +128,15 @@ impl Snapshot {
         b.defeated |= p.defeated;
         b.is_act |= p.is_act;
         b.last_update = b.last_update.or(p.last_update);
+        self.with_documents_from(previous)
+    }
+
+    /// Keeps `previous`'s documents when this snapshot's were not read: a source or a read
+    /// that does not show them never looks like documents withdrawn.
+    pub fn with_documents_from(mut self, previous: &Snapshot) -> Snapshot {
+        if self.documents.is_none() {
+            self.documents.clone_from(&previous.documents);
+        }
         self
     }
 

@@ -9,6 +9,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::bill::{BillId, BillStageId, House, Snapshot, Stage};
+use crate::document::{Document, new_documents};
 use crate::stage::StageKind;
 
 /// What happened.
@@ -31,10 +32,12 @@ pub enum EventKind {
     Defeated,
     /// The bill's short title changed (other than at Royal Assent).
     Renamed,
+    /// Parliament published a document of the bill (a new print of its text, ...).
+    DocumentPublished,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 9] = [
+    pub const ALL: [EventKind; 10] = [
         EventKind::TrackingStarted,
         EventKind::StageScheduled,
         EventKind::StageRescheduled,
@@ -44,6 +47,7 @@ impl EventKind {
         EventKind::Withdrawn,
         EventKind::Defeated,
         EventKind::Renamed,
+        EventKind::DocumentPublished,
     ];
 
     /// The snake_case name used in JSON output and the database.
@@ -58,6 +62,7 @@ impl EventKind {
             EventKind::Withdrawn => "withdrawn",
             EventKind::Defeated => "defeated",
             EventKind::Renamed => "renamed",
+            EventKind::DocumentPublished => "document_published",
         }
     }
 }
@@ -112,6 +117,9 @@ pub struct Event {
     /// This kind of stage appears for the bill for the first time: worth a line of explanation.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub first_of_its_kind: bool,
+    /// For `document_published`: the document.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document: Option<Document>,
 }
 
 /// What comes next after a stage: the next scheduled stage if Parliament has announced one,
@@ -145,6 +153,9 @@ impl Event {
             | EventKind::Defeated
             | EventKind::TrackingStarted => String::new(),
             EventKind::Renamed => self.title.clone(),
+            EventKind::DocumentPublished => {
+                format!("{:?}", self.document.as_ref().map(|d| d.id))
+            }
             EventKind::StageRescheduled => format!("{:?} from {:?}", self.date, self.previous_date),
             EventKind::StageScheduled | EventKind::StageReached | EventKind::SittingAdded => {
                 format!("{:?}", self.date)
@@ -172,6 +183,7 @@ impl Event {
             previous_title: None,
             next: None,
             first_of_its_kind: false,
+            document: None,
         }
     }
 
@@ -349,6 +361,13 @@ pub fn detect(
     } else if title_changed {
         let mut event = Event::bill(current, EventKind::Renamed);
         event.previous_title = previous_title;
+        events.push(event);
+    }
+
+    for document in new_documents(previous.documents.as_deref(), current.documents.as_deref()) {
+        let mut event = Event::bill(current, EventKind::DocumentPublished);
+        event.date = document.date;
+        event.document = Some(document.clone());
         events.push(event);
     }
 

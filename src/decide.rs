@@ -114,7 +114,8 @@ pub fn decide(
     // switching sources never looks like a change.
     let snapshot = match (previous, source) {
         (Some((prev, _)), SnapshotSource::Pages) => current.clone().with_unseen_from(prev),
-        _ => current.clone(),
+        (Some((prev, _)), _) => current.clone().with_documents_from(prev),
+        (None, _) => current.clone(),
     };
     let events = match (previous, first) {
         (Some((prev, seen_on)), _) => changes::detect(prev, seen_on, &snapshot, today),
@@ -274,6 +275,7 @@ mod tests {
         let all = AlertFilter {
             kinds: Kinds::All,
             stages: Stages::All,
+            documents: crate::document::Documents::All,
         };
         let previous_on = Some((&previous, d("2025-02-01")));
         let decision = decide(

@@ -7,6 +7,7 @@
 //! recorded in the bill's snapshot but not posted.
 
 use crate::changes::{Event, EventKind};
+use crate::document::Documents;
 
 /// Which kinds of event are posted.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +34,8 @@ pub enum Stages {
 pub struct AlertFilter {
     pub kinds: Kinds,
     pub stages: Stages,
+    /// Which documents' publication is posted (when `document_published` is).
+    pub documents: Documents,
 }
 
 impl Default for AlertFilter {
@@ -40,6 +43,7 @@ impl Default for AlertFilter {
         AlertFilter {
             kinds: Kinds::Default,
             stages: Stages::Major,
+            documents: Documents::Default,
         }
     }
 }
@@ -64,7 +68,11 @@ impl AlertFilter {
                 Stages::List(names) => names.contains(&stage.name.to_ascii_lowercase()),
             },
         };
-        kind && stage
+        let document = event
+            .document
+            .as_ref()
+            .is_none_or(|d| self.documents.allows(&d.kind));
+        kind && stage && document
     }
 }
 
@@ -96,6 +104,7 @@ mod tests {
             previous_title: None,
             next: None,
             first_of_its_kind: false,
+            document: None,
         }
     }
 
@@ -142,6 +151,7 @@ mod tests {
         let f = AlertFilter {
             kinds: Kinds::List(vec![EventKind::StageReached]),
             stages: Stages::List(vec!["2nd reading".into()]),
+            documents: Documents::Default,
         };
         assert!(f.allows(&event(EventKind::StageReached, Some("2nd Reading"))));
         assert!(!f.allows(&event(EventKind::StageReached, Some("Committee stage"))));
@@ -149,6 +159,7 @@ mod tests {
         let all = AlertFilter {
             kinds: Kinds::All,
             stages: Stages::All,
+            documents: Documents::All,
         };
         assert!(all.allows(&event(EventKind::SittingAdded, Some("Money resolution"))));
     }

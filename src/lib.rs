@@ -10,6 +10,7 @@
 //!      tokio's paused time, in tests. Nothing else reads the wall-clock time.
 //!    - [`house`], [`bill`]: the model — a bill, its stages, their sittings; bill references.
 //!    - [`stage`]: what kind of stage a stage is, decided once from one table (`StageKind`).
+//!    - [`document`]: a bill's documents (publications), which are new, which are announced.
 //!    - [`changes`]: change detection, `detect(previous, current, today) -> Vec<Event>`.
 //!    - [`decide`]: what recording a bill's snapshot writes — the snapshot, the alerts, the
 //!      events only recorded — from the previous snapshot, the filter and first-sight policy.
@@ -49,6 +50,7 @@ pub mod clock;
 pub mod config;
 pub mod console;
 pub mod decide;
+pub mod document;
 pub mod filter;
 pub mod house;
 pub mod message;

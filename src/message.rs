@@ -39,11 +39,16 @@ fn parts(event: &Event, url: &str, today: NaiveDate) -> Parts {
     if let Some(next) = &event.next {
         more.push(format!("Next: {}.", next_phrase(next, today)));
     }
+    // A document links to itself, when Parliament gives where to read it.
+    let (link_text, url) = match event.document.as_ref().and_then(|d| d.url.as_deref()) {
+        Some(document) => ("Read it", document),
+        None => ("Stages of this bill", url),
+    };
     Parts {
         title: event.title.clone(),
         line: main_line(event, today),
         more,
-        link_text: "Stages of this bill",
+        link_text,
         url: url.to_owned(),
     }
 }
@@ -105,7 +110,25 @@ fn main_line(event: &Event, today: NaiveDate) -> String {
             Some(old) => format!("Renamed: formerly the {old}."),
             None => "Renamed.".to_owned(),
         },
+        EventKind::DocumentPublished => document_line(event),
     }
+}
+
+/// "New document (Bill): “Bill 173 2024-25 (as amended in Public Bill Committee)”, published
+/// 13 March 2025 by the House of Commons."
+fn document_line(event: &Event) -> String {
+    let Some(d) = &event.document else {
+        return "New document published.".to_owned();
+    };
+    let mut line = format!("New document ({}): “{}”", d.kind, d.title);
+    if let Some(date) = d.date {
+        line.push_str(&format!(", published {}", long_date(date)));
+    }
+    if let Some(house @ (House::Commons | House::Lords)) = d.house {
+        line.push_str(&format!(" by the {}", house.long_name()));
+    }
+    line.push('.');
+    line
 }
 
 /// "2nd reading in the House of Commons took place on 10 February 2025."; a round of ping-pong
@@ -416,6 +439,7 @@ mod tests {
             previous_title: None,
             next: None,
             first_of_its_kind: false,
+            document: None,
         };
         let today = NaiveDate::from_ymd_opt(2025, 2, 1).expect("day");
         let html = render_html(&event, "https://bills.parliament.uk/bills/1/stages", today);

@@ -12,6 +12,7 @@ const LAYERS: &[&[&str]] = &[
         "clock",
         "shutdown",
         "house",
+        "document",
         "bill",
         "stage",
         "changes",

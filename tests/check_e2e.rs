@@ -33,7 +33,7 @@ async fn a_short_journey_alerts_once_each_in_order() {
                 first.summary(),
                 serde_json::json!({
                     "type": "summary", "bills": 1, "bills_ok": 1, "bills_failed": 0,
-                    "first_seen": 1, "new_alerts": 0, "delivered": 0, "requests": 2,
+                    "first_seen": 1, "new_alerts": 0, "delivered": 0, "requests": 3,
                     "fetched": 1,
                     "listing": {"state": "not_used", "changed": null, "error": null},
                 })
@@ -175,7 +175,11 @@ async fn server_errors_are_retried() {
         .run(&["--today", "2025-02-11", "check", "--json"])
         .await;
     run.assert_code(0);
-    assert_eq!(run.summary()["requests"], 3, "503, retry, stages");
+    assert_eq!(
+        run.summary()["requests"],
+        4,
+        "503, retry, stages, documents"
+    );
 }
 
 /// A bill with more stages than one page holds: every page is fetched.

@@ -235,8 +235,8 @@ async fn a_change_missing_from_the_listing_is_caught_by_the_full_refresh() {
         .await;
     first.assert_code(0);
     assert_eq!(
-        first.report.requests, 10,
-        "the first check fetches everything"
+        first.report.requests, 15,
+        "the first check fetches everything (record, stages, documents)"
     );
     // Bill 103 changes, but its lastUpdate (so the listing) does not.
     parliament.reset();
@@ -274,7 +274,7 @@ async fn a_change_missing_from_the_listing_is_caught_by_the_full_refresh() {
         .await;
     run.assert_code(0);
     assert_eq!(
-        run.report.requests, 10,
+        run.report.requests, 15,
         "every bill in full (no listing: none could be spared)"
     );
     assert_eq!(committee(&run), [103], "{:#?}", run.alert_lines());
@@ -307,7 +307,7 @@ async fn times_stored_by_a_clock_that_was_ahead_do_not_switch_off_the_full_refre
     let (logs, _guard) = capture_logs();
     let run = check.check_on("2025-02-26").await;
     run.assert_code(0);
-    assert_eq!(run.report.requests, 4, "both bills in full, no listing");
+    assert_eq!(run.report.requests, 6, "both bills in full, no listing");
     let reached: Vec<String> = run
         .alerts
         .iter()

@@ -53,8 +53,8 @@ async fn setup_on(extra_parliament: &str, day: &str) -> (FakeApi, Scratch) {
     first.assert_code(0);
     assert_eq!(
         first.summary()["requests"],
-        10,
-        "the first check fetches everything"
+        15,
+        "the first check fetches everything (record, stages, documents)"
     );
     (api, scratch)
 }
@@ -86,8 +86,8 @@ async fn only_changed_bills_are_fetched() {
     run.assert_code(0);
     assert_eq!(
         run.summary()["requests"],
-        5,
-        "listing + 2 bills x (record + stages)"
+        7,
+        "listing + 2 bills x (record + stages + documents)"
     );
     let mut fetched = fetches(&api.requests().await);
     fetched.sort();
@@ -95,8 +95,10 @@ async fn only_changed_bills_are_fetched() {
         fetched,
         [
             "/api/v1/Bills/102",
+            "/api/v1/Bills/102/Publications",
             "/api/v1/Bills/102/Stages",
             "/api/v1/Bills/104",
+            "/api/v1/Bills/104/Publications",
             "/api/v1/Bills/104/Stages"
         ]
     );
@@ -117,7 +119,7 @@ async fn only_changed_bills_are_fetched() {
         run.alert_lines()
     );
     let status = scratch.run(&["status"]).await;
-    assert!(status.stdout.contains("5 request(s)"), "{}", status.stdout);
+    assert!(status.stdout.contains("7 request(s)"), "{}", status.stdout);
 }
 
 /// A scheduled stage turns into `stage_reached` on its day with no fetch at all.
@@ -184,7 +186,7 @@ async fn a_failed_listing_falls_back_to_per_bill_fetches() {
     );
     assert_eq!(
         run.summary()["requests"],
-        2 + 10,
+        2 + 15,
         "the listing and its retry, then every bill"
     );
     assert_eq!(

@@ -33,6 +33,7 @@ fn event(kind: EventKind, stage: Option<(&str, House, Option<u32>)>, date: Optio
         previous_title: None,
         next: None,
         first_of_its_kind: false,
+        document: None,
     }
 }
 

@@ -41,11 +41,20 @@ async fn server_errors_are_retried_after_the_backoff() {
         .check(following("2025-02-11"), CheckOptions::default())
         .await;
     run.assert_code(0);
-    assert_eq!(run.report.requests, 4, "503, 503, the record, the stages");
+    assert_eq!(
+        run.report.requests, 5,
+        "503, 503, the record, the stages, the documents"
+    );
     let requests = parliament.requests();
     assert_eq!(
         parliament.paths(),
-        [record, record, record, "/api/v1/Bills/3929/Stages"]
+        [
+            record,
+            record,
+            record,
+            "/api/v1/Bills/3929/Stages",
+            "/api/v1/Bills/3929/Publications"
+        ]
     );
     assert_eq!(gaps(&requests)[..2], [secs(1), secs(2)]);
     assert_eq!(started.elapsed(), secs(3));
@@ -87,7 +96,10 @@ async fn broken_connections_are_retried() {
         .check(following("2025-02-11"), CheckOptions::default())
         .await;
     run.assert_code(0);
-    assert_eq!(run.report.requests, 3);
+    assert_eq!(
+        run.report.requests, 4,
+        "broken, the record, the stages, the documents"
+    );
     assert_eq!(gaps(&parliament.requests())[0], Duration::from_millis(10));
 }
 
@@ -105,7 +117,10 @@ async fn retry_after_is_honoured() {
         .check(following("2025-02-11"), CheckOptions::default())
         .await;
     run.assert_code(0);
-    assert_eq!(run.report.requests, 3);
+    assert_eq!(
+        run.report.requests, 4,
+        "429, the record, the stages, the documents"
+    );
     assert_eq!(gaps(&parliament.requests())[0], secs(7));
     assert_eq!(started.elapsed(), secs(7));
 
@@ -394,5 +409,66 @@ async fn a_missing_stage_page_degrades_to_the_list_s_first_day() {
             "2025-02-26: stage_reached Committee stage | Commons | 2025-02-25",
             "2025-03-01: sitting_added Committee stage | Commons | 2025-02-27",
         ]
+    );
+}
+
+/// A bill's documents: those it had when first seen are recorded silently; a new print of the
+/// bill is announced once, with a link to read it; an amendment paper is not (the default);
+/// documents that cannot be read hold up no stage alert and are not taken as withdrawn, so
+/// nothing is told again when they come back.
+#[tokio::test]
+async fn a_new_print_of_the_bill_is_announced_once() {
+    let parliament = FakeParliament::new();
+    let check = InProcess::new(&parliament, "mode = \"api\"\n", &[BILL], "");
+    let all: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/api/bill-3929-publications.json"
+        ))
+        .expect("fixture"),
+    )
+    .expect("json");
+    let only = |ids: &[u64]| {
+        let mut v = all.clone();
+        v["publications"]
+            .as_array_mut()
+            .expect("list")
+            .retain(|p| ids.contains(&p["id"].as_u64().unwrap_or_default()));
+        v
+    };
+    let documents = Route::Path(format!("/api/v1/Bills/{BILL}/Publications"));
+    let mut told = Vec::new();
+    let mut links = Vec::new();
+    for (day, answer) in [
+        ("2025-02-05", Answer::json(&only(&[57012]))),
+        ("2025-03-13", Answer::status(500)),
+        ("2025-03-14", Answer::json(&only(&[57012, 58290]))),
+        ("2025-03-15", Answer::json(&all)),
+        ("2025-03-16", Answer::json(&all)),
+    ] {
+        parliament.serve_day(day, 0);
+        parliament.answer(documents.clone(), answer, None);
+        let run = check.check_on(day).await;
+        run.assert_code(0);
+        for alert in &run.alerts {
+            let text = alert["text"].as_str().unwrap_or_default();
+            let line = text.lines().nth(1).unwrap_or_default();
+            told.push(format!("{day}: {line}"));
+            links.push(text.lines().last().unwrap_or_default().to_owned());
+        }
+    }
+    assert_eq!(
+        told,
+        [
+            "2025-03-13: 2nd reading in the House of Commons took place on 10 February 2025.",
+            "2025-03-13: Committee stage in the House of Commons took place on 25 February 2025.",
+            "2025-03-15: New document (Bill): “Bill 173 2024-25 (as amended in Public Bill \
+             Committee)”, published 14 March 2025 by the House of Commons.",
+        ],
+        "stage alerts go on while the documents fail; the amendment paper is not posted"
+    );
+    assert!(
+        links[2].ends_with("https://bills.parliament.uk/publications/58321/documents/6155"),
+        "{links:#?}"
     );
 }

@@ -215,3 +215,35 @@ fn real_stage_detail_page_parses() {
     let err = parse_stage_list(&html, 2551).expect_err("not a list page");
     assert!(err.to_string().contains("shows no House"), "{err}");
 }
+
+/// The real publications of bill 512 (Constitutional Reform and Governance Act 2010): all 41
+/// read, with their types, dates and a link to read each.
+#[test]
+#[cfg_attr(
+    not(shared_fixtures),
+    ignore = "needs ../shared/fixtures/uk-parliament (CI has them)"
+)]
+fn real_publications_parse() {
+    let docs = billwatch::source::publications::parse_publications(&shared(
+        "api-bill-512-publications.json",
+    ))
+    .expect("parses");
+    assert_eq!(docs.len(), 41);
+    let act = &docs[0];
+    assert_eq!(act.id, 2756);
+    assert_eq!(act.kind, "Act of Parliament");
+    assert_eq!(
+        act.title,
+        "Constitutional Reform and Governance Act 2010 c.25"
+    );
+    assert_eq!(act.date, NaiveDate::from_ymd_opt(2010, 4, 12));
+    assert_eq!(
+        act.url.as_deref(),
+        Some("http://www.opsi.gov.uk/acts/acts2010/ukpga_20100025_en_1"),
+        "the web page, not the PDF"
+    );
+    let prints = docs.iter().filter(|d| d.kind == "Bill").count();
+    assert_eq!(prints, 5, "the bill's prints, announced by default");
+    let default = billwatch::document::Documents::Default;
+    assert_eq!(docs.iter().filter(|d| default.allows(&d.kind)).count(), 5);
+}

@@ -228,6 +228,7 @@ async fn shutdown_in_the_middle_of_a_check_returns_at_once_and_loses_nothing() {
         [
             "/api/v1/Bills/3929",
             "/api/v1/Bills/3929/Stages",
+            "/api/v1/Bills/3929/Publications",
             "/api/v1/Bills"
         ],
         "the second check is under way, waiting for the listing"

@@ -329,6 +329,7 @@ mod tests {
         "schedule.health_max_age",
         "alerts.kinds",
         "alerts.stages",
+        "alerts.documents",
         "alerts.mode",
         "alerts.daily_at",
         "alerts.announce_new",
@@ -391,6 +392,7 @@ mod tests {
             [alerts]
             kinds = "default"
             stages = ["2nd reading", "Royal Assent"]
+            documents = ["Bill", "Explanatory Notes"]
             mode = "daily"
             daily_at = "18:30"
             announce_new = true

@@ -45,6 +45,7 @@ impl File {
 pub(super) struct Alerts {
     pub kinds: Option<Spanned<toml::Value>>,
     pub stages: Option<Spanned<toml::Value>>,
+    pub documents: Option<Spanned<toml::Value>>,
     pub mode: Option<Spanned<String>>,
     pub daily_at: Option<Spanned<String>>,
     pub announce_new: Option<bool>,
@@ -55,6 +56,7 @@ pub(super) struct Alerts {
 pub(super) struct BillAlerts {
     pub kinds: Option<Spanned<toml::Value>>,
     pub stages: Option<Spanned<toml::Value>>,
+    pub documents: Option<Spanned<toml::Value>>,
 }
 
 #[derive(Deserialize, Default)]

@@ -214,6 +214,9 @@ pub(super) fn alerts(cx: &Context<'_>, a: &raw::Alerts) -> Result<Alerts, Config
         stages: cx
             .stages(a.stages.as_ref(), "alerts.stages")?
             .unwrap_or(Stages::Major),
+        documents: cx
+            .documents(a.documents.as_ref(), "alerts.documents")?
+            .unwrap_or_default(),
     };
     Ok(Alerts {
         filter,
@@ -340,6 +343,9 @@ fn bill(
             stages: cx
                 .stages(a.stages.as_ref(), &format!("{key}.alerts.stages"))?
                 .unwrap_or_else(|| global.stages.clone()),
+            documents: cx
+                .documents(a.documents.as_ref(), &format!("{key}.alerts.documents"))?
+                .unwrap_or_else(|| global.documents.clone()),
         }),
     };
     Ok(TrackedBill {

@@ -11,6 +11,7 @@ use url::Url;
 use super::ConfigError;
 use super::context::Context;
 use crate::changes::EventKind;
+use crate::document::Documents;
 use crate::filter::{KNOWN_STAGES, Kinds, Stages};
 
 impl Context<'_> {
@@ -92,6 +93,41 @@ impl Context<'_> {
                 key,
                 format!("{other} is not \"default\", \"all\" or a list of kinds ({names})"),
             )),
+        }
+    }
+
+    /// `"default"`, `"all"` or a list of publication type names ("Bill", "Amendment Paper",
+    /// "Explanatory Notes", ...: as Parliament names them; any case).
+    pub fn documents(
+        &self,
+        value: Option<&Spanned<toml::Value>>,
+        key: &str,
+    ) -> Result<Option<Documents>, ConfigError> {
+        let Some(value) = value else { return Ok(None) };
+        let refuse = |what: String| {
+            Err(self.error(
+                value.span(),
+                key,
+                format!(
+                    "{what} is not \"default\", \"all\" or a list of publication types such \
+                     as [\"Bill\", \"Explanatory Notes\"]"
+                ),
+            ))
+        };
+        match value.get_ref() {
+            toml::Value::String(s) if s == "default" => Ok(Some(Documents::Default)),
+            toml::Value::String(s) if s == "all" => Ok(Some(Documents::All)),
+            toml::Value::Array(items) => {
+                let mut kinds = Vec::new();
+                for item in items {
+                    match item.as_str().map(str::trim) {
+                        Some(name) if !name.is_empty() => kinds.push(name.to_owned()),
+                        _ => return refuse(item.to_string()),
+                    }
+                }
+                Ok(Some(Documents::List(kinds)))
+            }
+            other => refuse(other.to_string()),
         }
     }
 

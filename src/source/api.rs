@@ -9,9 +9,11 @@ use url::Url;
 
 use super::http::{FetchError, Http};
 use super::parsing::Parsing;
+use super::publications::parse_publications;
 use super::{ParseError, SourceError};
 use crate::bill::{Bill, BillId, CurrentStage, House, Snapshot, Stage};
 use crate::config::join;
+use crate::document::Document;
 
 /// Stages asked for per page (the API's default is 20).
 const PAGE_SIZE: usize = 100;
@@ -144,7 +146,9 @@ impl ApiSource {
                 }
             }
             if stages.len() >= parsed.total {
-                return Ok(Snapshot::new(bill, stages));
+                let mut snapshot = Snapshot::new(bill, stages);
+                snapshot.documents = self.documents(id).await;
+                return Ok(snapshot);
             }
             if got == 0 || stages.len() == before {
                 // Asking on would not help: the list is shorter than it says.
@@ -211,6 +215,26 @@ impl ApiSource {
         Err(ListingError::TooLong {
             pages: MAX_LISTING_PAGES,
         })
+    }
+
+    /// The bill's documents; `None` when they cannot be read now (logged): a failure here never
+    /// holds up the bill's stages, and the documents are read again at its next fetch.
+    async fn documents(&self, id: BillId) -> Option<Vec<Document>> {
+        let url = format!("{}/Publications", self.bill_url(id));
+        let read = match self.get(id, &url).await {
+            Ok(body) => {
+                let (_, parsed) = self
+                    .parsing
+                    .run(&url, body, |b| parse_publications(b))
+                    .await;
+                parsed.map_err(|e| SourceError::parse(id, &url, e))
+            }
+            Err(e) => Err(e),
+        };
+        read.inspect_err(|e| {
+            tracing::warn!(bill = id, "the bill's documents cannot be read now: {e}");
+        })
+        .ok()
     }
 
     async fn get(&self, id: BillId, url: &str) -> Result<Vec<u8>, SourceError> {

@@ -9,6 +9,7 @@ pub mod http;
 pub mod page_dates;
 pub mod pages;
 pub mod parsing;
+pub mod publications;
 pub mod sittings;
 pub mod transport;
 

@@ -58,6 +58,7 @@ impl Scratch {
 static FILTER: AlertFilter = AlertFilter {
     kinds: crate::filter::Kinds::Default,
     stages: crate::filter::Stages::Major,
+    documents: crate::document::Documents::Default,
 };
 
 fn recording(today: &str, chat: Option<&'static str>, first: FirstSight) -> Recording {
