@@ -10,6 +10,8 @@
 //!      tokio's paused time, in tests. Nothing else reads the wall-clock time.
 //!    - [`house`], [`bill`]: the model — a bill, its stages, their sittings; bill references.
 //!    - [`stage`]: what kind of stage a stage is, decided once from one table (`StageKind`).
+//!    - [`division`]: a vote of either House (`Division`), and which tracked bill, stage and
+//!      question it is about (`division::match_division`), from its title and date.
 //!    - [`changes`]: change detection, `detect(previous, current, today) -> Vec<Event>`.
 //!    - [`decide`]: what recording a bill's snapshot writes — the snapshot, the alerts, the
 //!      events only recorded — from the previous snapshot, the filter and first-sight policy.
@@ -49,6 +51,7 @@ pub mod clock;
 pub mod config;
 pub mod console;
 pub mod decide;
+pub mod division;
 pub mod filter;
 pub mod house;
 pub mod message;
