@@ -25,7 +25,7 @@
 //! 3. The edges that fetch and keep:
 //!    - [`source`]: where bills come from — the Bills API and the stage pages, over one polite
 //!      HTTP client on a `Transport` (reqwest, or a fake in tests), parsed off the async
-//!      workers; `auto` and `verify`.
+//!      workers; `auto` and `verify`; the Votes APIs' divisions (`source::votes`).
 //!    - [`store`]: SQLite, every SQL statement — snapshots, the outbox, check history and bill
 //!      health, status cards, page copies; `store::Db` runs each call off the async workers.
 //! 4. What is done with them:
