@@ -11,6 +11,8 @@
 //!    - [`house`], [`bill`]: the model — a bill, its stages, their sittings; bill references.
 //!    - [`stage`]: what kind of stage a stage is, decided once from one table (`StageKind`).
 //!    - [`document`]: a bill's documents (publications), which are new, which are announced.
+//!    - [`division`]: a vote of either House (`Division`), and which tracked bill, stage and
+//!      question it is about (`division::match_division`), from its title and date.
 //!    - [`changes`]: change detection, `detect(previous, current, today) -> Vec<Event>`.
 //!    - [`decide`]: what recording a bill's snapshot writes — the snapshot, the alerts, the
 //!      events only recorded — from the previous snapshot, the filter and first-sight policy.
@@ -24,7 +26,7 @@
 //! 3. The edges that fetch and keep:
 //!    - [`source`]: where bills come from — the Bills API and the stage pages, over one polite
 //!      HTTP client on a `Transport` (reqwest, or a fake in tests), parsed off the async
-//!      workers; `auto` and `verify`.
+//!      workers; `auto` and `verify`; the Votes APIs' divisions (`source::votes`).
 //!    - [`store`]: SQLite, every SQL statement — snapshots, the outbox, check history and bill
 //!      health, status cards, page copies; `store::Db` runs each call off the async workers.
 //! 4. What is done with them:
@@ -50,6 +52,7 @@ pub mod clock;
 pub mod config;
 pub mod console;
 pub mod decide;
+pub mod division;
 pub mod document;
 pub mod filter;
 pub mod house;

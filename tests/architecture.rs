@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 /// The layers, bottom up. A module may use modules of its own layer or below, never above.
 const LAYERS: &[&[&str]] = &[
-    // The pure core: clock and model, stage kinds, change detection, filter, message text,
+    // The pure core: clock and model, stage kinds, divisions, change detection, filter, message text,
     // schedule maths, and the small pure helpers they share.
     &[
         "clock",
@@ -15,6 +15,7 @@ const LAYERS: &[&[&str]] = &[
         "document",
         "bill",
         "stage",
+        "division",
         "changes",
         "filter",
         "message",

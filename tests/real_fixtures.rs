@@ -6,10 +6,15 @@
 
 use std::path::Path;
 
-use billwatch::bill::House;
+use billwatch::bill::{Bill, House, Snapshot, Stage};
+use billwatch::division::{Division, Match, Question, match_division, question_for};
 use billwatch::source::api::{parse_bill, parse_stages};
 use billwatch::source::pages::{parse_stage_detail, parse_stage_list};
-use chrono::NaiveDate;
+use billwatch::source::votes::{
+    parse_commons_division, parse_commons_search, parse_lords_division, parse_lords_search,
+};
+use billwatch::stage::StageKind;
+use chrono::{NaiveDate, NaiveTime};
 
 /// The real response `name`; a missing folder or file fails the test, saying what to do.
 fn shared(name: &str) -> Vec<u8> {
@@ -109,7 +114,6 @@ fn real_bill_summary_list_has_the_fields_the_listing_needs() {
     ignore = "needs ../shared/fixtures/uk-parliament (CI has them)"
 )]
 fn every_stage_on_the_real_list_pages_is_a_known_kind() {
-    use billwatch::stage::StageKind;
     let mut seen = Vec::new();
     for bill in [2835, 2872, 3020, 3193, 3268, 3533] {
         let text = shared(&format!("list-page-text/bill-{bill}-stages.txt"));
@@ -214,6 +218,369 @@ fn real_stage_detail_page_parses() {
     // It is a detail page, not a list: read as a list, it is refused, not "no stages".
     let err = parse_stage_list(&html, 2551).expect_err("not a list page");
     assert!(err.to_string().contains("shows no House"), "{err}");
+}
+
+/// The real Commons search (25 divisions, October-November 2024) parses, with exact values.
+#[test]
+#[cfg_attr(
+    not(shared_fixtures),
+    ignore = "needs ../shared/fixtures/uk-parliament (CI has them)"
+)]
+fn real_commons_divisions_parse() {
+    let list =
+        parse_commons_search(&shared("votes-commons-divisions-search.json")).expect("parses");
+    let ids: Vec<u32> = list.iter().map(|d| d.id).collect();
+    assert_eq!(ids, (1849..=1873).rev().collect::<Vec<_>>());
+    assert!(
+        list.iter()
+            .all(|d| d.house == House::Commons && d.government_won.is_none() && d.notes.is_none())
+    );
+    let by_id = |id| list.iter().find(|d| d.id == id).expect("listed");
+
+    let second = by_id(1873);
+    assert_eq!(
+        second.title,
+        "Non-Domestic Rating (Multipliers and Private Schools) Bill: Second Reading"
+    );
+    assert_eq!(
+        (second.date, second.time, second.number, second.deferred),
+        (
+            day(2024, 11, 25),
+            NaiveTime::from_hms_opt(21, 50, 0),
+            Some(47),
+            false
+        )
+    );
+    assert_eq!((second.counts.ayes, second.counts.noes), (336, 175));
+    assert_eq!(second.carried(), Some(true));
+    assert_eq!(
+        second.url(),
+        "https://votes.parliament.uk/Votes/Commons/Division/1873"
+    );
+
+    let reasoned = by_id(1872);
+    assert_eq!((reasoned.counts.ayes, reasoned.counts.noes), (173, 335));
+    assert_eq!(reasoned.carried(), Some(false));
+
+    let deferred = by_id(1869);
+    assert!(deferred.deferred, "IsDeferred");
+    assert_eq!((deferred.date, deferred.time), (day(2024, 11, 13), None));
+    assert_eq!((deferred.counts.ayes, deferred.counts.noes), (412, 16));
+
+    let erb = by_id(1849);
+    assert_eq!(erb.title, "Employment Rights Bill: Second Reading");
+    assert_eq!(
+        (
+            erb.date,
+            erb.time,
+            erb.number,
+            erb.counts.ayes,
+            erb.counts.noes
+        ),
+        (
+            day(2024, 10, 21),
+            NaiveTime::from_hms_opt(22, 16, 0),
+            Some(23),
+            386,
+            105
+        )
+    );
+    // Parliament's double space and trailing space are gone.
+    assert_eq!(
+        by_id(1863).title,
+        "Budget Resolution No. 44: Rates of alcohol duty"
+    );
+    assert!(!by_id(1861).title.ends_with(' '));
+}
+
+/// One division in full (every member's vote) reads as the same division the search listed.
+#[test]
+#[cfg_attr(
+    not(shared_fixtures),
+    ignore = "needs ../shared/fixtures/uk-parliament (CI has them)"
+)]
+fn real_commons_division_parses_as_the_search_lists_it() {
+    let one = parse_commons_division(&shared("votes-commons-division-1873.json")).expect("parses");
+    let list =
+        parse_commons_search(&shared("votes-commons-divisions-search.json")).expect("parses");
+    assert_eq!(one.id, 1873);
+    assert_eq!(Some(&one), list.iter().find(|d| d.id == 1873));
+}
+
+/// The real Lords search: camelCase, the authoritative counts, the HTML note as plain text.
+#[test]
+#[cfg_attr(
+    not(shared_fixtures),
+    ignore = "needs ../shared/fixtures/uk-parliament (CI has them)"
+)]
+fn real_lords_divisions_parse_with_plain_notes() {
+    let body = shared("votes-lords-divisions-search.json");
+    let list = parse_lords_search(&body).expect("parses");
+    let [d] = list.as_slice() else {
+        panic!("one division: {list:?}")
+    };
+    assert_eq!(
+        (d.id, d.house, d.date, d.time, d.number, d.deferred),
+        (3172, House::Lords, day(2024, 11, 20), None, Some(5), false)
+    );
+    assert_eq!(d.title, "Water (Special Measures) Bill [HL]");
+    assert_eq!((d.counts.ayes, d.counts.noes), (36, 89));
+    assert_eq!(d.lobbies(), ("Contents", "Not-contents"));
+    assert_eq!(d.government_won, None, "isGovernmentWin is null here");
+    assert_eq!(
+        d.notes.as_deref(),
+        Some("Lord Roborough moved amendment 51, to leave out clause 10. The House divided:")
+    );
+    assert_eq!(
+        d.url(),
+        "https://votes.parliament.uk/Votes/Lords/Division/3172"
+    );
+    // `GET /data/Divisions/{id}` sends one division in the same shape.
+    let v: serde_json::Value = serde_json::from_slice(&body).expect("JSON");
+    let one = parse_lords_division(v[0].to_string().as_bytes()).expect("one parses");
+    assert_eq!(&one, d);
+    // The bill's name, "[HL]" and all, is the Water (Special Measures) Bill's; the note says
+    // which amendment.
+    let bill = tracked(
+        "Water (Special Measures) Bill",
+        &[(40, 4, "Report stage", House::Lords, day(2024, 11, 20))],
+    );
+    let m = belongs(d, &bill).expect("the bill's");
+    assert_eq!(
+        (m.stage, m.question),
+        (
+            40,
+            Question::Amendment {
+                label: "Amendment 51".into()
+            }
+        )
+    );
+}
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).expect("date")
+}
+
+/// A tracked bill titled `title` whose stages (bill-stage id, stage type, name, House, one
+/// sitting day) are as given. The sitting days are the real ones; the ids are made up (the
+/// Votes APIs do not carry them).
+fn tracked(title: &str, stages: &[(u32, u32, &str, House, NaiveDate)]) -> Snapshot {
+    let bill = Bill {
+        id: stages.first().map_or(1, |s| s.0),
+        title: title.to_owned(),
+        long_title: None,
+        current_house: None,
+        originating_house: None,
+        current_stage: None,
+        is_act: false,
+        withdrawn: None,
+        defeated: false,
+        last_update: None,
+    };
+    let stages = stages
+        .iter()
+        .map(|&(id, stage_type, name, house, sitting)| Stage {
+            id,
+            stage_type: Some(stage_type),
+            name: name.to_owned(),
+            house,
+            sittings: vec![sitting],
+            sort_order: i32::try_from(id).expect("small"),
+        })
+        .collect();
+    Snapshot::new(bill, stages)
+}
+
+/// The bill (by title), bill-stage and question a division is attached to.
+type Attached<'a> = (&'a str, u32, Question);
+
+fn belongs(division: &Division, bill: &Snapshot) -> Option<Match> {
+    match_division(division, &[bill.bill.title.as_str()], &bill.stages)
+}
+
+/// The bills of the real Commons list, as tracked bills with their real sitting days, and
+/// decoys: bills whose titles contain "Employment Rights Bill"'s words, and a Finance Bill
+/// sitting on Budget day and before the deferred division.
+fn bills_of_the_real_list() -> Vec<Snapshot> {
+    use House::Commons;
+    vec![
+        tracked(
+            "Employment Rights Bill",
+            &[
+                (10, 7, "2nd reading", Commons, day(2024, 10, 21)),
+                (11, 14, "Programme motion", Commons, day(2024, 10, 21)),
+            ],
+        ),
+        tracked(
+            "Employment Rights Bill (Amendment) Bill",
+            &[(20, 7, "2nd reading", Commons, day(2024, 10, 21))],
+        ),
+        tracked(
+            "Employment Rights (No. 2) Bill",
+            &[(30, 7, "2nd reading", Commons, day(2024, 10, 21))],
+        ),
+        tracked(
+            "Great British Energy Bill",
+            &[
+                (40, 9, "Report stage", Commons, day(2024, 10, 29)),
+                (41, 10, "3rd reading", Commons, day(2024, 10, 29)),
+            ],
+        ),
+        tracked(
+            "Finance Bill",
+            &[
+                (
+                    50,
+                    36,
+                    "Ways and Means resolution",
+                    Commons,
+                    day(2024, 11, 6),
+                ),
+                (51, 7, "2nd reading", Commons, day(2024, 11, 6)),
+                (52, 8, "Committee stage", Commons, day(2024, 11, 12)),
+            ],
+        ),
+        tracked(
+            "House of Lords (Hereditary Peers) Bill",
+            &[
+                (
+                    60,
+                    49,
+                    "Committee of the whole House",
+                    Commons,
+                    day(2024, 11, 12),
+                ),
+                (61, 10, "3rd reading", Commons, day(2024, 11, 12)),
+            ],
+        ),
+        tracked(
+            "Passenger Railway Services (Public Ownership) Bill",
+            &[(
+                70,
+                12,
+                "Consideration of Lords amendments",
+                Commons,
+                day(2024, 11, 19),
+            )],
+        ),
+        tracked(
+            "Non-Domestic Rating (Multipliers and Private Schools) Bill",
+            &[
+                (80, 7, "2nd reading", Commons, day(2024, 11, 25)),
+                (81, 14, "Programme motion", Commons, day(2024, 11, 25)),
+            ],
+        ),
+    ]
+}
+
+/// Every division of the real Commons list goes to the right bill, stage and question, or to
+/// none: the Windsor Framework regulations (deferred) and the Budget resolutions belong to no
+/// bill, and "Employment Rights Bill: Second Reading" only to the Employment Rights Bill, not
+/// to the bills whose titles contain its words.
+#[test]
+#[cfg_attr(
+    not(shared_fixtures),
+    ignore = "needs ../shared/fixtures/uk-parliament (CI has them)"
+)]
+fn real_commons_divisions_attach_to_their_bill_and_no_other() {
+    use Question::*;
+    let amendment = |label: &str| Amendment {
+        label: label.to_owned(),
+    };
+    let list =
+        parse_commons_search(&shared("votes-commons-divisions-search.json")).expect("parses");
+    let bills = bills_of_the_real_list();
+    let ndr = "Non-Domestic Rating (Multipliers and Private Schools) Bill";
+    let railways = "Passenger Railway Services (Public Ownership) Bill";
+    let peers = "House of Lords (Hereditary Peers) Bill";
+    let energy = "Great British Energy Bill";
+    let disagree = |label: &str| MotionToDisagree {
+        label: label.to_owned(),
+    };
+    let expected: Vec<(u32, Option<Attached>)> = vec![
+        (1873, Some((ndr, 80, SecondReading))),
+        (
+            1872,
+            Some((
+                ndr,
+                80,
+                ReasonedAmendment {
+                    reading: StageKind::SecondReading,
+                },
+            )),
+        ),
+        (1871, Some((railways, 70, disagree("Lords Amendment 2")))),
+        (1870, Some((railways, 70, disagree("Lords Amendment 1")))),
+        (1869, None),
+        (1868, Some((peers, 61, ThirdReading))),
+        (1867, Some((peers, 60, amendment("New Clause 20")))),
+        (1866, Some((peers, 60, amendment("New Clause 7")))),
+        (1865, Some((peers, 60, amendment("New Clause 1")))),
+        (1864, Some((peers, 60, amendment("Amendment 25")))),
+        (1853, Some((energy, 41, ThirdReading))),
+        (1852, Some((energy, 40, amendment("Amendment 8")))),
+        (1851, Some((energy, 40, amendment("Amendment 6")))),
+        (1850, Some((energy, 40, amendment("Amendment 4")))),
+        (1849, Some(("Employment Rights Bill", 10, SecondReading))),
+    ];
+    for division in &list {
+        let got: Vec<Attached> = bills
+            .iter()
+            .filter_map(|b| {
+                belongs(division, b).map(|m| (b.bill.title.as_str(), m.stage, m.question))
+            })
+            .collect();
+        // 1854-1863 are Budget resolutions: no bill's.
+        let want = expected
+            .iter()
+            .find(|(id, _)| *id == division.id)
+            .and_then(|(_, w)| w.clone());
+        assert_eq!(got, want.into_iter().collect::<Vec<_>>(), "{division}");
+    }
+    let windsor = list.iter().find(|d| d.id == 1869).expect("1869");
+    assert!(windsor.title.starts_with("Draft Windsor Framework") && windsor.deferred);
+    let budget = list.iter().find(|d| d.id == 1863).expect("1863");
+    assert!(
+        bills
+            .iter()
+            .all(|b| question_for(budget, &[b.bill.title.as_str()]).is_none())
+    );
+}
+
+/// "Employment Rights Bill: Second Reading" (division 1849, 21 October 2024 at 22:16) names the
+/// Employment Rights Bill whose 2nd reading sat that day, and only it.
+#[test]
+#[cfg_attr(
+    not(shared_fixtures),
+    ignore = "needs ../shared/fixtures/uk-parliament (CI has them)"
+)]
+fn real_employment_rights_second_reading_names_only_its_bill() {
+    let list =
+        parse_commons_search(&shared("votes-commons-divisions-search.json")).expect("parses");
+    let erb = list.iter().find(|d| d.id == 1849).expect("1849");
+    let bills = bills_of_the_real_list();
+    let m = belongs(erb, &bills[0]).expect("the Employment Rights Bill's");
+    assert_eq!(
+        m,
+        Match {
+            stage: 10,
+            sitting: day(2024, 10, 21),
+            question: Question::SecondReading,
+            deferred: false
+        }
+    );
+    for decoy in [
+        "Employment Rights Bill (Amendment) Bill",
+        "Employment Rights (No. 2) Bill",
+    ] {
+        let bill = bills.iter().find(|b| b.bill.title == decoy).expect("decoy");
+        assert_eq!(belongs(erb, bill), None, "{decoy}");
+        assert_eq!(question_for(erb, &[decoy]), None, "{decoy}");
+    }
+    // The same day a week later is no sitting of it.
+    let mut later = erb.clone();
+    later.date = day(2024, 10, 28);
+    assert_eq!(belongs(&later, &bills[0]), None);
 }
 
 /// The real publications of bill 512 (Constitutional Reform and Governance Act 2010): all 41

@@ -414,7 +414,8 @@ pub fn parse_datetime(s: &str) -> Result<NaiveDateTime, ParseError> {
         .map_err(|_| ParseError::new(format!("{s:?} is not a date and time")))
 }
 
-fn strip_bom(body: &[u8]) -> &[u8] {
+/// The body without a UTF-8 byte order mark, which serde_json would refuse.
+pub(super) fn strip_bom(body: &[u8]) -> &[u8] {
     body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body)
 }
 

@@ -1,9 +1,10 @@
 //! Reading a page's HTML without letting a hostile one cost minutes: the nesting and the
 //! attributes of each element are bounded before the parser (html5ever) sees the page.
 
-use scraper::Html;
+use scraper::{Html, Node};
 
 use super::ParseError;
+use super::api::clean_text;
 
 /// How deeply elements may nest in a page billwatch parses. Real stage pages nest a few dozen
 /// deep; the HTML parser's cost grows with the square of the depth (a 1 MB page of nested
@@ -164,6 +165,35 @@ pub fn parse_page(html: &str) -> Result<Html, ParseError> {
     Ok(Html::parse_document(html))
 }
 
+/// Elements that break a line of text: a space stands between their text and the text before.
+const BREAKING: [&str; 14] = [
+    "p", "br", "div", "li", "ul", "ol", "tr", "td", "h1", "h2", "h3", "h4", "h5", "h6",
+];
+
+/// The text a reader sees in an HTML snippet ("<p>Lord X moved amendment 51&nbsp;...</p>"):
+/// tags dropped, entities decoded, script and style left out, white space collapsed (by
+/// [`clean_text`]). Bounded like [`parse_page`], whose errors it returns.
+pub fn plain_text(html: &str) -> Result<String, ParseError> {
+    let page = parse_page(html)?;
+    let mut text = String::new();
+    for node in page.root_element().descendants() {
+        match node.value() {
+            Node::Text(t) => {
+                let hidden = node
+                    .parent()
+                    .and_then(|p| p.value().as_element().map(|e| e.name()))
+                    .is_some_and(|name| matches!(name, "script" | "style" | "template"));
+                if !hidden {
+                    text.push_str(t);
+                }
+            }
+            Node::Element(e) if BREAKING.contains(&e.name()) => text.push(' '),
+            _ => {}
+        }
+    }
+    Ok(clean_text(&text))
+}
+
 /// What a closing tag `</name>` closes: back to the newest open `name`, unless HTML would stop
 /// before it (see [`FORMATTING`], [`SPECIAL`], [`SCOPE`]); then nothing.
 fn close(open: &mut Vec<&[u8]>, name: &[u8]) {
@@ -274,6 +304,25 @@ fn strip_bom(html: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_text_drops_tags_and_decodes_entities() {
+        assert_eq!(
+            plain_text(
+                "<p>Lord Roborough moved amendment 51, to leave out clause&nbsp;10.</p>\
+                 <p>The House <b>divided</b>:&amp;<br>then&#8217;s</p><script>x()</script>"
+            ),
+            Ok(
+                "Lord Roborough moved amendment 51, to leave out clause 10. The House divided:& \
+                then\u{2019}s"
+                    .to_owned()
+            )
+        );
+        assert_eq!(plain_text("no tags"), Ok("no tags".to_owned()));
+        assert_eq!(plain_text(""), Ok(String::new()));
+        let deep = "<div>".repeat(MAX_DEPTH + 1);
+        assert!(plain_text(&deep).is_err(), "bounded like a page");
+    }
 
     /// A hostile page of 50,000 nested elements is refused before it is parsed (parsing it took
     /// seconds of CPU, growing with the square of the depth); a real page is not.

@@ -1,5 +1,6 @@
 //! Where bills come from. Each source maps what Parliament publishes into the same model
-//! ([`crate::bill::Snapshot`]); they share one HTTP client.
+//! ([`crate::bill::Snapshot`]); they share one HTTP client. [`votes`] reads the Votes APIs'
+//! divisions into [`crate::division::Division`].
 
 pub mod api;
 pub mod conditional;
@@ -12,6 +13,7 @@ pub mod parsing;
 pub mod publications;
 pub mod sittings;
 pub mod transport;
+pub mod votes;
 
 use std::fmt;
 
