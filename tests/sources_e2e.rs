@@ -331,3 +331,160 @@ async fn a_broken_page_cache_does_not_fail_the_bill() {
     assert_eq!(requests.len(), 2);
     assert!(requests[1].headers.get("if-none-match").is_none());
 }
+
+/// One bill as `GET /api/v1/Bills` lists it.
+fn listed(
+    id: u32,
+    title: &str,
+    updated: &str,
+    sessions: &[u32],
+    stage: &str,
+    house: &str,
+) -> serde_json::Value {
+    serde_json::json!({
+        "billId": id, "shortTitle": title, "formerShortTitle": null, "currentHouse": house,
+        "originatingHouse": "Commons", "lastUpdate": updated, "billWithdrawn": null,
+        "isDefeated": false, "billTypeId": 1, "introducedSessionId": sessions[0],
+        "includedSessionIds": sessions, "isAct": false,
+        "currentStage": {"id": 19037, "stageId": 10, "sessionId": sessions[sessions.len() - 1],
+                         "description": stage, "abbreviation": "3R", "house": house,
+                         "stageSittings": [], "sortOrder": 15},
+    })
+}
+
+fn bills_page(items: &[serde_json::Value]) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(
+        serde_json::json!({"items": items, "totalResults": items.len(), "itemsPerPage": 20}),
+    )
+}
+
+/// A fake Bills API for `search`: session 40 is the newest; "border" finds the Border
+/// Security bill in it and an older bill in every session; "nothing like it" finds nothing;
+/// "down" answers 503; two bill types.
+async fn search_fake() -> (FakeApi, Scratch) {
+    use wiremock::matchers::{query_param, query_param_is_missing};
+    let api = FakeApi::start().await;
+    let scratch = Scratch::new();
+    scratch.write_config(&api.uri(), &[BILL], "");
+    let border = listed(
+        3929,
+        "Border Security, Asylum and Immigration Bill",
+        "2025-11-17T16:05:12",
+        &[40],
+        "3rd reading",
+        "Lords",
+    );
+    let older = listed(
+        3001,
+        "Border Control (Old) Bill",
+        "2023-03-02T10:00:00",
+        &[38, 39],
+        "2nd reading",
+        "Commons",
+    );
+    // The newest bills say which session is current: 40.
+    Mock::given(method("GET"))
+        .and(path("/api/v1/Bills"))
+        .and(query_param_is_missing("SearchTerm"))
+        .respond_with(bills_page(&[border.clone(), older.clone()]))
+        .with_priority(1)
+        .mount(&api.server)
+        .await;
+    for (term, session, answer) in [
+        (
+            "border",
+            Some("40"),
+            bills_page(std::slice::from_ref(&border)),
+        ),
+        ("border", None, bills_page(&[border.clone(), older.clone()])),
+        ("nothing like it", Some("40"), bills_page(&[])),
+        ("down", Some("40"), ResponseTemplate::new(503)),
+    ] {
+        let mut mock = Mock::given(method("GET"))
+            .and(path("/api/v1/Bills"))
+            .and(query_param("SearchTerm", term));
+        mock = match session {
+            Some(s) => mock.and(query_param("Session", s)),
+            None => mock.and(query_param_is_missing("Session")),
+        };
+        mock.respond_with(answer)
+            .with_priority(1)
+            .mount(&api.server)
+            .await;
+    }
+    Mock::given(method("GET"))
+        .and(path("/api/v1/BillTypes"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(serde_json::json!({"items": [
+            {"id": 1, "category": "Public", "name": "Government Bill", "description": "..."},
+            {"id": 6, "category": "Private", "name": "Private Bill", "description": "..."}
+        ], "totalResults": 2, "itemsPerPage": 20})),
+        )
+        .mount(&api.server)
+        .await;
+    (api, scratch)
+}
+
+/// `search`: the current session's bills matching the words, newest first, as text (with a
+/// hint to add one) and as JSON lines; a bill type by name; nothing found is no error; the API
+/// failing is exit 1 with the reason.
+#[tokio::test]
+async fn search_finds_this_session_s_bills() {
+    let (api, scratch) = search_fake().await;
+    let run = scratch.run(&["search", "border"]).await;
+    run.assert_code(0);
+    let site = "https://bills.example.test";
+    assert_eq!(
+        run.stdout,
+        format!(
+            " 3929  Border Security, Asylum and Immigration Bill | 3rd reading, House of Lords | \
+             updated 17 November 2025 | {site}/bills/3929\n\
+             Track one with `billwatch add ID` (e.g. `billwatch add 3929`), or add a [[bills]] \
+             entry with its id to the config.\n"
+        )
+    );
+    let all = scratch
+        .run(&["search", "border", "--all-sessions", "--json"])
+        .await;
+    all.assert_code(0);
+    let lines = all.json_lines();
+    assert_eq!(lines.len(), 2, "{all:#?}");
+    assert_eq!(
+        lines[1],
+        serde_json::json!({"type": "bill", "id": 3001, "title": "Border Control (Old) Bill",
+            "stage": "2nd reading", "house": "Commons", "updated": "2023-03-02T10:00:00",
+            "url": format!("{site}/bills/3001")})
+    );
+    let typed = scratch
+        .run(&["search", "border", "--type", "government bill"])
+        .await;
+    typed.assert_code(0);
+    let asked = api.server.received_requests().await.unwrap_or_default();
+    assert!(
+        asked
+            .iter()
+            .any(|r| r.url.query().is_some_and(|q| q.contains("BillType=1"))),
+        "the type's id was asked for"
+    );
+    let wrong = scratch.run(&["search", "border", "--type", "hybrid"]).await;
+    wrong.assert_code(2);
+    assert!(
+        wrong
+            .stderr
+            .contains("Government Bill (1), Private Bill (6)"),
+        "{wrong:#?}"
+    );
+    let none = scratch.run(&["search", "nothing", "like", "it"]).await;
+    none.assert_code(0);
+    assert!(
+        none.stdout
+            .starts_with("No bill matches \"nothing like it\" in the current session."),
+        "{none:#?}"
+    );
+    let down = scratch.run(&["search", "down"]).await;
+    down.assert_code(1);
+    assert!(
+        down.stderr.contains("the search failed") && down.stderr.contains("503"),
+        "{down:#?}"
+    );
+}

@@ -8,6 +8,7 @@ mod backup;
 mod check;
 mod retry;
 mod run;
+mod search;
 mod show;
 mod status;
 mod test_telegram;
@@ -112,6 +113,25 @@ pub enum Command {
     Retry,
     /// Send one test message to each configured Telegram chat, to prove the setup.
     TestTelegram,
+    /// Find bills by words of their title (this session's, newest first), to track them.
+    Search {
+        /// Words of the bill's short title.
+        #[arg(required = true, num_args = 1..)]
+        term: Vec<String>,
+        /// Only bills now in this House.
+        #[arg(long, value_enum)]
+        house: Option<HouseArg>,
+        /// Only bills of this type: a name as Parliament gives it ("Government Bill", "Private
+        /// Members' Bill (Ballot)") or its id.
+        #[arg(long = "type", value_name = "TYPE")]
+        bill_type: Option<String>,
+        /// Bills of every session, not only the current one.
+        #[arg(long)]
+        all_sessions: bool,
+        /// One JSON object per bill, a line each.
+        #[arg(long)]
+        json: bool,
+    },
     /// Copy the database to PATH, safely while `run` runs; the copy is checked before it is
     /// kept.
     Backup {
@@ -122,6 +142,22 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+}
+
+/// A House named on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum HouseArg {
+    Commons,
+    Lords,
+}
+
+impl HouseArg {
+    fn house(self) -> crate::house::House {
+        match self {
+            HouseArg::Commons => crate::house::House::Commons,
+            HouseArg::Lords => crate::house::House::Lords,
+        }
+    }
 }
 
 /// A source named on the command line.
@@ -269,6 +305,22 @@ async fn dispatch(args: Args) -> Outcome {
         Command::Health => Ok(run::health(&config, clock)),
         Command::TestTelegram => test_telegram::test_telegram(&config, clock).await,
         Command::Backup { path, force } => backup::backup(&config, &path, force),
+        Command::Search {
+            term,
+            house,
+            bill_type,
+            all_sessions,
+            json,
+        } => {
+            let asked = search::Asked {
+                term: term.join(" "),
+                house,
+                bill_type,
+                all_sessions,
+                json,
+            };
+            search::search(&config, asked).await
+        }
     }
 }
 

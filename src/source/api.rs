@@ -10,6 +10,9 @@ use url::Url;
 use super::http::{FetchError, Http};
 use super::parsing::Parsing;
 use super::publications::parse_publications;
+use super::search::{
+    Found, SEARCH_TAKE, SearchQuery, newest_session, parse_bill_types, parse_found,
+};
 use super::{ParseError, SourceError};
 use crate::bill::{Bill, BillId, CurrentStage, House, Snapshot, Stage};
 use crate::config::join;
@@ -214,6 +217,47 @@ impl ApiSource {
         }
         Err(ListingError::TooLong {
             pages: MAX_LISTING_PAGES,
+        })
+    }
+
+    /// The first page of bills matching `query`, newest first.
+    pub async fn search(&self, query: &SearchQuery) -> Result<Found, ListingError> {
+        let url = join(&self.base, &query.path(SEARCH_TAKE));
+        self.read(&url, parse_found).await
+    }
+
+    /// The session Parliament's data shows as the newest: the newest session of the bills
+    /// updated most recently.
+    pub async fn current_session(&self) -> Result<Option<u32>, ListingError> {
+        let url = join(
+            &self.base,
+            &format!("api/v1/Bills?SortOrder=DateUpdatedDescending&Skip=0&Take={LISTING_PAGE}"),
+        );
+        let found = self.read(&url, parse_found).await?;
+        Ok(newest_session(&found.bills))
+    }
+
+    /// Parliament's bill types: (id, name).
+    pub async fn bill_types(&self) -> Result<Vec<(u32, String)>, ListingError> {
+        let url = join(&self.base, "api/v1/BillTypes");
+        self.read(&url, parse_bill_types).await
+    }
+
+    /// GETs `url` and reads the answer with `parse`, off the async workers.
+    async fn read<T: Send + 'static>(
+        &self,
+        url: &str,
+        parse: fn(&[u8]) -> Result<T, ParseError>,
+    ) -> Result<T, ListingError> {
+        let fetched = self
+            .http
+            .get(url, "application/json", None)
+            .await
+            .map_err(ListingError::Fetch)?;
+        let (_, read) = self.parsing.run(url, fetched.body, move |b| parse(b)).await;
+        read.map_err(|error| ListingError::Parse {
+            url: url.to_owned(),
+            error,
         })
     }
 

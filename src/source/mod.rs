@@ -11,6 +11,7 @@ pub mod page_dates;
 pub mod pages;
 pub mod parsing;
 pub mod publications;
+pub mod search;
 pub mod sittings;
 pub mod transport;
 pub mod votes;

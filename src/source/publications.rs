@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::ParseError;
-use super::api::clean_text;
+use super::api::{clean_text, strip_bom};
 use crate::document::Document;
 use crate::house::House;
 
@@ -41,7 +41,7 @@ struct ApiLink {
 /// Parses `/api/v1/Bills/{id}/Publications`: every document, as listed. A publication without
 /// an id, a title or a type is an error, never guessed at.
 pub fn parse_publications(body: &[u8]) -> Result<Vec<Document>, ParseError> {
-    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+    let body = strip_bom(body);
     let raw: ApiPublications = serde_json::from_slice(body)
         .map_err(|e| ParseError::new(format!("not a list of publications: {e}")))?;
     let Some(publications) = raw.publications else {
