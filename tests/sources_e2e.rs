@@ -488,3 +488,124 @@ async fn search_finds_this_session_s_bills() {
         "{down:#?}"
     );
 }
+
+/// The search fake, serving bill 3929 too, and "several" matching two bills; the config file
+/// written with comments and tracking bill 101. Returns that text, and one whose bills are an
+/// inline array at the top (after which no `[[bills]]` table is valid TOML).
+async fn add_fake() -> (FakeApi, Scratch, String, String) {
+    use wiremock::matchers::query_param;
+    let (api, scratch) = search_fake().await;
+    let (bill, stages) = border_security_on(date("2025-03-01"), 0);
+    api.serve_bill(BILL, bill, stages).await;
+    let two = [
+        listed(
+            3929,
+            "Border Security, Asylum and Immigration Bill",
+            "2025-11-17T16:05:12",
+            &[40],
+            "3rd reading",
+            "Lords",
+        ),
+        listed(
+            3990,
+            "Border Tolls Bill",
+            "2025-10-01T09:00:00",
+            &[40],
+            "1st reading",
+            "Commons",
+        ),
+    ];
+    Mock::given(method("GET"))
+        .and(path("/api/v1/Bills"))
+        .and(query_param("SearchTerm", "several"))
+        .respond_with(bills_page(&two))
+        .with_priority(1)
+        .mount(&api.server)
+        .await;
+    let config = |bills: &str| {
+        format!(
+            "# My billwatch  (comments, odd spacing and order are kept)\n\n\
+             [storage]\npath = \"{}\"\n\n[parliament]\napi_url = \"{}\"   # the fake\n\
+             site_url = \"https://bills.example.test\"\ntimeout = \"2s\"\nretries = 1\n\
+             retry_backoff = \"10ms\"\n\n# The bills\n{bills}",
+            scratch.db_path().display(),
+            api.uri()
+        )
+    };
+    let before = config("[[bills]]\nid = 101 # a bill\n");
+    std::fs::write(scratch.config_path(), &before).expect("write");
+    let inline = format!("bills = [{{ id = 101 }}]\n{}", config(""));
+    (api, scratch, before, inline)
+}
+
+/// `add`: one `[[bills]]` entry appended and every other byte of the file kept; a bill already
+/// tracked, words matching several bills, and a result that is no valid config are refused
+/// with the file untouched; a config it may not write says how to do it anyway.
+#[tokio::test]
+async fn add_appends_a_bill_and_keeps_the_rest_of_the_file() {
+    let (_api, scratch, before, inline) = add_fake().await;
+    let read = || std::fs::read_to_string(scratch.config_path()).expect("read");
+
+    let run = scratch
+        .run(&[
+            "add",
+            "https://bills.example.test/bills/3929/stages",
+            "--name",
+            "Border \"BSAI\" bill",
+        ])
+        .await;
+    run.assert_code(0);
+    assert!(
+        run.stdout
+            .starts_with("added bill 3929 (Border Security, Asylum and Immigration Bill)"),
+        "{run:#?}"
+    );
+    assert_eq!(
+        read(),
+        format!(
+            "{before}\n# Border Security, Asylum and Immigration Bill (added by `billwatch add`)\n\
+             [[bills]]\nid = 3929\nname = 'Border \"BSAI\" bill'\n"
+        )
+    );
+    scratch.run(&["validate"]).await.assert_code(0);
+    let added = read();
+    for (args, said) in [
+        (
+            &["add", "3929"][..],
+            "bill 3929 is already tracked (bills[1]",
+        ),
+        (&["add", "border"][..], "bill 3929 is already tracked"),
+        (
+            &["add", "several"][..],
+            "2 bills match \"several\"; add one by its id: 3929 Border",
+        ),
+    ] {
+        let run = scratch.run(args).await;
+        run.assert_code(2);
+        assert!(run.stderr.contains(said), "{args:?}: {run:#?}");
+        assert_eq!(read(), added, "{args:?}: untouched");
+    }
+
+    std::fs::write(scratch.config_path(), &inline).expect("write");
+    let run = scratch.run(&["add", "3929"]).await;
+    run.assert_code(2);
+    assert!(
+        run.stderr
+            .contains("would leave the config invalid, so nothing was written"),
+        "{run:#?}"
+    );
+    assert_eq!(read(), inline);
+
+    std::fs::write(scratch.config_path(), &before).expect("write");
+    let run = scratch
+        .run_locked_out(scratch.dir.path(), &["add", "3929"])
+        .await;
+    run.assert_code(1);
+    assert!(run.stderr.contains("cannot write the config"), "{run:#?}");
+    assert!(
+        run.stderr
+            .contains("run `billwatch add 3929` on the host's copy"),
+        "{run:#?}"
+    );
+    assert_eq!(read(), before);
+}

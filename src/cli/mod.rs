@@ -4,6 +4,7 @@
 //! Exit status ([`ExitCode`]): 0 all went well; 1 some bill failed (the rest still done) or a
 //! runtime failure; 2 a config or usage error, with nothing else touched.
 
+mod add;
 mod backup;
 mod check;
 mod retry;
@@ -113,6 +114,17 @@ pub enum Command {
     Retry,
     /// Send one test message to each configured Telegram chat, to prove the setup.
     TestTelegram,
+    /// Track one more bill: append its entry to the bills of the config file (the rest of the file
+    /// is kept as it is); a running worker picks it up before its next check.
+    Add {
+        /// A bill id (3929), a URL of the bill, or words of its title that match one bill of
+        /// the current session.
+        #[arg(required = true, num_args = 1..)]
+        bill: Vec<String>,
+        /// A short name for it in status and /bills.
+        #[arg(long)]
+        name: Option<String>,
+    },
     /// Find bills by words of their title (this session's, newest first), to track them.
     Search {
         /// Words of the bill's short title.
@@ -268,14 +280,15 @@ fn error_text(error: &anyhow::Error) -> String {
     text
 }
 
-fn load_config(args: &Args) -> Result<Config, ConfigError> {
+/// The config file this run reads.
+fn config_path(args: &Args) -> PathBuf {
     let env = std::env::var(config::CONFIG_ENV).ok();
-    let path = config::locate(args.config.as_deref(), env.as_deref());
-    Config::load(&path)
+    config::locate(args.config.as_deref(), env.as_deref())
 }
 
 async fn dispatch(args: Args) -> Outcome {
-    let config = load_config(&args)?;
+    let path = config_path(&args);
+    let config = Config::load(&path)?;
     // `--today` moves the whole clock to that day: dates, what counts as reached, and planning.
     let clock = match args.today {
         Some(day) => Clock::on_day(day, &config.timezone),
@@ -305,6 +318,9 @@ async fn dispatch(args: Args) -> Outcome {
         Command::Health => Ok(run::health(&config, clock)),
         Command::TestTelegram => test_telegram::test_telegram(&config, clock).await,
         Command::Backup { path, force } => backup::backup(&config, &path, force),
+        Command::Add { bill, name } => {
+            add::add(&config, &path, &bill.join(" "), name.as_deref()).await
+        }
         Command::Search {
             term,
             house,
