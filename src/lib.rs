@@ -34,7 +34,9 @@
 //!      persist (`--dry-run`: nothing).
 //!    - [`telegram`]: delivery over a `BotApi` (teloxide, or a fake in tests) — digests, limits,
 //!      retries, blocked alerts, status cards, operator notices.
-//!    - [`bot`]: the bot's commands in private chats (teloxide dispatcher, long polling).
+//!    - [`bot`]: the bot's commands in private chats (teloxide dispatcher, long polling); the
+//!      replies themselves are pure (`bot::respond`), `/search` asks the Bills API (kept a few
+//!      minutes).
 //!    - [`console`]: delivery to stdout, as text or JSON lines.
 //! 5. [`worker`]: `billwatch run` — the checker, the sender and the bot as tasks; clock,
 //!    shutdown and services are parameters, so tests run it in-process in paused time.

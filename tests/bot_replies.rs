@@ -264,6 +264,7 @@ fn check_asks_for_a_check_and_nothing_else_does() {
         Reply {
             html: "Checking now; any alerts will follow in the channel.".to_owned(),
             check_now: true,
+            search: None,
         }
     );
     for other in [
@@ -362,4 +363,25 @@ fn long_answers_come_a_page_at_a_time() {
         "{last}"
     );
     assert!(!last.contains("for more"));
+}
+
+/// `/search words` asks for a search (the dispatcher runs it), for anyone; with no words it
+/// says how; a very long term is cut before it reaches Parliament.
+#[test]
+fn search_asks_parliament_for_the_words() {
+    assert_eq!(
+        ask("/search  border security ", STRANGER),
+        Reply {
+            html: String::new(),
+            check_now: false,
+            search: Some("border security".to_owned()),
+        }
+    );
+    assert!(
+        ask("/search", STRANGER)
+            .html
+            .starts_with("Search for what?")
+    );
+    let long = ask(&format!("/search {}", "x".repeat(1000)), STRANGER);
+    assert_eq!(long.search.map(|s| s.len()), Some(100));
 }

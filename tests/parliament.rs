@@ -472,3 +472,55 @@ async fn a_new_print_of_the_bill_is_announced_once() {
         "{links:#?}"
     );
 }
+
+/// The bot's `/search`: the current session's bills as one short answer with ids and links;
+/// the same words asked again within five minutes cost Parliament nothing (strangers cannot
+/// make billwatch hammer it); after that they are asked again.
+#[tokio::test(start_paused = true)]
+async fn bot_search_answers_are_kept_a_few_minutes() {
+    use billwatch::bot::{SEARCH_CACHE_TTL, Searcher};
+    let parliament = FakeParliament::new();
+    let check = InProcess::new(&parliament, "mode = \"api\"\n", &[BILL], "");
+    let listed = serde_json::json!({"items": [{
+        "billId": 3929, "shortTitle": "Border Security, Asylum and Immigration Bill",
+        "currentHouse": "Lords", "lastUpdate": "2025-11-17T16:05:12", "billTypeId": 1,
+        "introducedSessionId": 40, "includedSessionIds": [40], "isAct": false,
+        "currentStage": {"id": 19037, "stageId": 10, "sessionId": 40, "description": "3rd reading",
+                         "house": "Lords", "stageSittings": [], "sortOrder": 15}
+    }], "totalResults": 1, "itemsPerPage": 20});
+    parliament.answer(
+        Route::Path("/api/v1/Bills".into()),
+        Answer::json(&listed),
+        None,
+    );
+    let cache = billwatch::store::Store::open(&check.db_path())
+        .expect("store")
+        .page_cache();
+    let http = parliament.http(&check.config.parliament);
+    let clock = Clock::following_tokio(utc("2025-11-20", "10:00:00"));
+    let api =
+        billwatch::source::Sources::with_state_and_http(&check.config, cache, clock, http).api;
+    let searcher = Searcher::new(api, check.config.parliament.site_url.clone());
+    let asked = || {
+        parliament
+            .paths()
+            .iter()
+            .filter(|p| *p == "/api/v1/Bills")
+            .count()
+    };
+
+    let html = searcher.answer("Border  SECURITY").await;
+    assert_eq!(
+        html,
+        "<b>Bills matching “border security”</b>\n\n\
+         <b>Border Security, Asylum and Immigration Bill</b> (3929)\n\
+         Now: 3rd reading, House of Lords\n\
+         <a href=\"https://bills.example.test/bills/3929\">On bills.parliament.uk</a>\n"
+    );
+    assert_eq!(asked(), 2, "the current session, then the search");
+    assert_eq!(searcher.answer("border security").await, html);
+    assert_eq!(asked(), 2, "kept");
+    tokio::time::advance(SEARCH_CACHE_TTL).await;
+    searcher.answer("border security").await;
+    assert_eq!(asked(), 4, "asked again after five minutes");
+}

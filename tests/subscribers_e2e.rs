@@ -128,12 +128,14 @@ async fn assert_registered(tg: &FakeTelegram) {
     };
     assert_eq!(
         names(&registered[0]),
-        ["bills", "bill", "next", "whoami", "help"]
+        ["bills", "bill", "next", "search", "whoami", "help"]
     );
     assert_eq!(registered[0]["scope"]["type"], "all_private_chats");
     assert_eq!(
         names(&registered[1]),
-        ["bills", "bill", "next", "whoami", "help", "status", "check"]
+        [
+            "bills", "bill", "next", "search", "whoami", "help", "status", "check"
+        ]
     );
     assert_eq!(registered[1]["scope"]["chat_id"], OPERATOR);
 }
