@@ -9,6 +9,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::bill::{BillId, BillStageId, House, Snapshot, Stage};
+use crate::division::Vote;
 use crate::document::{Document, new_documents};
 use crate::stage::StageKind;
 
@@ -34,10 +35,12 @@ pub enum EventKind {
     Renamed,
     /// Parliament published a document of the bill (a new print of its text, ...).
     DocumentPublished,
+    /// The House voted on the bill: a reading's division, or a day's votes on amendments.
+    Division,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 10] = [
+    pub const ALL: [EventKind; 11] = [
         EventKind::TrackingStarted,
         EventKind::StageScheduled,
         EventKind::StageRescheduled,
@@ -48,6 +51,7 @@ impl EventKind {
         EventKind::Defeated,
         EventKind::Renamed,
         EventKind::DocumentPublished,
+        EventKind::Division,
     ];
 
     /// The snake_case name used in JSON output and the database.
@@ -63,6 +67,7 @@ impl EventKind {
             EventKind::Defeated => "defeated",
             EventKind::Renamed => "renamed",
             EventKind::DocumentPublished => "document_published",
+            EventKind::Division => "division",
         }
     }
 }
@@ -120,6 +125,10 @@ pub struct Event {
     /// For `document_published`: the document.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub document: Option<Document>,
+    /// For `division`: the votes told (one, or a sitting day's votes on amendments); for
+    /// `stage_reached`: the stage's vote, when it was found in the same check.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub votes: Vec<Vote>,
 }
 
 /// What comes next after a stage: the next scheduled stage if Parliament has announced one,
@@ -156,6 +165,12 @@ impl Event {
             EventKind::DocumentPublished => {
                 format!("{:?}", self.document.as_ref().map(|d| d.id))
             }
+            EventKind::Division => self
+                .votes
+                .iter()
+                .map(|v| format!("{} {}", v.division.house, v.division.id))
+                .collect::<Vec<_>>()
+                .join(", "),
             EventKind::StageRescheduled => format!("{:?} from {:?}", self.date, self.previous_date),
             EventKind::StageScheduled | EventKind::StageReached | EventKind::SittingAdded => {
                 format!("{:?}", self.date)
@@ -184,6 +199,15 @@ impl Event {
             next: None,
             first_of_its_kind: false,
             document: None,
+            votes: Vec::new(),
+        }
+    }
+
+    /// A `division` event about `stage` of `snapshot`, on its sitting day `date`.
+    pub fn division(snapshot: &Snapshot, stage: &Stage, date: NaiveDate, votes: Vec<Vote>) -> Self {
+        Event {
+            votes,
+            ..Event::stage(snapshot, stage, EventKind::Division, Some(date))
         }
     }
 

@@ -2,9 +2,13 @@
 //!
 //! Bills are fetched a few at a time; each is recorded as soon as it arrives, so an interrupted
 //! check keeps what it finished. One failing bill never stops the others: it is reported, its
-//! stored state stays as it was, and no alert comes from it.
+//! stored state stays as it was, and no alert comes from it. A bill that sat in the last few
+//! days is recorded once the Votes APIs were asked (see `check/votes.rs`), so that its stage
+//! and the stage's vote are told together.
 
 pub mod plan;
+mod record;
+mod votes;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use futures::StreamExt;
@@ -18,6 +22,7 @@ use crate::decide::{FirstSight, SnapshotSource};
 use crate::source::{Known, SourceError, SourceKind, Sources};
 use crate::store::{Alert, Db, FetchState, Recording, StoreError};
 use plan::Plan;
+use record::{Run, damaged, recording};
 
 /// How a check treats bills and state.
 #[derive(Debug, Clone, Copy, Default)]
@@ -231,7 +236,7 @@ impl Target {
         let url = how.url.clone();
         let decision = match self.stored() {
             Some(db) => db.call(move |s| s.preview(&snapshot, &how)).await?,
-            None => how.decide(None, &snapshot, &Default::default()),
+            None => how.decide(None, &snapshot, &Default::default(), &Default::default()),
         };
         let noted = Noted {
             first_seen: decision.first_seen,
@@ -254,28 +259,6 @@ impl Target {
             Some(db) => db.call(move |s| s.record_failure(id, now, &error)).await,
             None => Ok(0),
         }
-    }
-}
-
-/// How one bill's snapshot is recorded: what the config says of it, and when.
-fn recording(
-    config: &Config,
-    id: BillId,
-    source: SnapshotSource,
-    first: FirstSight,
-    now: DateTime<Utc>,
-    today: NaiveDate,
-    catch_up: bool,
-) -> Recording {
-    Recording {
-        today,
-        now,
-        source,
-        first,
-        url: config.stages_url(id),
-        chat: config.chat_for(id).map(str::to_owned),
-        filter: config.filter_for(id).clone(),
-        catch_up,
     }
 }
 
@@ -312,41 +295,33 @@ async fn check(
              missed meanwhile"
         );
     }
+    let run = Run {
+        config,
+        target: &target,
+        clock,
+        today,
+        first,
+        returning: &returning,
+    };
     let mut fetches = fetch_all(config, sources, &target, plan.fetch, today);
+    // A bill that sat recently waits for the votes, so that a stage and its vote found now
+    // are told in one message; the others are recorded as they arrive.
+    let mut waiting = Vec::new();
     while let Some((id, result)) = fetches.next().await {
         let outcome = match result {
+            Ok((snapshot, source)) if votes::may_be_voting(config, &snapshot, today) => {
+                waiting.push((id, snapshot, source));
+                continue;
+            }
             Ok((snapshot, source)) => {
-                let back = returning.contains(&id);
-                let how = recording(config, id, source.into(), first, clock.now(), today, back);
-                let (title, stages) = (snapshot.bill.title.clone(), snapshot.stages.len());
-                match target.record(snapshot, how, &mut report).await {
-                    Ok(noted) => {
-                        log_success(id, stages, source, noted.first_seen, noted.alerts);
-                        BillOutcome::fetched(id, title, source, noted)
-                    }
-                    Err(e) if e.is_damaged_row() => damaged(&target, id, clock.now(), &e).await?,
-                    Err(e) => return Err(e),
-                }
+                run.record_fetched(id, snapshot, source, Vec::new(), &mut report)
+                    .await?
             }
-            Err(error) => {
-                let message = match error.advice() {
-                    Some(advice) => format!("{error}; {advice}"),
-                    None => error.to_string(),
-                };
-                let failures = target
-                    .record_failure(id, clock.now(), message.clone())
-                    .await?;
-                tracing::warn!(bill = id, failures, "check failed, state kept: {message}");
-                // The title it had, so that the operator hears which bill this is.
-                let title = match target.snapshot(id).await {
-                    Ok(stored) => stored.map(|s| s.bill.title),
-                    Err(_) => None,
-                };
-                BillOutcome::failed(id, title, message, failures)
-            }
+            Err(error) => run.failed(id, &error).await?,
         };
         report.bills.push(outcome);
     }
+    votes::settle(&run, sources, waiting, &mut report).await?;
     report.bills.sort_by_key(|b| {
         config
             .bills
@@ -411,24 +386,6 @@ async fn look_again_at_unchanged(
         report.bills.push(outcome);
     }
     Ok(())
-}
-
-/// A bill whose stored state cannot be read back (a damaged row): it fails alone, reported
-/// like any failing bill (and to the operator after `failure_threshold` checks); the other bills
-/// go on.
-async fn damaged(
-    target: &Target,
-    id: BillId,
-    now: DateTime<Utc>,
-    e: &StoreError,
-) -> Result<BillOutcome, StoreError> {
-    let message = format!(
-        "bill {id}: its stored state cannot be read, so it cannot be compared ({e}); the other \
-         bills go on"
-    );
-    let failures = target.record_failure(id, now, message.clone()).await?;
-    tracing::error!(bill = id, failures, "{message}");
-    Ok(BillOutcome::failed(id, None, message, failures))
 }
 
 /// How the listing went, for the report.
@@ -566,12 +523,4 @@ fn fetch_all<'a>(
             })
             .buffered(config.parliament.max_concurrent),
     )
-}
-
-fn log_success(bill: BillId, stages: usize, source: SourceKind, first_seen: bool, alerts: usize) {
-    if first_seen {
-        tracing::info!(bill, %source, stages, alerts, "first check of this bill: recorded");
-    } else {
-        tracing::info!(bill, %source, stages, alerts, "checked");
-    }
 }

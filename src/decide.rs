@@ -13,8 +13,10 @@ use chrono::NaiveDate;
 use std::collections::HashSet;
 
 use crate::bill::Snapshot;
-use crate::changes::{self, Announcement, Event, StageRef};
+use crate::changes::{self, Announcement, Event, EventKind, StageRef};
+use crate::division::{Division, Vote};
 use crate::filter::AlertFilter;
+use crate::votes;
 
 /// Where the snapshot being recorded came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,6 +81,8 @@ pub struct Decision {
     pub vanished: Vec<StageRef>,
     /// Nothing was stored for the bill before.
     pub first_seen: bool,
+    /// The divisions to record as the bill's: told now, or (first sight) recorded silently.
+    pub votes: Vec<Vote>,
 }
 
 impl Decision {
@@ -144,7 +148,61 @@ pub fn decide(
         repeats,
         vanished,
         first_seen: previous.is_none(),
+        votes: Vec::new(),
     }
+}
+
+/// What the bill's divisions add to `decision`: the new ones (`found` by this check, matched
+/// to the bill, not `recorded` before) become `division` alerts, each part filtered, and a
+/// reading's vote joins the `stage_reached` alert of its stage when both come now (one
+/// message). Seen for the first time (`silent`), they are recorded without alerts.
+pub fn with_votes(
+    decision: &mut Decision,
+    found: &FoundVotes<'_>,
+    filter: &AlertFilter,
+    silent: bool,
+) {
+    let fresh = votes::new_votes(
+        &decision.snapshot,
+        found.former_title,
+        found.divisions,
+        found.recorded,
+    );
+    if silent {
+        decision.votes = fresh;
+        return;
+    }
+    let (events, record) = votes::events(&decision.snapshot, fresh, found.now, found.group_after);
+    decision.votes = record;
+    for event in events {
+        let Some(shown) = filter.shown(&event) else {
+            decision.muted.push(event);
+            continue;
+        };
+        let stage = shown.stage.as_ref().map(|s| s.id);
+        let joined = decision
+            .alerts
+            .iter_mut()
+            .find(|a| a.kind == EventKind::StageReached && a.stage.as_ref().map(|s| s.id) == stage);
+        match (joined, shown.votes.as_slice()) {
+            (Some(reached), [vote]) if vote.is_single() => reached.votes.push(vote.clone()),
+            _ => decision.alerts.push(shown),
+        }
+    }
+}
+
+/// The divisions a check found, for [`with_votes`].
+#[derive(Debug, Clone, Copy)]
+pub struct FoundVotes<'a> {
+    /// Every division the check's searches gave (of any bill).
+    pub divisions: &'a [Division],
+    /// Those recorded for the bill before.
+    pub recorded: &'a votes::RecordedVotes,
+    /// The bill's title before this check, when it was renamed.
+    pub former_title: Option<&'a str>,
+    pub now: chrono::DateTime<chrono::Utc>,
+    /// How old a day's newest division must be before the day's votes are told.
+    pub group_after: chrono::Duration,
 }
 
 /// The first day on which a stage of `snapshot` not yet started by `today` is due to start.
@@ -163,7 +221,6 @@ mod tests {
 
     use super::*;
     use crate::bill::House;
-    use crate::changes::EventKind;
     use crate::filter::{Kinds, Stages};
 
     fn d(s: &str) -> NaiveDate {

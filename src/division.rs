@@ -12,6 +12,7 @@ use std::fmt;
 use chrono::{NaiveDate, NaiveTime};
 use serde::{Deserialize, Serialize};
 
+use crate::bill::BillStageId;
 use crate::house::House;
 
 pub use matching::{DEFERRED_WINDOW_DAYS, Match, Question, match_division, question_for};
@@ -54,6 +55,36 @@ pub struct Division {
     /// The Lords' `amendmentMotionNotes` as plain text ("Lord Roborough moved amendment 51, to
     /// leave out clause 10. The House divided:"), at most [`MAX_NOTES_CHARS`].
     pub notes: Option<String>,
+}
+
+/// A division matched to a tracked bill: what an alert tells, and what the store keeps so that
+/// it is told once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Vote {
+    pub division: Division,
+    /// The bill-stage it was held at.
+    pub stage: BillStageId,
+    /// The stage's sitting day it belongs to.
+    pub sitting: NaiveDate,
+    pub question: Question,
+}
+
+impl Vote {
+    /// Whether the vote decides a reading or is a final question on it (a second or third
+    /// reading, a reasoned amendment to one): told on its own. The others (amendments,
+    /// motions, procedural questions) are told together, a message per sitting day.
+    pub fn is_single(&self) -> bool {
+        matches!(
+            self.question,
+            Question::SecondReading | Question::ThirdReading | Question::ReasonedAmendment { .. }
+        )
+    }
+
+    /// Whether it is a vote on a procedural question (a programme motion, ...): hidden where
+    /// procedural stages are.
+    pub fn is_procedural(&self) -> bool {
+        matches!(self.question, Question::Procedural(_))
+    }
 }
 
 /// The official counts of a division, tellers included.

@@ -76,6 +76,20 @@ impl AlertFilter {
     }
 }
 
+impl AlertFilter {
+    /// `event` as posted, when it is: a `division` event without the votes this filter hides
+    /// (procedural questions, as procedural stages are hidden under `stages = "major"`), and
+    /// nothing when every one of its votes is hidden or the event itself is.
+    pub fn shown(&self, event: &Event) -> Option<Event> {
+        let mut shown = event.clone();
+        if matches!(self.stages, Stages::Major) {
+            shown.votes.retain(|v| !v.is_procedural());
+        }
+        let emptied = event.kind == EventKind::Division && shown.votes.is_empty();
+        (!emptied && self.allows(&shown)).then_some(shown)
+    }
+}
+
 /// Stage names Parliament uses, for checking a config's list: every wording of
 /// [`crate::stage::STAGE_TYPES`].
 pub static KNOWN_STAGES: std::sync::LazyLock<Vec<&'static str>> =
@@ -105,6 +119,7 @@ mod tests {
             next: None,
             first_of_its_kind: false,
             document: None,
+            votes: Vec::new(),
         }
     }
 

@@ -13,6 +13,8 @@
 //!    - [`document`]: a bill's documents (publications), which are new, which are announced.
 //!    - [`division`]: a vote of either House (`Division`), and which tracked bill, stage and
 //!      question it is about (`division::match_division`), from its title and date.
+//!    - [`votes`]: which divisions found for a bill are told, alone (a reading) or a sitting
+//!      day's together (amendments), and when.
 //!    - [`changes`]: change detection, `detect(previous, current, today) -> Vec<Event>`.
 //!    - [`decide`]: what recording a bill's snapshot writes — the snapshot, the alerts, the
 //!      events only recorded — from the previous snapshot, the filter and first-sight policy.
@@ -66,4 +68,5 @@ pub mod stage;
 pub mod store;
 pub mod telegram;
 pub mod telegram_text;
+pub mod votes;
 pub mod worker;

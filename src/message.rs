@@ -3,6 +3,8 @@
 //! Every text that came from Parliament is escaped in the HTML form. Future dates are marked
 //! "provisional", as Parliament itself says they are.
 
+mod votes;
+
 use chrono::NaiveDate;
 
 use crate::bill::{House, Snapshot};
@@ -20,6 +22,8 @@ struct Parts {
     more: Vec<String>,
     link_text: &'static str,
     url: String,
+    /// A vote's own page, linked before the main link (a stage alert that says its vote).
+    vote_url: Option<String>,
 }
 
 fn parts(event: &Event, url: &str, today: NaiveDate) -> Parts {
@@ -36,20 +40,33 @@ fn parts(event: &Event, url: &str, today: NaiveDate) -> Parts {
     if let Some(m) = meaning {
         more.push(format!("What this means: {m}"));
     }
+    let mut vote_url = None;
+    match (event.kind, event.votes.as_slice()) {
+        (EventKind::Division, _) => more.extend(votes::more_lines(event)),
+        (_, []) => {}
+        (_, joined) => {
+            more.extend(joined.iter().map(votes::joined_line));
+            vote_url = votes::reading(joined).map(|v| v.division.url());
+        }
+    }
     if let Some(next) = &event.next {
         more.push(format!("Next: {}.", next_phrase(next, today)));
     }
-    // A document links to itself, when Parliament gives where to read it.
+    // A document links to itself, when Parliament gives where to read it; a vote to its page.
     let (link_text, url) = match event.document.as_ref().and_then(|d| d.url.as_deref()) {
-        Some(document) => ("Read it", document),
-        None => ("Stages of this bill", url),
+        Some(document) => ("Read it", document.to_owned()),
+        None => match votes::single_url(event) {
+            Some(division) => ("See the vote", division),
+            None => ("Stages of this bill", url.to_owned()),
+        },
     };
     Parts {
         title: event.title.clone(),
         line: main_line(event, today),
         more,
         link_text,
-        url: url.to_owned(),
+        url,
+        vote_url,
     }
 }
 
@@ -111,6 +128,7 @@ fn main_line(event: &Event, today: NaiveDate) -> String {
             None => "Renamed.".to_owned(),
         },
         EventKind::DocumentPublished => document_line(event),
+        EventKind::Division => votes::division_line(event, stage),
     }
 }
 
@@ -208,6 +226,9 @@ pub fn render_text(event: &Event, url: &str, today: NaiveDate) -> String {
         out.push_str(line);
         out.push('\n');
     }
+    if let Some(vote) = &p.vote_url {
+        out.push_str(&format!("See the vote: {vote}\n"));
+    }
     out.push_str(&format!("{}: {}", p.link_text, p.url));
     out
 }
@@ -243,6 +264,7 @@ pub fn render_html_within(event: &Event, url: &str, today: NaiveDate, limit: usi
     // Still too long (a link longer than a message): the link and the lines go.
     p.more.clear();
     p.url.clear();
+    p.vote_url = None;
     p.line = crate::telegram_text::fit(&p.line, limit / 4).into_owned();
     p.title = crate::telegram_text::fit(&p.title, limit / 4).into_owned();
     html_of(&p)
@@ -257,6 +279,12 @@ fn html_of(p: &Parts) -> String {
     for line in &p.more {
         out.push_str(&escape_html(line));
         out.push('\n');
+    }
+    if let Some(vote) = &p.vote_url {
+        out.push_str(&format!(
+            "<a href=\"{}\">See the vote</a>\n",
+            escape_html(vote)
+        ));
     }
     if !p.url.is_empty() {
         out.push_str(&format!(
@@ -440,6 +468,7 @@ mod tests {
             next: None,
             first_of_its_kind: false,
             document: None,
+            votes: Vec::new(),
         };
         let today = NaiveDate::from_ymd_opt(2025, 2, 1).expect("day");
         let html = render_html(&event, "https://bills.parliament.uk/bills/1/stages", today);

@@ -20,7 +20,8 @@ use StageKind::*;
 use Wording::{Is, StartsWith};
 
 /// The kind of a stage.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum StageKind {
     FirstReading,
     SecondReading,

@@ -17,6 +17,7 @@ const LAYERS: &[&[&str]] = &[
         "stage",
         "division",
         "changes",
+        "votes",
         "filter",
         "message",
         "schedule",

@@ -34,6 +34,7 @@ fn event(kind: EventKind, stage: Option<(&str, House, Option<u32>)>, date: Optio
         next: None,
         first_of_its_kind: false,
         document: None,
+        votes: Vec::new(),
     }
 }
 

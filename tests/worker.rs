@@ -24,7 +24,7 @@ use tokio::task::JoinHandle;
 fn write_config(dir: &Path, bills: &[u32], extra: &str) -> PathBuf {
     let mut text = format!(
         "[parliament]\napi_url = \"https://api.fake.test\"\nsite_url = \"https://bills.example.test\"\n\
-         retries = 1\nretry_backoff = \"10ms\"\nfull_refresh = \"365d\"\n\n[storage]\npath = \"{}\"\n\n\
+         retries = 1\nretry_backoff = \"10ms\"\nfull_refresh = \"365d\"\nvotes = false\n\n[storage]\npath = \"{}\"\n\n\
          [schedule]\ncron = \"0 9 * * *\"\ncheck_at_start = true\n\n{extra}\n",
         dir.join("data/billwatch.db").display()
     );

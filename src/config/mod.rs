@@ -33,6 +33,8 @@ pub const CONFIG_ENV: &str = "BILLWATCH_CONFIG";
 pub const DEFAULT_PATH: &str = "config/billwatch.toml";
 pub const DEFAULT_API_URL: &str = "https://bills-api.parliament.uk";
 pub const DEFAULT_SITE_URL: &str = crate::bill::PARLIAMENT_SITE;
+pub const DEFAULT_COMMONS_VOTES_URL: &str = "https://commonsvotes-api.parliament.uk";
+pub const DEFAULT_LORDS_VOTES_URL: &str = "https://lordsvotes-api.parliament.uk";
 pub const DEFAULT_TELEGRAM_API_URL: &str = "https://api.telegram.org";
 pub const DEFAULT_USER_AGENT: &str = concat!(
     "billwatch/",
@@ -110,6 +112,9 @@ pub struct Alerts {
     /// A bill checked for the first time is announced (one `tracking_started` alert with where
     /// it stands) rather than recorded silently: by the worker and by every `check`.
     pub announce_new: bool,
+    /// Votes on amendments are told together, a message per bill and sitting day, once the
+    /// day's newest division is this old by its own time.
+    pub group_votes_after: Duration,
 }
 
 /// When alerts go out.
@@ -138,6 +143,15 @@ pub struct Parliament {
     pub listing: bool,
     /// Every bill is fetched in full at least this often, whatever the listing says.
     pub full_refresh: Duration,
+    /// The Commons Votes API.
+    pub commons_votes_url: Url,
+    /// The Lords Votes API.
+    pub lords_votes_url: Url,
+    /// Ask the Votes APIs for the divisions of tracked bills (`division` alerts).
+    pub votes: bool,
+    /// The least time between two searches of one House's Votes API (but see
+    /// [`crate::check`]: a bill reaching a new stage in that House asks at once).
+    pub votes_gap: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -322,6 +336,10 @@ mod tests {
         "parliament.page_delay",
         "parliament.listing",
         "parliament.full_refresh",
+        "parliament.commons_votes_url",
+        "parliament.lords_votes_url",
+        "parliament.votes",
+        "parliament.votes_gap",
         "storage.path",
         "schedule.cron",
         "schedule.check_at_start",
@@ -333,6 +351,7 @@ mod tests {
         "alerts.mode",
         "alerts.daily_at",
         "alerts.announce_new",
+        "alerts.group_votes_after",
         "telegram.chat",
         "telegram.admin_chat",
         "telegram.api_url",
@@ -382,6 +401,10 @@ mod tests {
             page_delay = "1s"
             listing = true
             full_refresh = "24h"
+            commons_votes_url = "https://commonsvotes-api.parliament.uk"
+            lords_votes_url = "https://lordsvotes-api.parliament.uk"
+            votes = true
+            votes_gap = "30m"
             [storage]
             path = "data/billwatch.db"
             [schedule]
@@ -396,6 +419,7 @@ mod tests {
             mode = "daily"
             daily_at = "18:30"
             announce_new = true
+            group_votes_after = "1h"
             [telegram]
             chat = "@bill_alerts"
             admin_chat = "-1001234567890"

@@ -49,6 +49,8 @@ pub(super) struct Alerts {
     pub mode: Option<Spanned<String>>,
     pub daily_at: Option<Spanned<String>>,
     pub announce_new: Option<bool>,
+    #[serde(default, with = "humantime_serde")]
+    pub group_votes_after: Option<Duration>,
 }
 
 #[derive(Deserialize, Default)]
@@ -78,6 +80,11 @@ pub(super) struct Parliament {
     pub listing: Option<bool>,
     #[serde(default, with = "humantime_serde")]
     pub full_refresh: Option<Duration>,
+    pub commons_votes_url: Option<Spanned<String>>,
+    pub lords_votes_url: Option<Spanned<String>>,
+    pub votes: Option<bool>,
+    #[serde(default, with = "humantime_serde")]
+    pub votes_gap: Option<Duration>,
 }
 
 #[derive(Deserialize, Default)]

@@ -13,8 +13,9 @@ use url::Url;
 
 use super::context::Context;
 use super::{
-    AlertMode, Alerts, ConfigError, DEFAULT_API_URL, DEFAULT_SITE_URL, DEFAULT_TELEGRAM_API_URL,
-    DEFAULT_USER_AGENT, Parliament, ScheduleConfig, Storage, Telegram, TrackedBill, raw,
+    AlertMode, Alerts, ConfigError, DEFAULT_API_URL, DEFAULT_COMMONS_VOTES_URL,
+    DEFAULT_LORDS_VOTES_URL, DEFAULT_SITE_URL, DEFAULT_TELEGRAM_API_URL, DEFAULT_USER_AGENT,
+    Parliament, ScheduleConfig, Storage, Telegram, TrackedBill, raw,
 };
 use crate::bill::{BillId, BillRef};
 use crate::filter::{AlertFilter, Kinds, Stages};
@@ -86,6 +87,23 @@ pub(super) fn parliament(cx: &Context<'_>, p: raw::Parliament) -> Result<Parliam
             "parliament.full_refresh",
             days(1),
             secs(1)..=days(366),
+        )?,
+        commons_votes_url: cx.base_url(
+            p.commons_votes_url.as_ref(),
+            "parliament.commons_votes_url",
+            DEFAULT_COMMONS_VOTES_URL,
+        )?,
+        lords_votes_url: cx.base_url(
+            p.lords_votes_url.as_ref(),
+            "parliament.lords_votes_url",
+            DEFAULT_LORDS_VOTES_URL,
+        )?,
+        votes: p.votes.unwrap_or(true),
+        votes_gap: cx.duration(
+            p.votes_gap,
+            "parliament.votes_gap",
+            minutes(30),
+            minutes(1)..=days(1),
         )?,
     })
 }
@@ -222,6 +240,12 @@ pub(super) fn alerts(cx: &Context<'_>, a: &raw::Alerts) -> Result<Alerts, Config
         filter,
         mode: alert_mode(cx, a)?,
         announce_new: a.announce_new.unwrap_or(false),
+        group_votes_after: cx.duration(
+            a.group_votes_after,
+            "alerts.group_votes_after",
+            hours(1),
+            minutes(1)..=days(2),
+        )?,
     })
 }
 

@@ -33,7 +33,8 @@ use crate::stage::StageKind;
 pub const DEFERRED_WINDOW_DAYS: u64 = 8;
 
 /// What a division asked.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Question {
     /// That the bill be now read a second time.
     SecondReading,

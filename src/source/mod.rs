@@ -34,6 +34,7 @@ pub use pages::PageSource;
 pub use parsing::Parsing;
 pub use sittings::Known;
 pub use transport::{RawRequest, RawResponse, ReqwestTransport, Transport, TransportError};
+pub use votes::{VotesError, VotesSource};
 
 /// An answer that arrived but could not be read as what it should be.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -136,6 +137,8 @@ pub struct Sources {
     pub http: Http,
     pub api: ApiSource,
     pub pages: PageSource,
+    /// The Commons and Lords Votes APIs.
+    pub votes: VotesSource,
     modes: Vec<(BillId, Mode)>,
     default_mode: Mode,
 }
@@ -189,6 +192,12 @@ impl Sources {
     ) -> Sources {
         let parsing = Parsing::default();
         Sources {
+            votes: VotesSource::new(
+                http.clone(),
+                config.parliament.commons_votes_url.clone(),
+                config.parliament.lords_votes_url.clone(),
+                parsing.clone(),
+            ),
             api: ApiSource::new(
                 http.clone(),
                 config.parliament.api_url.clone(),
@@ -215,6 +224,7 @@ impl Sources {
     /// These sources, parsing with `parsing` (a test seam: [`Parsing::with_hook`]).
     pub fn with_parsing(mut self, parsing: Parsing) -> Sources {
         self.api = self.api.with_parsing(parsing.clone());
+        self.votes = self.votes.with_parsing(parsing.clone());
         self.pages = self.pages.with_parsing(parsing);
         self
     }

@@ -6,17 +6,151 @@
 //! ignored, and the values an alert relies on (id, date, title, counts) must be there and make
 //! sense: a division without them is an error, never a guess. The rest (number, deferred, who
 //! won, notes) may be absent.
+//!
+//! [`VotesSource::search`] asks either House's search for the divisions held between two days,
+//! a page at a time, and keeps only those the answer dates within them: what the server
+//! filters is never taken on trust.
 
-use chrono::{NaiveDateTime, NaiveTime};
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use url::Url;
 
 use super::ParseError;
 use super::api::{clean_text, parse_date, parse_datetime, strip_bom};
 use super::html::plain_text;
+use super::http::{FetchError, Http};
+use super::parsing::Parsing;
+use crate::config::join;
 use crate::division::{Counts, Division, DivisionId, MAX_NOTES_CHARS};
 use crate::house::House;
 use crate::telegram_text::fit;
+
+/// Divisions asked for per page of a search (the Commons API's default and largest page).
+pub const VOTES_PAGE: usize = 25;
+/// A search of more pages than this (500 divisions in a few days) is not believed: it stops
+/// with an error rather than loop.
+pub const MAX_VOTES_PAGES: usize = 20;
+
+/// Why a House's divisions could not be read this time. Stage alerts never wait for them.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum VotesError {
+    #[error("the {house} Votes API: {error}")]
+    Fetch { house: House, error: FetchError },
+    #[error("the {house} Votes API: {url} answered something billwatch cannot read: {error}")]
+    Parse {
+        house: House,
+        url: String,
+        error: ParseError,
+    },
+    #[error("the {house} Votes API: more than {pages} pages of divisions from {start} to {end}")]
+    TooLong {
+        house: House,
+        pages: usize,
+        start: NaiveDate,
+        end: NaiveDate,
+    },
+}
+
+/// The Commons and Lords Votes APIs, over the shared polite client.
+#[derive(Debug, Clone)]
+pub struct VotesSource {
+    http: Http,
+    commons: Url,
+    lords: Url,
+    /// Answers are decoded off the async workers.
+    parsing: Parsing,
+}
+
+impl VotesSource {
+    pub fn new(http: Http, commons: Url, lords: Url, parsing: Parsing) -> Self {
+        VotesSource {
+            http,
+            commons,
+            lords,
+            parsing,
+        }
+    }
+
+    pub(super) fn with_parsing(self, parsing: Parsing) -> Self {
+        VotesSource { parsing, ..self }
+    }
+
+    /// One page of `house`'s search for the divisions from `start` to `end` (the Commons:
+    /// `GET /data/divisions.json/search?queryParameters.startDate=...`, the Lords:
+    /// `GET /data/Divisions/search?StartDate=...`).
+    pub fn search_url(
+        &self,
+        house: House,
+        start: NaiveDate,
+        end: NaiveDate,
+        skip: usize,
+    ) -> String {
+        match house {
+            House::Lords => join(
+                &self.lords,
+                &format!(
+                    "data/Divisions/search?StartDate={start}&EndDate={end}&skip={skip}&take={VOTES_PAGE}"
+                ),
+            ),
+            _ => join(
+                &self.commons,
+                &format!(
+                    "data/divisions.json/search?queryParameters.startDate={start}\
+                     &queryParameters.endDate={end}&queryParameters.skip={skip}\
+                     &queryParameters.take={VOTES_PAGE}"
+                ),
+            ),
+        }
+    }
+
+    /// Every division of `house` dated from `start` to `end`, paged as needed: a page shorter
+    /// than asked is the last. Divisions dated outside the days asked are dropped, and one
+    /// listed twice (a list that shifts while it is paged) is kept once.
+    pub async fn search(
+        &self,
+        house: House,
+        start: NaiveDate,
+        end: NaiveDate,
+    ) -> Result<Vec<Division>, VotesError> {
+        let mut out: Vec<Division> = Vec::new();
+        let mut skip = 0;
+        for _ in 0..MAX_VOTES_PAGES {
+            let url = self.search_url(house, start, end, skip);
+            let fetched = self
+                .http
+                .get(&url, "application/json", None)
+                .await
+                .map_err(|error| VotesError::Fetch { house, error })?;
+            let parse = match house {
+                House::Lords => parse_lords_search,
+                _ => parse_commons_search,
+            };
+            let (_, page) = self
+                .parsing
+                .run(&url, fetched.body, move |b| parse(b))
+                .await;
+            let page = page.map_err(|error| VotesError::Parse { house, url, error })?;
+            let got = page.len();
+            skip += got;
+            for d in page {
+                let wanted = d.house == house && (start..=end).contains(&d.date);
+                if wanted && out.iter().all(|o| o.id != d.id) {
+                    out.push(d);
+                }
+            }
+            if got < VOTES_PAGE {
+                return Ok(out);
+            }
+        }
+        Err(VotesError::TooLong {
+            house,
+            pages: MAX_VOTES_PAGES,
+            start,
+            end,
+        })
+    }
+}
 
 /// One division as `GET /data/divisions.json/search` lists it and `GET /data/division/{id}.json`
 /// sends it (that one adds every member's vote, which billwatch does not read).

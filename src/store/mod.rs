@@ -3,6 +3,7 @@
 //!   fetches it, and recording a bill;
 //! - `outbox.rs`: the `alerts` table, the alerts waiting to go out and those sent or blocked;
 //! - `checks.rs`: the history of checks (`checks`) and each bill's health (`bill_health`);
+//! - `snapshots.rs` also keeps the `divisions` table: each division recorded for a bill;
 //! - `cards.rs`: the live status cards (`cards`) and small stored facts (`meta`);
 //! - `page_cache.rs`: stored copies of pages for conditional requests (`http_cache`);
 //! - `backup.rs`: a copy of the whole database, safe while another process writes it.
@@ -114,6 +115,19 @@ const MIGRATIONS: &[&str] = &[
         text       TEXT NOT NULL,
         updated_at TEXT NOT NULL,
         PRIMARY KEY (bill_id, chat)
+    );
+    "#,
+    // 5: each division told (or recorded silently) for a bill, so that it is told once.
+    r#"
+    CREATE TABLE divisions (
+        bill_id     INTEGER NOT NULL,
+        house       TEXT NOT NULL,           -- 'Commons' or 'Lords': each numbers its own
+        division_id INTEGER NOT NULL,
+        stage_id    INTEGER NOT NULL,
+        sitting     TEXT NOT NULL,           -- the stage's sitting day it belongs to
+        vote        TEXT NOT NULL,           -- JSON of division::Vote
+        recorded_at TEXT NOT NULL,
+        PRIMARY KEY (bill_id, house, division_id)
     );
     "#,
 ];

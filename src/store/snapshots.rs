@@ -12,8 +12,11 @@ use super::columns::{Day, Json, to_json};
 use super::{Alert, Store, StoreError, checks, outbox};
 use crate::bill::{BillId, Snapshot};
 use crate::changes::{Announcement, Event};
-use crate::decide::{self, Decision, FirstSight, SnapshotSource};
+use crate::decide::{self, Decision, FirstSight, FoundVotes, SnapshotSource};
+use crate::division::{Division, DivisionId, Vote};
 use crate::filter::AlertFilter;
+use crate::house::House;
+use crate::votes::RecordedVotes;
 
 /// How a bill's `lastUpdate` is kept, to the nanosecond.
 const LAST_UPDATE_FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.f";
@@ -36,6 +39,10 @@ pub struct Recording {
     /// The bill is back after a time out of the config: record it like a first sight, without
     /// the changes it missed meanwhile.
     pub catch_up: bool,
+    /// The divisions this check's searches found (of any bill; empty when none was asked).
+    pub divisions: Vec<Division>,
+    /// How old a sitting day's newest division must be before its votes are told together.
+    pub group_votes_after: std::time::Duration,
 }
 
 impl Recording {
@@ -46,9 +53,10 @@ impl Recording {
         previous: Option<(&Snapshot, NaiveDate)>,
         current: &Snapshot,
         announced: &HashSet<Announcement>,
+        recorded: &RecordedVotes,
     ) -> Decision {
         let previous = previous.filter(|_| !self.catch_up);
-        decide::decide(
+        let mut decision = decide::decide(
             previous,
             current,
             self.source,
@@ -56,7 +64,17 @@ impl Recording {
             self.today,
             self.first,
             announced,
-        )
+        );
+        let found = FoundVotes {
+            divisions: &self.divisions,
+            recorded,
+            former_title: previous.map(|(p, _)| p.bill.title.as_str()),
+            now: self.now,
+            group_after: chrono::Duration::from_std(self.group_votes_after)
+                .unwrap_or(chrono::Duration::MAX),
+        };
+        decide::with_votes(&mut decision, &found, &self.filter, previous.is_none());
+        decision
     }
 }
 
@@ -184,7 +202,9 @@ impl Store {
     pub fn preview(&self, current: &Snapshot, how: &Recording) -> Result<Decision, StoreError> {
         let previous = self.snapshot(current.bill.id)?;
         let announced = announced(&self.conn, current.bill.id).map_err(|e| self.err(e))?;
-        Ok(how.decide(previous.as_ref().map(|(s, d)| (s, *d)), current, &announced))
+        let recorded = recorded_votes(&self.conn, current.bill.id).map_err(|e| self.err(e))?;
+        let previous = previous.as_ref().map(|(s, d)| (s, *d));
+        Ok(how.decide(previous, current, &announced, &recorded))
     }
 
     /// Records a successful fetch of one bill: decides what changed against the stored
@@ -195,9 +215,12 @@ impl Store {
         self.in_transaction(TransactionBehavior::Immediate, |tx| {
             let previous = load_snapshot(tx, current.bill.id)?;
             let announced = announced(tx, current.bill.id)?;
-            let decision = how.decide(previous.as_ref().map(|(s, d)| (s, *d)), current, &announced);
+            let recorded = recorded_votes(tx, current.bill.id)?;
+            let previous = previous.as_ref().map(|(s, d)| (s, *d));
+            let decision = how.decide(previous, current, &announced, &recorded);
             log_muted(&decision);
             let alerts = outbox::insert(tx, &decision.alerts, how)?;
+            record_votes(tx, current.bill.id, &decision.votes, how.now)?;
             write_snapshot(tx, &decision, how)?;
             checks::note_success(tx, current.bill.id, how.now, how.source.fetched())?;
             Ok(Recorded {
@@ -245,6 +268,49 @@ fn announced(conn: &Connection, id: BillId) -> rusqlite::Result<HashSet<Announce
         }
     }
     Ok(out)
+}
+
+/// The divisions recorded for bill `id`, by House and id.
+fn recorded_votes(conn: &Connection, id: BillId) -> rusqlite::Result<RecordedVotes> {
+    let mut stmt = conn.prepare("SELECT house, division_id FROM divisions WHERE bill_id = ?1")?;
+    let rows = stmt.query_map(params![id], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, DivisionId>(1)?))
+    })?;
+    let mut out = RecordedVotes::new();
+    for row in rows {
+        let (house, division) = row?;
+        // A House this version cannot read counts for nothing, as an unreadable alert does.
+        if let Ok(house) = house.parse::<House>() {
+            out.insert((house, division));
+        }
+    }
+    Ok(out)
+}
+
+/// Records `votes` as bill `id`'s: told (or recorded silently) now, never again.
+fn record_votes(
+    conn: &Connection,
+    id: BillId,
+    votes: &[Vote],
+    now: DateTime<Utc>,
+) -> rusqlite::Result<()> {
+    for vote in votes {
+        conn.execute(
+            "INSERT OR IGNORE INTO divisions (bill_id, house, division_id, stage_id, sitting,
+                                              vote, recorded_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                id,
+                vote.division.house.to_string(),
+                vote.division.id,
+                vote.stage,
+                vote.sitting.to_string(),
+                to_json(vote)?,
+                now.to_rfc3339(),
+            ],
+        )?;
+    }
+    Ok(())
 }
 
 fn load_snapshot(conn: &Connection, id: BillId) -> rusqlite::Result<Option<(Snapshot, NaiveDate)>> {

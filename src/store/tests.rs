@@ -71,6 +71,8 @@ fn recording(today: &str, chat: Option<&'static str>, first: FirstSight) -> Reco
         chat: chat.map(str::to_owned),
         filter: FILTER.clone(),
         catch_up: false,
+        divisions: Vec::new(),
+        group_votes_after: std::time::Duration::from_secs(3600),
     }
 }
 

@@ -35,6 +35,9 @@ impl InProcess {
             "retries = 1",
             "retry_backoff = \"10ms\"",
             "page_delay = \"10ms\"",
+            "votes = false",
+            "commons_votes_url = \"https://commonsvotes.fake.test\"",
+            "lords_votes_url = \"https://lordsvotes.fake.test\"",
         ];
         let key = |l: &str| l.split('=').next().unwrap_or("").trim().to_owned();
         let ours: Vec<&str> = lines.lines().filter(|l| !l.trim().is_empty()).collect();

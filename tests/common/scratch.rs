@@ -46,7 +46,8 @@ impl Scratch {
     ) {
         let mut text = format!(
             "[parliament]\napi_url = \"{api}\"\nsite_url = \"{site}\"\n\
-             timeout = \"2s\"\nretries = 1\nretry_backoff = \"10ms\"\npage_delay = \"10ms\"\n{parliament}\n\
+             timeout = \"2s\"\nretries = 1\nretry_backoff = \"10ms\"\npage_delay = \"10ms\"\nvotes = false\n\
+             commons_votes_url = \"{api}\"\nlords_votes_url = \"{api}\"\n{parliament}\n\
              [storage]\npath = \"{}\"\n\n{extra}\n",
             self.db_path().display()
         );

@@ -95,6 +95,8 @@ impl Bench {
             chat: self.config.chat_for(id).map(str::to_owned),
             filter: self.config.filter_for(id).clone(),
             catch_up: false,
+            divisions: Vec::new(),
+            group_votes_after: self.config.alerts.group_votes_after,
         };
         let recorded = self.db.call(move |s| s.record(&snapshot, &how)).await;
         recorded.expect("recorded");
