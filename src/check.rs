@@ -207,6 +207,19 @@ impl Target {
         }
     }
 
+    /// The stored snapshots of those of `ids` that sat from `from` to `to`.
+    async fn sat_between(
+        &self,
+        ids: Vec<BillId>,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<(BillId, Snapshot)>, StoreError> {
+        match self.stored() {
+            Some(db) => db.call(move |s| s.sat_between(&ids, from, to)).await,
+            None => Ok(Vec::new()),
+        }
+    }
+
     async fn snapshot(&self, id: BillId) -> Result<Option<Snapshot>, StoreError> {
         let stored = match self.stored() {
             Some(db) => db.call(move |s| s.snapshot(id)).await?,

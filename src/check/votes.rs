@@ -139,23 +139,34 @@ async fn sat_recently(
     waiting: &[Waiting],
     report: &CheckReport,
 ) -> Vec<(BillId, Snapshot)> {
-    let mut out = Vec::new();
-    for bill in &run.config.bills {
-        let id = bill.id;
-        let fetched_or_failed = waiting.iter().any(|(w, _, _)| *w == id)
-            || report.bills.iter().any(|b| {
-                b.bill_id == id && (b.error.is_some() || b.source.as_deref() != Some("listing"))
-            });
-        if fetched_or_failed {
-            continue;
-        }
-        if let Ok(Some(snapshot)) = run.target.snapshot(id).await
-            && !recent_houses(&snapshot, run.today).is_empty()
-        {
-            out.push((id, snapshot));
+    let ids: Vec<BillId> = run
+        .config
+        .bills
+        .iter()
+        .map(|b| b.id)
+        .filter(|id| {
+            let fetched_or_failed = waiting.iter().any(|(w, _, _)| w == id)
+                || report.bills.iter().any(|b| {
+                    b.bill_id == *id
+                        && (b.error.is_some() || b.source.as_deref() != Some("listing"))
+                });
+            !fetched_or_failed
+        })
+        .collect();
+    let sat = run
+        .target
+        .sat_between(ids, window_start(run.today), run.today)
+        .await;
+    match sat {
+        Ok(sat) => sat
+            .into_iter()
+            .filter(|(_, snapshot)| !recent_houses(snapshot, run.today).is_empty())
+            .collect(),
+        Err(e) => {
+            tracing::warn!("cannot read which bills sat recently: {e}");
+            Vec::new()
         }
     }
-    out
 }
 
 /// The divisions of the `wanted` Houses from the last [`RECENT_SITTING_DAYS`] days, each House

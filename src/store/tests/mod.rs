@@ -10,6 +10,8 @@ use crate::changes::EventKind;
 use crate::decide::{FirstSight, SnapshotSource};
 use crate::filter::AlertFilter;
 
+mod files;
+
 fn day(s: &str) -> NaiveDate {
     s.parse().expect("day")
 }
@@ -82,119 +84,6 @@ fn one_alert(store: &mut Store, chat: Option<&'static str>) -> i64 {
     let recorded = store.record(&snapshot(None), &how).expect("recorded");
     assert_eq!(recorded.alerts.len(), 1);
     recorded.alerts[0].id
-}
-
-#[test]
-fn a_missing_database_opened_read_only_is_none_and_not_created() {
-    let scratch = Scratch::new();
-    assert!(
-        Store::open_read_only(&scratch.path())
-            .expect("no error")
-            .is_none()
-    );
-    assert!(!scratch.path().exists());
-}
-
-#[test]
-fn a_new_database_is_complete_and_leaves_nothing_behind() {
-    let scratch = Scratch::new();
-    let store = scratch.open();
-    let version: i64 = store
-        .conn
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .expect("version");
-    assert_eq!(version, MIGRATIONS.len() as i64);
-    drop(store);
-    let folder: Vec<String> = std::fs::read_dir(scratch.path().parent().expect("folder"))
-        .expect("folder")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .filter(|n| n.contains(".new-"))
-        .collect();
-    assert!(folder.is_empty(), "{folder:?}");
-    // Complete, it opens read-only, and again read-write without change.
-    let read = Store::open_read_only(&scratch.path()).expect("opens");
-    assert!(read.expect("exists").bills().expect("bills").is_empty());
-    drop(scratch.open());
-}
-
-/// Two processes (here: threads) starting together on a fresh database both get the same,
-/// complete one; neither fails.
-#[test]
-fn a_fresh_database_opened_twice_at_once_is_made_once() {
-    let scratch = Scratch::new();
-    std::fs::create_dir_all(scratch.path().parent().expect("folder")).expect("folder");
-    let path = scratch.path();
-    let opened: Vec<_> = (0..4)
-        .map(|_| {
-            let path = path.clone();
-            std::thread::spawn(move || Store::open(&path).map(drop))
-        })
-        .collect();
-    for handle in opened {
-        handle.join().expect("joined").expect("opened");
-    }
-}
-
-/// An empty file is damage, not a new database: taken as new, it would record every pending
-/// change silently. It is refused, both ways, and left as it was.
-#[test]
-fn an_empty_file_is_refused_and_left_alone() {
-    let scratch = Scratch::new();
-    std::fs::create_dir_all(scratch.path().parent().expect("folder")).expect("folder");
-    std::fs::write(scratch.path(), b"").expect("empty file");
-    let e = Store::open(&scratch.path()).expect_err("empty");
-    assert!(matches!(e, StoreError::Corrupt { .. }), "{e}");
-    assert!(e.to_string().contains("the file is empty (0 bytes)"), "{e}");
-    let e = Store::open_read_only(&scratch.path()).expect_err("empty");
-    assert!(matches!(e, StoreError::Corrupt { .. }), "{e}");
-    assert_eq!(std::fs::metadata(scratch.path()).expect("file").len(), 0);
-}
-
-#[test]
-fn files_billwatch_cannot_use_are_left_alone_with_a_reason() {
-    let scratch = Scratch::new();
-    std::fs::create_dir_all(scratch.path().parent().expect("folder")).expect("folder");
-    let conn = Connection::open(scratch.path()).expect("sqlite");
-    conn.execute_batch("CREATE TABLE notes (text TEXT)")
-        .expect("foreign table");
-    drop(conn);
-    let e = Store::open(&scratch.path()).expect_err("not billwatch's");
-    assert!(matches!(e, StoreError::Corrupt { .. }), "{e}");
-
-    std::fs::remove_file(scratch.path()).expect("removed");
-    drop(scratch.open());
-    let conn = Connection::open(scratch.path()).expect("sqlite");
-    conn.pragma_update(None, "user_version", MIGRATIONS.len() as i64 + 1)
-        .expect("version");
-    drop(conn);
-    let e = Store::open(&scratch.path()).expect_err("too new");
-    assert!(matches!(e, StoreError::TooNew { .. }), "{e}");
-    let e = Store::open_read_only(&scratch.path()).expect_err("too new");
-    assert!(matches!(e, StoreError::TooNew { .. }), "{e}");
-
-    std::fs::write(
-        scratch.path(),
-        b"not a database, but long enough to look like one...",
-    )
-    .expect("garbage");
-    let e = Store::open(&scratch.path()).expect_err("garbage");
-    assert!(matches!(e, StoreError::Corrupt { .. }), "{e}");
-}
-
-#[test]
-fn an_old_schema_is_not_read_before_it_is_upgraded() {
-    let scratch = Scratch::new();
-    std::fs::create_dir_all(scratch.path().parent().expect("folder")).expect("folder");
-    let conn = Connection::open(scratch.path()).expect("sqlite");
-    conn.execute_batch(MIGRATIONS[0]).expect("first migration");
-    conn.pragma_update(None, "user_version", 1)
-        .expect("version");
-    drop(conn);
-    let e = Store::open_read_only(&scratch.path()).expect_err("old");
-    assert!(e.to_string().contains("run `billwatch check` once"), "{e}");
-    // Opening it read-write applies the rest.
-    let store = scratch.open();
-    assert!(store.fetch_states().expect("states").is_empty());
 }
 
 #[test]
@@ -591,4 +480,32 @@ fn a_damaged_alert_is_held_and_the_others_go() {
         )
         .expect("reason");
     assert!(reason.contains("damaged and cannot be sent"), "{reason}");
+}
+
+/// Which tracked bills sat in a window, read from the stored snapshots in one query: only
+/// those with a sitting day in it, only among the ids asked.
+#[test]
+fn bills_that_sat_in_a_window_are_found_in_one_query() {
+    let scratch = Scratch::new();
+    let mut store = scratch.open();
+    let how = recording("2025-02-11", None, FirstSight::Silent);
+    store
+        .record(&snapshot(Some("2025-02-10")), &how)
+        .expect("recorded");
+    let sat = |ids: &[u32], from: &str, to: &str| {
+        store
+            .sat_between(ids, day(from), day(to))
+            .expect("read")
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(sat(&[3929], "2025-02-08", "2025-02-11"), [3929]);
+    assert_eq!(sat(&[3929], "2025-02-11", "2025-02-14"), Vec::<u32>::new());
+    assert_eq!(sat(&[3930], "2025-02-08", "2025-02-11"), Vec::<u32>::new());
+    assert_eq!(
+        sat(&[3929], "2025-01-22", "2025-01-22"),
+        [3929],
+        "the 1st reading's day"
+    );
 }
