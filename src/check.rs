@@ -116,6 +116,9 @@ pub struct CheckReport {
     pub previews: Vec<(Event, String)>,
     pub requests: u64,
     pub listing: Listing,
+    /// What the operator should hear beyond the bills' own health (a Votes API failing check
+    /// after check, and its recovery): each once.
+    pub notices: Vec<String>,
 }
 
 impl CheckReport {

@@ -320,3 +320,38 @@ async fn votes_off_asks_nothing() {
     );
     assert_eq!(votes_requests(&parliament), 0);
 }
+
+/// A Votes API failing search after search is told to the operator once, when the failures
+/// reach the threshold (3 without a `[telegram]` section), and once when it answers again;
+/// not at every failure.
+#[tokio::test]
+async fn a_votes_api_failing_again_and_again_is_told_once_and_its_recovery_once() {
+    let parliament = FakeParliament::new();
+    let check = InProcess::new(&parliament, VOTES_ON, &[BILL], "");
+    parliament.serve_day("2025-02-05", 0);
+    check_at(&check, "2025-02-05", "10:00:00").await;
+    parliament.serve_day("2025-02-11", 0);
+    let route = Route::Path(COMMONS_SEARCH.to_owned());
+    parliament.answer(route, Answer::status(500), None);
+    let mut told = Vec::new();
+    for time in ["10:00:00", "10:31:00", "11:02:00", "11:33:00"] {
+        let run = check_at(&check, "2025-02-11", time).await;
+        told.push(run.report.notices.clone());
+    }
+    serve_votes(&parliament, &[second_reading()]);
+    for time in ["12:04:00", "12:35:00"] {
+        let run = check_at(&check, "2025-02-11", time).await;
+        told.push(run.report.notices.clone());
+    }
+    let counts: Vec<usize> = told.iter().map(Vec::len).collect();
+    assert_eq!(counts, [0, 0, 1, 0, 1, 0], "{told:#?}");
+    assert!(
+        told[2][0].starts_with("the Commons Votes API has failed 3 searches in a row ("),
+        "{}",
+        told[2][0]
+    );
+    assert_eq!(
+        told[4][0],
+        "the Commons Votes API answers again: votes go on."
+    );
+}

@@ -97,7 +97,7 @@ pub(super) async fn settle(
     for (_, snapshot) in &stored {
         wanted.extend(recent_houses(snapshot, run.today));
     }
-    let divisions = search(run, sources, &wanted, &at_once).await?;
+    let divisions = search(run, sources, &wanted, &at_once, &mut report.notices).await?;
     for (id, snapshot, source) in waiting {
         let outcome = run
             .record_fetched(id, snapshot, source, divisions.clone(), report)
@@ -177,6 +177,7 @@ async fn search(
     sources: &Sources,
     wanted: &BTreeSet<House>,
     at_once: &BTreeSet<House>,
+    notices: &mut Vec<String>,
 ) -> Result<Vec<Division>, StoreError> {
     let now = run.clock.now();
     let gap = chrono::Duration::from_std(run.config.parliament.votes_gap)
@@ -206,7 +207,9 @@ async fn search(
             db.call(move |s| s.set_meta(&key, &at)).await?;
         }
         let start = window_start(run.today);
-        match sources.votes.search(*house, start, run.today).await {
+        let searched = sources.votes.search(*house, start, run.today).await;
+        let failed = searched.as_ref().err().map(ToString::to_string);
+        match searched {
             Ok(found) => {
                 tracing::info!(%house, divisions = found.len(), "votes: divisions since {start}");
                 out.extend(found);
@@ -216,8 +219,58 @@ async fn search(
                  later check"
             ),
         }
+        if let Some(notice) = note_health(run, *house, failed).await? {
+            notices.push(notice);
+        }
     }
     Ok(out)
+}
+
+/// Counts a House's failed searches in a row (`meta`); what the operator should hear: once
+/// when they reach `telegram.failure_threshold` (3 without Telegram), once on recovery.
+async fn note_health(
+    run: &Run<'_>,
+    house: House,
+    failed: Option<String>,
+) -> Result<Option<String>, StoreError> {
+    let Some(db) = run.target.writable() else {
+        return Ok(None);
+    };
+    let key = format!("votes_failures:{house}");
+    let read = key.clone();
+    let before: u32 = db
+        .call(move |s| s.meta(&read))
+        .await?
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    let threshold = run
+        .config
+        .telegram
+        .as_ref()
+        .map_or(3, |t| t.failure_threshold)
+        .max(1);
+    let (after, notice) = match failed {
+        Some(e) => {
+            let after = before.saturating_add(1);
+            let notice = (after == threshold).then(|| {
+                format!(
+                    "the {house} Votes API has failed {after} searches in a row ({e}). Stage \
+                     alerts go on; votes wait until it answers again."
+                )
+            });
+            (after, notice)
+        }
+        None => {
+            let notice = (before >= threshold)
+                .then(|| format!("the {house} Votes API answers again: votes go on."));
+            (0, notice)
+        }
+    };
+    if after != before {
+        let value = after.to_string();
+        db.call(move |s| s.set_meta(&key, &value)).await?;
+    }
+    Ok(notice)
 }
 
 #[cfg(test)]

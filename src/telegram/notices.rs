@@ -18,6 +18,9 @@ impl Sender {
         shutdown: &mut Shutdown,
     ) -> Result<(), StoreError> {
         self.report_vanished(report, shutdown).await;
+        for notice in &report.notices {
+            self.notify(notice, None, shutdown).await;
+        }
         for bill in &report.bills {
             let id = bill.bill_id;
             match &bill.error {
