@@ -155,9 +155,29 @@ async fn show_from_each_source() {
     scratch.write_config_site(&api.uri(), &site.uri(), "", &[BILL], "");
     serve_api(&api, "2025-03-05").await;
     serve_site(&site, "2025-03-05").await;
+    let documents = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/api/bill-3929-publications.json"
+    ))
+    .expect("fixture");
+    Mock::given(method("GET"))
+        .and(path("/api/v1/Bills/3929/Publications"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(documents))
+        .mount(&api.server)
+        .await;
     for source in ["api", "pages"] {
         let run = scratch.run(&["show", "3929", "--source", source]).await;
         run.assert_code(0);
+        // The bill's documents come with the API; the pages do not show them.
+        let listed = "  documents (3), newest first:\n   58321  Bill 173 2024-25 (as amended in \
+                      Public Bill Committee) (Bill) 14 March 2025\n          \
+                      https://bills.parliament.uk/publications/58321/documents/6155\n";
+        assert_eq!(
+            run.stdout.contains(listed),
+            source == "api",
+            "{}",
+            run.stdout
+        );
         assert!(
             run.stdout
                 .contains("Bill 3929: Border Security, Asylum and Immigration Bill"),

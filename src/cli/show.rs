@@ -27,8 +27,8 @@ pub(super) async fn show(
     let (snapshot, source) = fetched.map_err(Failure::failed)?;
     let mut out = String::new();
     if json {
-        let value =
-            json!({"source": source.to_string(), "bill": snapshot.bill, "stages": snapshot.stages});
+        let value = json!({"source": source.to_string(), "bill": snapshot.bill,
+                           "stages": snapshot.stages, "documents": snapshot.documents});
         let _ = writeln!(out, "{value}");
     } else {
         let _ = write!(out, "{}", describe(&snapshot, &config.stages_url(id)));
@@ -90,6 +90,22 @@ pub fn describe(snapshot: &Snapshot, url: &str) -> String {
             st.name,
             st.house.to_string(),
         );
+    }
+    match &snapshot.documents {
+        None => {}
+        Some(docs) if docs.is_empty() => {
+            let _ = writeln!(s, "  documents: none published");
+        }
+        Some(docs) => {
+            let _ = writeln!(s, "  documents ({}), newest first:", docs.len());
+            for d in docs {
+                let date = d.date.map(message::long_date).unwrap_or_default();
+                let _ = writeln!(s, "  {:>6}  {} ({}) {date}", d.id, d.title, d.kind);
+                if let Some(url) = &d.url {
+                    let _ = writeln!(s, "          {url}");
+                }
+            }
+        }
     }
     s
 }
