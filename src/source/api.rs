@@ -45,45 +45,14 @@ pub struct BillList {
     pub total: usize,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ApiBillSummary {
-    bill_id: Option<i64>,
-    last_update: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ApiBillList {
-    items: Option<Vec<ApiBillSummary>>,
-    total_results: Option<i64>,
-}
-
-/// Parses one page of `GET /api/v1/Bills`.
+/// Parses one page of `GET /api/v1/Bills`: each bill's id and `lastUpdate` (read as a search
+/// reads it, [`parse_found`], so a listing and a search agree on what a bill in a list is).
 pub fn parse_bill_list(body: &[u8]) -> Result<BillList, ParseError> {
-    let raw: ApiBillList = serde_json::from_slice(strip_bom(body))
-        .map_err(|e| ParseError::new(format!("not a list of bills: {e}")))?;
-    let items = raw
-        .items
-        .ok_or_else(|| ParseError::new("the list of bills has no `items`"))?;
-    let mut bills = Vec::with_capacity(items.len());
-    for item in items {
-        let id = item
-            .bill_id
-            .and_then(|n| BillId::try_from(n).ok())
-            .ok_or_else(|| ParseError::new("a bill in the list has no valid `billId`"))?;
-        let updated = item
-            .last_update
-            .as_deref()
-            .map(parse_datetime)
-            .transpose()?;
-        bills.push((id, updated));
-    }
-    let total = raw
-        .total_results
-        .and_then(|n| usize::try_from(n).ok())
-        .unwrap_or(bills.len());
-    Ok(BillList { bills, total })
+    let found = parse_found(body)?;
+    Ok(BillList {
+        bills: found.bills.iter().map(|b| (b.id, b.updated)).collect(),
+        total: found.total,
+    })
 }
 
 /// The Bills API for one base URL.
