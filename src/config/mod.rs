@@ -6,10 +6,12 @@
 //! - `raw`: the serde mirror of the file; a wrong key or type is named by its path in the document.
 //! - `validate`: one check per section (`[parliament]`, `[telegram]`, `[[bills]]`, ...), with the
 //!   defaults.
+//! - `follow`: the `[[follow]]` rules.
 //! - `values`: checks of single values the sections share (URLs, chats, kinds, stages, ranges).
 //! - `context`: how a mistake is placed: file, line and key path.
 
 mod context;
+mod follow;
 mod raw;
 mod validate;
 mod values;
@@ -26,6 +28,7 @@ use crate::bill::BillId;
 use crate::filter::AlertFilter;
 use crate::schedule::Schedule;
 use context::Context;
+pub use follow::FollowRule;
 
 /// The environment variable that names the config file when `--config` does not.
 pub const CONFIG_ENV: &str = "BILLWATCH_CONFIG";
@@ -102,6 +105,8 @@ pub struct Config {
     pub schedule: ScheduleConfig,
     pub alerts: Alerts,
     pub bills: Vec<TrackedBill>,
+    /// `[[follow]]`: rules that choose bills.
+    pub follow: Vec<FollowRule>,
 }
 
 /// What is posted, and when.
@@ -152,6 +157,8 @@ pub struct Parliament {
     /// The least time between two searches of one House's Votes API (but see
     /// [`crate::check`]: a bill reaching a new stage in that House asks at once).
     pub votes_gap: Duration,
+    /// A follow rule matching more bills than this is an error, its bills not taken on.
+    pub max_bills: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -251,7 +258,8 @@ impl Config {
             telegram.is_some(),
             &alerts.filter,
         )?;
-        validate::something_to_watch(&cx, &bills)?;
+        let follow = follow::rules(&cx, &file.follow, telegram.is_some(), &alerts.filter)?;
+        validate::something_to_watch(&cx, &bills, &follow)?;
         Ok(Config {
             path: path.to_owned(),
             timezone,
@@ -261,6 +269,7 @@ impl Config {
             schedule,
             alerts,
             bills,
+            follow,
         })
     }
 
@@ -340,6 +349,7 @@ mod tests {
         "parliament.lords_votes_url",
         "parliament.votes",
         "parliament.votes_gap",
+        "parliament.max_bills",
         "storage.path",
         "schedule.cron",
         "schedule.check_at_start",
@@ -368,6 +378,10 @@ mod tests {
         "bills.chat",
         "bills.mode",
         "bills.alerts",
+        "follow.search",
+        "follow.started_in",
+        "follow.type",
+        "follow.session",
     ];
 
     /// The shipped config documents every key (set or commented out).
@@ -405,6 +419,7 @@ mod tests {
             lords_votes_url = "https://lordsvotes-api.parliament.uk"
             votes = true
             votes_gap = "30m"
+            max_bills = 200
             [storage]
             path = "data/billwatch.db"
             [schedule]
@@ -439,6 +454,11 @@ mod tests {
             alerts = { kinds = "all", stages = "all" }
             [[bills]]
             id = 3766
+            [[follow]]
+            search = "immigration"
+            started_in = "commons"
+            type = "Government Bill"
+            session = "current"
         "#;
         let config = Config::parse(text, Path::new("every-key.toml")).expect("every key accepted");
         assert_eq!(
