@@ -6,6 +6,7 @@
 //! days is recorded once the Votes APIs were asked (see `check/votes.rs`), so that its stage
 //! and the stage's vote are told together.
 
+mod follow;
 pub mod plan;
 mod record;
 mod votes;
@@ -19,6 +20,7 @@ use crate::changes::Event;
 use crate::clock::Clock;
 use crate::config::{Config, Mode};
 use crate::decide::{FirstSight, SnapshotSource};
+use crate::source::api::ListedBill;
 use crate::source::{Known, SourceError, SourceKind, Sources};
 use crate::store::{Alert, Db, FetchState, Recording, StoreError};
 use plan::Plan;
@@ -116,9 +118,13 @@ pub struct CheckReport {
     pub previews: Vec<(Event, String)>,
     pub requests: u64,
     pub listing: Listing,
+    /// Follow rules that could not be used (too many bills, a search that failed), each
+    /// named with why.
+    pub rule_errors: Vec<String>,
 }
 
 impl CheckReport {
+    /// Bills that failed (a rule in error is in [`CheckReport::rule_errors`]).
     pub fn failed(&self) -> usize {
         self.bills.iter().filter(|b| b.error.is_some()).count()
     }
@@ -279,9 +285,11 @@ async fn check(
         None => None,
     };
     let states = target.fetch_states().await?;
-    let (plan, listing) = choose_fetches(config, sources, &states, since, now, today).await;
+    let planned = plan_with_rules(config, sources, &target, &states, since, now, today).await?;
+    let (config, plan, introduced) = (&planned.config, planned.plan, planned.introduced);
     let mut report = CheckReport {
-        listing,
+        listing: planned.listing,
+        rule_errors: planned.rule_errors,
         ..CheckReport::default()
     };
     let first = options.first_sight();
@@ -302,6 +310,7 @@ async fn check(
         today,
         first,
         returning: &returning,
+        introduced: &introduced,
     };
     let mut fetches = fetch_all(config, sources, &target, plan.fetch, today);
     // A bill that sat recently waits for the votes, so that a stage and its vote found now
@@ -337,6 +346,57 @@ async fn check(
             .await?;
     }
     Ok(report)
+}
+
+/// A check's plan once the follow rules had their say.
+struct Planned {
+    /// The config with the rules' bills tracked as if listed.
+    config: Config,
+    plan: Plan,
+    listing: Listing,
+    /// The rules' new bills: told with `bill_introduced` when first recorded.
+    introduced: Vec<BillId>,
+    rule_errors: Vec<String>,
+}
+
+/// The rules' searches that are due, then the plan for every tracked bill (listed, or brought
+/// in by a rule), then the bills new in the listing that a rule takes on, fetched too.
+async fn plan_with_rules(
+    config: &Config,
+    sources: &Sources,
+    target: &Target,
+    states: &[FetchState],
+    since: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+) -> Result<Planned, StoreError> {
+    let mut rules = follow::Follow::load(config, target).await?;
+    rules
+        .search_due(config, sources, target, states, now)
+        .await?;
+    let tracked = rules.config(config);
+    let (mut plan, listing, listed) =
+        choose_fetches(&tracked, sources, states, since, now, today).await;
+    let taken = rules
+        .take_listed(config, target, &listed, states, now)
+        .await?;
+    for id in taken {
+        if !plan.fetch.contains(&id) && !plan.unchanged.contains(&id) {
+            plan.fetch.push(id);
+        }
+    }
+    let mut rule_errors = std::mem::take(&mut rules.errors);
+    rule_errors.extend(rules.over_limit(config));
+    for e in &rule_errors {
+        tracing::error!("follow rule: {e}");
+    }
+    Ok(Planned {
+        config: rules.config(config),
+        plan,
+        listing,
+        introduced: rules.introduced(),
+        rule_errors,
+    })
 }
 
 /// Bills the listing shows unchanged: no fetch; a stage due today is still told on the day, from
@@ -435,7 +495,7 @@ async fn choose_fetches(
     since: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
     today: NaiveDate,
-) -> (Plan, Listing) {
+) -> (Plan, Listing, Vec<ListedBill>) {
     let full_refresh = chrono::Duration::from_std(config.parliament.full_refresh)
         .unwrap_or(chrono::Duration::days(1));
     let tracked: Vec<(BillId, Mode)> = config
@@ -465,17 +525,23 @@ async fn choose_fetches(
             "the last check is stored as later than now (was the clock ahead?): fetching every \
              bill in full"
         );
-        return (plan::fetch_all(candidates), Listing::NotUsed);
+        return (plan::fetch_all(candidates), Listing::NotUsed, Vec::new());
     }
-    let Some(since) = since.filter(|_| !candidates.spare.is_empty()) else {
-        return (plan::fetch_all(candidates), Listing::NotUsed);
+    // The rules' new bills are found in the listing too.
+    let worth_asking = !candidates.spare.is_empty() || !config.follow.is_empty();
+    let Some(since) = since.filter(|_| worth_asking) else {
+        return (plan::fetch_all(candidates), Listing::NotUsed, Vec::new());
     };
     let since_uk = (since - LISTING_MARGIN)
         .with_timezone(&chrono_tz::Europe::London)
         .naive_local();
     match sources.api.changed_since(since_uk).await {
         Ok(listed) => {
-            let plan = plan::apply_listing(candidates, &listed, today);
+            let updated = listed
+                .iter()
+                .filter_map(|b| b.updated.map(|t| (b.id, t)))
+                .collect();
+            let plan = plan::apply_listing(candidates, &updated, today);
             tracing::info!(
                 changed = plan.changed,
                 unchanged = plan.unchanged.len(),
@@ -484,14 +550,14 @@ async fn choose_fetches(
             let listing = Listing::Used {
                 changed: plan.changed,
             };
-            (plan, listing)
+            (plan, listing, listed)
         }
         Err(e) => {
             tracing::warn!("the listing of changed bills failed, fetching every bill: {e}");
             let listing = Listing::Failed {
                 error: e.to_string(),
             };
-            (plan::fetch_all(candidates), listing)
+            (plan::fetch_all(candidates), listing, Vec::new())
         }
     }
 }

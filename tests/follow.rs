@@ -1,0 +1,200 @@
+//! Follow rules through the in-process fake Parliament: the bills a rule matches at its first
+//! search are tracked silently, a new matching bill in the listing is told once with
+//! `bill_introduced`, a non-matching one is left alone, a rule over `max_bills` is an error naming
+//! it while the other bills carry on, and the unchanged check stays at one request.
+
+mod common;
+
+use common::*;
+use serde_json::{Value, json};
+
+const RULE: &str = "[[follow]]\nsearch = \"immigration\"\nstarted_in = \"commons\"\n";
+
+/// A bill of session 40 with one stage, its 1st reading on `day`, updated at `updated` (UK time).
+fn bill(id: u32, title: &str, house: &str, day: &str, updated: &str) -> (Value, Value) {
+    let stage = json!({"id": id * 10, "stageId": 6, "description": "1st reading", "house": house,
+                       "stageSittings": [{"date": format!("{day}T00:00:00")}], "sortOrder": 1});
+    let record = json!({"billId": id, "shortTitle": title,
+        "longTitle": format!("A Bill to make provision about {}", title.to_lowercase()),
+        "currentHouse": house, "originatingHouse": house, "billTypeId": 1,
+        "introducedSessionId": 40, "includedSessionIds": [40], "isAct": false,
+        "isDefeated": false, "billWithdrawn": null, "lastUpdate": updated,
+        "currentStage": stage.clone()});
+    (
+        record,
+        json!({"items": [stage], "totalResults": 1, "itemsPerPage": 20}),
+    )
+}
+
+fn serve(parliament: &FakeParliament, id: u32, title: &str, house: &str, updated: &str) {
+    let (record, stages) = bill(id, title, house, &updated[..10], updated);
+    parliament.serve_bill(id, record, stages);
+}
+
+/// Four bills before the rule: two match (Commons, "immigration"), one started in the Lords,
+/// one is about something else.
+fn parliament() -> FakeParliament {
+    let parliament = FakeParliament::new();
+    serve(
+        &parliament,
+        101,
+        "Immigration Control Bill",
+        "Commons",
+        "2025-03-01T09:00:00",
+    );
+    serve(
+        &parliament,
+        102,
+        "Immigration (Appeals) Bill [HL]",
+        "Lords",
+        "2025-03-01T09:10:00",
+    );
+    serve(
+        &parliament,
+        103,
+        "Asylum and Immigration Bill",
+        "Commons",
+        "2025-03-01T09:20:00",
+    );
+    serve(
+        &parliament,
+        104,
+        "Water Bill",
+        "Commons",
+        "2025-03-01T09:30:00",
+    );
+    parliament
+}
+
+fn ids(checked: &Checked) -> Vec<u32> {
+    let mut ids: Vec<u32> = checked.report.bills.iter().map(|b| b.bill_id).collect();
+    ids.sort_unstable();
+    ids
+}
+
+/// The whole life of a rule: first sight (silent), the unchanged check (1 request), a new bill
+/// that matches (one `bill_introduced`, once across reruns and a new process), one that does not
+/// (nothing, not fetched).
+#[tokio::test]
+async fn a_rule_tracks_its_bills_and_introduces_new_ones_once() {
+    let parliament = parliament();
+    let check = InProcess::new(&parliament, "", &[], RULE);
+
+    let first = check
+        .check(at("2025-03-02", "10:00:00"), Default::default())
+        .await;
+    first.assert_code(0);
+    assert_eq!(ids(&first), [101, 103], "{:#?}", first.report);
+    assert!(first.report.bills.iter().all(|b| b.first_seen));
+    assert!(
+        first.alerts.is_empty(),
+        "silent at first sight: {:?}",
+        first.alerts
+    );
+    assert!(first.report.rule_errors.is_empty());
+    // The current session, the rule's search, then each bill's record, stages and documents.
+    let searches = parliament
+        .requests()
+        .iter()
+        .filter(|r| {
+            r.url
+                .query()
+                .is_some_and(|q| q.contains("SearchTerm=immigration"))
+        })
+        .count();
+    assert_eq!(searches, 1);
+    assert_eq!(first.report.requests, 2 + 2 * 3, "{:?}", parliament.paths());
+
+    // Nothing changed: the listing alone.
+    let unchanged = check
+        .check(at("2025-03-02", "10:15:00"), Default::default())
+        .await;
+    unchanged.assert_code(0);
+    assert_eq!(unchanged.report.requests, 1, "{:#?}", unchanged.report);
+    assert_eq!(ids(&unchanged), [101, 103]);
+    assert!(unchanged.alerts.is_empty());
+
+    // A new bill that matches, and one that does not.
+    serve(
+        &parliament,
+        105,
+        "Immigration Detention Bill",
+        "Commons",
+        "2025-03-02T10:20:00",
+    );
+    serve(
+        &parliament,
+        106,
+        "Fisheries Bill",
+        "Commons",
+        "2025-03-02T10:21:00",
+    );
+    let before = parliament.requests().len();
+    let new = check
+        .check(at("2025-03-02", "10:30:00"), Default::default())
+        .await;
+    new.assert_code(0);
+    assert_eq!(
+        new.alert_lines(),
+        ["bill_introduced 1st reading | Commons | 2025-03-02"]
+    );
+    let alert = &new.alerts[0];
+    assert_eq!(alert["bill_id"], 105);
+    let text = alert["text"].as_str().unwrap_or_default();
+    assert!(
+        text.contains("New bill: introduced in the House of Commons (1st reading)")
+            && text.contains("A Bill to make provision about immigration detention bill"),
+        "{alert:#}"
+    );
+    assert_eq!(ids(&new), [101, 103, 105]);
+    let paths = parliament.paths()[before..].to_vec();
+    assert!(!paths.iter().any(|p| p.contains("106")), "{paths:?}");
+    // The listing, and the new bill's record, stages and documents.
+    assert_eq!(new.report.requests, 1 + 3, "{paths:?}");
+
+    // Again, and again as a new process would: nothing more.
+    for time in ["10:30:01", "10:45:00"] {
+        let again = check
+            .check(at("2025-03-02", time), Default::default())
+            .await;
+        again.assert_code(0);
+        assert!(again.alerts.is_empty(), "{time}: {:?}", again.alerts);
+        assert_eq!(again.report.requests, 1, "{time}: {:#?}", again.report);
+        assert_eq!(ids(&again), [101, 103, 105]);
+    }
+    assert_eq!(check.alert_counts(), (0, 1, 0));
+}
+
+/// A rule matching more bills than `max_bills` is an error naming it and the count; its bills
+/// are not taken on; the listed bill and the other rule carry on.
+#[tokio::test]
+async fn a_rule_over_max_bills_is_an_error_and_the_rest_carries_on() {
+    let parliament = parliament();
+    let rules = "[[follow]]\nname = \"Everything\"\nsearch = \"bill\"\n\n\
+                 [[follow]]\nsearch = \"water\"\n";
+    let check = InProcess::new(&parliament, "max_bills = 3", &[104], rules);
+    let first = check
+        .check(at("2025-03-02", "10:00:00"), Default::default())
+        .await;
+    assert_eq!(ids(&first), [104]);
+    assert_eq!(first.report.failed(), 0);
+    assert_eq!(
+        first.report.rule_errors.len(),
+        1,
+        "{:?}",
+        first.report.rule_errors
+    );
+    let error = &first.report.rule_errors[0];
+    assert!(
+        error
+            .contains("follow[0] (Everything) matches 4 bills, more than parliament.max_bills (3)"),
+        "{error}"
+    );
+    // Said again at the next check, without searching again.
+    let again = check
+        .check(at("2025-03-02", "10:15:00"), Default::default())
+        .await;
+    assert_eq!(again.report.rule_errors.len(), 1);
+    assert_eq!(ids(&again), [104]);
+    assert_eq!(again.report.requests, 1, "{:#?}", again.report);
+}
