@@ -198,3 +198,53 @@ async fn a_rule_over_max_bills_is_an_error_and_the_rest_carries_on() {
     assert_eq!(ids(&again), [104]);
     assert_eq!(again.report.requests, 1, "{:#?}", again.report);
 }
+
+/// A rule by bill type name: Parliament's types are read once, the id kept with the rule, and
+/// the search asks for that type; the rule's bills may be announced rather than recorded silently.
+#[tokio::test]
+async fn a_rule_by_type_name_reads_the_types_once_and_may_announce() {
+    let parliament = parliament();
+    let (mut record, stages) = bill(
+        107,
+        "Pets Bill",
+        "Commons",
+        "2025-03-01",
+        "2025-03-01T09:40:00",
+    );
+    record["billTypeId"] = json!(7);
+    parliament.serve_bill(107, record, stages);
+    let types = json!({"items": [{"id": 1, "name": "Government Bill"},
+                                 {"id": 7, "name": "Private Members' Bill (Ballot)"}]});
+    parliament.answer(
+        Route::Path("/api/v1/BillTypes".to_owned()),
+        Answer::json(&types),
+        None,
+    );
+    let rule = "[[follow]]\ntype = \"private members' bill (ballot)\"\nsession = \"all\"\n";
+    let check = InProcess::new(&parliament, "", &[], rule);
+    let announce = billwatch::check::CheckOptions { announce: true };
+    let first = check.check(at("2025-03-02", "10:00:00"), announce).await;
+    first.assert_code(0);
+    assert_eq!(ids(&first), [107]);
+    assert_eq!(
+        first.alert_lines(),
+        ["tracking_started 1st reading | Commons | 2025-03-01"]
+    );
+    let paths = parliament.paths();
+    assert_eq!(
+        paths.iter().filter(|p| p.ends_with("/BillTypes")).count(),
+        1
+    );
+    assert!(
+        parliament
+            .requests()
+            .iter()
+            .any(|r| r.url.query().is_some_and(|q| q.contains("BillType=7"))),
+        "{paths:?}"
+    );
+    // The types, the search (every session: no current session asked), the bill.
+    assert_eq!(first.report.requests, 2 + 3, "{paths:?}");
+    let again = check.check(at("2025-03-02", "10:15:00"), announce).await;
+    assert_eq!(again.report.requests, 1, "{:#?}", again.report);
+    assert!(again.alerts.is_empty());
+}

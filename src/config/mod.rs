@@ -382,6 +382,9 @@ mod tests {
         "follow.started_in",
         "follow.type",
         "follow.session",
+        "follow.name",
+        "follow.chat",
+        "follow.alerts",
     ];
 
     /// The shipped config documents every key (set or commented out).
@@ -397,10 +400,8 @@ mod tests {
         }
     }
 
-    /// Every key in the list is one the config accepts (so the list above cannot rot).
-    #[test]
-    fn every_key_is_accepted() {
-        let text = r#"
+    /// A config that sets every key in [`EVERY_KEY`].
+    const EVERY_KEY_TOML: &str = r#"
             timezone = "Europe/London"
             [parliament]
             api_url = "https://bills-api.parliament.uk"
@@ -459,7 +460,15 @@ mod tests {
             started_in = "commons"
             type = "Government Bill"
             session = "current"
+            name = "Immigration"
+            chat = "@immigration_bills"
+            alerts = { kinds = ["bill_introduced"] }
         "#;
+
+    /// Every key in the list is one the config accepts (so the list above cannot rot).
+    #[test]
+    fn every_key_is_accepted() {
+        let text = EVERY_KEY_TOML;
         let config = Config::parse(text, Path::new("every-key.toml")).expect("every key accepted");
         assert_eq!(
             config.alerts.mode,
@@ -468,6 +477,7 @@ mod tests {
         assert_eq!(config.mode_for(3929), Mode::Pages);
         assert_eq!(config.chat_for(3929), Some("@border_bill"));
         assert_eq!(config.chat_for(3766), Some("@bill_alerts"));
+        assert_eq!(config.follow[0].chat.as_deref(), Some("@immigration_bills"));
         let mut written = 0;
         for key in EVERY_KEY {
             let name = key.rsplit('.').next().unwrap_or(key);
