@@ -70,6 +70,31 @@ impl Criteria {
     }
 }
 
+/// What a rule asks, in words: `search "immigration", started in the House of Commons, bills of
+/// the current session`.
+impl std::fmt::Display for Criteria {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut parts = Vec::new();
+        if let Some(words) = &self.words {
+            parts.push(format!("search {words:?}"));
+        }
+        if let Some(house) = self.started_in {
+            parts.push(format!("started in the {}", house.long_name()));
+        }
+        if let Some(kind) = &self.bill_type {
+            parts.push(format!("type {kind:?}"));
+        }
+        parts.push(
+            match self.sessions {
+                Sessions::Current => "bills of the current session",
+                Sessions::All => "bills of every session",
+            }
+            .to_owned(),
+        );
+        f.write_str(&parts.join(", "))
+    }
+}
+
 /// A bill as a rule sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Candidate<'a> {
