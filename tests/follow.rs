@@ -248,3 +248,24 @@ async fn a_rule_by_type_name_reads_the_types_once_and_may_announce() {
     assert_eq!(again.report.requests, 1, "{:#?}", again.report);
     assert!(again.alerts.is_empty());
 }
+
+/// A rule taken out of the config: its bills are no longer tracked, their history is kept, and
+/// the bills listed carry on.
+#[tokio::test]
+async fn a_removed_rule_stops_tracking_its_bills_and_keeps_their_history() {
+    let parliament = parliament();
+    let mut check = InProcess::new(&parliament, "", &[104], RULE);
+    let first = check
+        .check(at("2025-03-02", "10:00:00"), Default::default())
+        .await;
+    assert_eq!(ids(&first), [101, 103, 104]);
+    check.config.follow.clear();
+    let after = check
+        .check(at("2025-03-02", "10:15:00"), Default::default())
+        .await;
+    after.assert_code(0);
+    assert_eq!(ids(&after), [104]);
+    assert!(after.alerts.is_empty());
+    let store = billwatch::store::Store::open(&check.db_path()).expect("store");
+    assert!(store.snapshot(101).expect("read").is_some(), "history kept");
+}

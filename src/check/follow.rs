@@ -282,6 +282,9 @@ impl Follow {
         states: &[FetchState],
         now: DateTime<Utc>,
     ) -> Result<Vec<BillId>, StoreError> {
+        if config.follow.is_empty() {
+            return Ok(Vec::new());
+        }
         if let Some(newest) = listed.iter().flat_map(|b| b.sessions.iter().copied()).max() {
             self.note_session(target, newest).await?;
         }
