@@ -163,6 +163,41 @@ async fn a_rule_tracks_its_bills_and_introduces_new_ones_once() {
         assert_eq!(ids(&again), [101, 103, 105]);
     }
     assert_eq!(check.alert_counts(), (0, 1, 0));
+    assert_status_names_the_rule(&check);
+}
+
+/// `status` says which rule brought each bill in.
+fn assert_status_names_the_rule(check: &InProcess) {
+    let config = check.dir.path().join("status.toml");
+    let text = format!(
+        "[storage]\npath = \"{}\"\n\n{RULE}name = \"Immigration\"\n",
+        check.db_path().display()
+    );
+    std::fs::write(&config, text).expect("config");
+    let run = |json: bool| {
+        let mut args = vec!["status", "--config", config.to_str().expect("path")];
+        if json {
+            args.push("--json");
+        }
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_billwatch"))
+            .args(&args)
+            .output()
+            .expect("status");
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let text = run(false);
+    assert!(
+        text.contains("bill 105: Immigration Detention Bill [followed: follow[0] (Immigration)]"),
+        "{text}"
+    );
+    let json: Value = serde_json::from_str(run(true).trim()).expect("status JSON");
+    let bills = json["bills"].as_array().expect("bills");
+    assert_eq!(bills.len(), 3);
+    for b in bills {
+        assert_eq!(b["tracked"], true, "{b}");
+        assert_eq!(b["rule"], "follow[0] (Immigration)", "{b}");
+    }
 }
 
 /// A rule matching more bills than `max_bills` is an error naming it and the count; its bills
