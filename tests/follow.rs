@@ -163,35 +163,48 @@ async fn a_rule_tracks_its_bills_and_introduces_new_ones_once() {
         assert_eq!(ids(&again), [101, 103, 105]);
     }
     assert_eq!(check.alert_counts(), (0, 1, 0));
-    assert_status_names_the_rule(&check);
+    assert_status_and_show_name_the_rule(&check).await;
 }
 
-/// `status` says which rule brought each bill in.
-fn assert_status_names_the_rule(check: &InProcess) {
+/// `status` and `show` say which rule brought a bill in.
+async fn assert_status_and_show_name_the_rule(check: &InProcess) {
+    let api = FakeApi::start().await;
+    let (record, stages) = bill(
+        105,
+        "Immigration Detention Bill",
+        "Commons",
+        "2025-03-02",
+        "2025-03-02T10:20:00",
+    );
+    api.serve_bill(105, record, stages).await;
     let config = check.dir.path().join("status.toml");
     let text = format!(
-        "[storage]\npath = \"{}\"\n\n{RULE}name = \"Immigration\"\n",
+        "[parliament]\napi_url = \"{}\"\n[storage]\npath = \"{}\"\n\n{RULE}name = \"Immigration\"\n",
+        api.uri(),
         check.db_path().display()
     );
     std::fs::write(&config, text).expect("config");
-    let run = |json: bool| {
-        let mut args = vec!["status", "--config", config.to_str().expect("path")];
-        if json {
-            args.push("--json");
-        }
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_billwatch"))
-            .args(&args)
+    let run = async |args: &[&str]| {
+        let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_billwatch"))
+            .args(args)
+            .args(["--config", config.to_str().expect("path")])
             .output()
-            .expect("status");
+            .await
+            .expect("billwatch");
         assert!(out.status.success(), "{out:?}");
         String::from_utf8_lossy(&out.stdout).into_owned()
     };
-    let text = run(false);
+    let shown = run(&["show", "105", "--source", "api"]).await;
+    assert!(
+        shown.contains("(followed by the rule follow[0] (Immigration))"),
+        "{shown}"
+    );
+    let text = run(&["status"]).await;
     assert!(
         text.contains("bill 105: Immigration Detention Bill [followed: follow[0] (Immigration)]"),
         "{text}"
     );
-    let json: Value = serde_json::from_str(run(true).trim()).expect("status JSON");
+    let json: Value = serde_json::from_str(run(&["status", "--json"]).await.trim()).expect("JSON");
     let bills = json["bills"].as_array().expect("bills");
     assert_eq!(bills.len(), 3);
     for b in bills {
