@@ -317,3 +317,54 @@ async fn a_removed_rule_stops_tracking_its_bills_and_keeps_their_history() {
     let store = billwatch::store::Store::open(&check.db_path()).expect("store");
     assert!(store.snapshot(101).expect("read").is_some(), "history kept");
 }
+
+/// The listing fails when a new bill comes: the rule's search, again once a full refresh has
+/// passed, finds it, and it is introduced then, once; between two searches none runs.
+#[tokio::test]
+async fn the_search_once_a_full_refresh_catches_what_the_listing_missed() {
+    let parliament = parliament();
+    let check = InProcess::new(&parliament, "full_refresh = \"1h\"", &[], RULE);
+    let searches = || {
+        parliament
+            .requests()
+            .iter()
+            .filter(|r| r.url.query().is_some_and(|q| q.contains("SearchTerm=")))
+            .count()
+    };
+    check
+        .check(at("2025-03-02", "10:00:00"), Default::default())
+        .await;
+    assert_eq!(searches(), 1);
+    serve(
+        &parliament,
+        105,
+        "Immigration Detention Bill",
+        "Commons",
+        "2025-03-02T10:20:00",
+    );
+    // The listing and its one retry fail.
+    parliament.answer(
+        Route::Path("/api/v1/Bills".to_owned()),
+        Answer::status(500),
+        Some(2),
+    );
+    let missed = check
+        .check(at("2025-03-02", "10:30:00"), Default::default())
+        .await;
+    assert!(missed.alerts.is_empty());
+    assert_eq!(ids(&missed), [101, 103]);
+    assert_eq!(searches(), 1, "no search before a full refresh has passed");
+    let caught = check
+        .check(at("2025-03-02", "11:05:00"), Default::default())
+        .await;
+    assert_eq!(searches(), 2);
+    assert_eq!(
+        caught.alert_lines(),
+        ["bill_introduced 1st reading | Commons | 2025-03-02"]
+    );
+    let again = check
+        .check(at("2025-03-02", "11:20:00"), Default::default())
+        .await;
+    assert!(again.alerts.is_empty());
+    assert_eq!(searches(), 2);
+}
