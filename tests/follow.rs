@@ -368,3 +368,40 @@ async fn the_search_once_a_full_refresh_catches_what_the_listing_missed() {
     assert!(again.alerts.is_empty());
     assert_eq!(searches(), 2);
 }
+
+/// A new bill whose first fetch fails (as if the check were killed before recording it) is
+/// introduced at the next check that records it, once.
+#[tokio::test]
+async fn a_new_bill_that_fails_first_is_introduced_once_when_it_comes() {
+    let parliament = parliament();
+    let check = InProcess::new(&parliament, "", &[], RULE);
+    check
+        .check(at("2025-03-02", "10:00:00"), Default::default())
+        .await;
+    serve(
+        &parliament,
+        105,
+        "Immigration Detention Bill",
+        "Commons",
+        "2025-03-02T10:20:00",
+    );
+    let record = Route::Path("/api/v1/Bills/105".to_owned());
+    parliament.answer(record, Answer::status(500), Some(2));
+    let failed = check
+        .check(at("2025-03-02", "10:30:00"), Default::default())
+        .await;
+    failed.assert_code(1);
+    assert!(failed.alerts.is_empty());
+    let mut lines = Vec::new();
+    for time in ["10:45:00", "11:00:00"] {
+        let next = check
+            .check(at("2025-03-02", time), Default::default())
+            .await;
+        next.assert_code(0);
+        lines.extend(next.alert_lines());
+    }
+    assert_eq!(
+        lines,
+        ["bill_introduced 1st reading | Commons | 2025-03-02"]
+    );
+}
