@@ -405,3 +405,38 @@ async fn a_new_bill_that_fails_first_is_introduced_once_when_it_comes() {
         ["bill_introduced 1st reading | Commons | 2025-03-02"]
     );
 }
+
+/// When the current session cannot be read, a rule of the current session does not search
+/// (it would take on bills of every session): it says so, and searches at the next check.
+#[tokio::test]
+async fn without_the_current_session_the_rule_waits() {
+    let parliament = parliament();
+    let check = InProcess::new(&parliament, "", &[104], RULE);
+    parliament.answer(
+        Route::Path("/api/v1/Bills".to_owned()),
+        Answer::status(500),
+        Some(2),
+    );
+    let first = check
+        .check(at("2025-03-02", "10:00:00"), Default::default())
+        .await;
+    assert_eq!(ids(&first), [104]);
+    assert!(
+        first.report.rule_errors[0].contains("follow[0]: the current session cannot be read now"),
+        "{:?}",
+        first.report.rule_errors
+    );
+    let next = check
+        .check(at("2025-03-02", "10:15:00"), Default::default())
+        .await;
+    assert!(
+        next.report.rule_errors.is_empty(),
+        "{:?}",
+        next.report.rule_errors
+    );
+    assert_eq!(ids(&next), [101, 103, 104]);
+    assert!(
+        next.alerts.is_empty(),
+        "matching at the rule's first search: silent"
+    );
+}

@@ -162,8 +162,11 @@ impl Follow {
     ) -> Result<(RuleState, Vec<Followed>), String> {
         let signature = rule.criteria.signature();
         let type_id = self.type_id(rule, sources).await?;
+        // Without the current session, a search would take on bills of every session.
         let session = match rule.criteria.sessions {
-            Sessions::Current => self.current_session,
+            Sessions::Current => Some(self.current_session.ok_or(
+                "the current session cannot be read now, the rule's search waits for the next check",
+            )?),
             Sessions::All => None,
         };
         let query = SearchQuery {
