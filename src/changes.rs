@@ -37,10 +37,13 @@ pub enum EventKind {
     DocumentPublished,
     /// The House voted on the bill: a reading's division, or a day's votes on amendments.
     Division,
+    /// A bill new to this deployment that matches a follow rule: where and when it was
+    /// introduced, with its long title.
+    BillIntroduced,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 11] = [
+    pub const ALL: [EventKind; 12] = [
         EventKind::TrackingStarted,
         EventKind::StageScheduled,
         EventKind::StageRescheduled,
@@ -52,6 +55,7 @@ impl EventKind {
         EventKind::Renamed,
         EventKind::DocumentPublished,
         EventKind::Division,
+        EventKind::BillIntroduced,
     ];
 
     /// The snake_case name used in JSON output and the database.
@@ -68,6 +72,7 @@ impl EventKind {
             EventKind::Renamed => "renamed",
             EventKind::DocumentPublished => "document_published",
             EventKind::Division => "division",
+            EventKind::BillIntroduced => "bill_introduced",
         }
     }
 }
@@ -129,6 +134,9 @@ pub struct Event {
     /// `stage_reached`: the stage's vote, when it was found in the same check.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub votes: Vec<Vote>,
+    /// For `bill_introduced`: what the bill is for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub long_title: Option<String>,
 }
 
 /// What comes next after a stage: the next scheduled stage if Parliament has announced one,
@@ -160,7 +168,8 @@ impl Event {
             EventKind::RoyalAssent
             | EventKind::Withdrawn
             | EventKind::Defeated
-            | EventKind::TrackingStarted => String::new(),
+            | EventKind::TrackingStarted
+            | EventKind::BillIntroduced => String::new(),
             EventKind::Renamed => self.title.clone(),
             EventKind::DocumentPublished => {
                 format!("{:?}", self.document.as_ref().map(|d| d.id))
@@ -177,7 +186,10 @@ impl Event {
             }
         };
         let stage = match self.kind {
-            EventKind::RoyalAssent | EventKind::Withdrawn | EventKind::Defeated => None,
+            EventKind::RoyalAssent
+            | EventKind::Withdrawn
+            | EventKind::Defeated
+            | EventKind::BillIntroduced => None,
             _ => self.stage.as_ref().map(|s| s.id),
         };
         Announcement {
@@ -200,6 +212,7 @@ impl Event {
             first_of_its_kind: false,
             document: None,
             votes: Vec::new(),
+            long_title: None,
         }
     }
 
@@ -407,6 +420,24 @@ pub fn detect(
 }
 
 /// The `tracking_started` event for a bill seen for the first time: where it stands `today`.
+/// A bill new to this deployment that a follow rule brought in: its first stage (the 1st
+/// reading, where and when it was introduced) and its long title.
+pub fn bill_introduced(current: &Snapshot) -> Event {
+    let mut event = Event::bill(current, EventKind::BillIntroduced);
+    event.long_title = current.bill.long_title.clone();
+    let first = current
+        .stages
+        .iter()
+        .filter(|s| s.first_sitting().is_some())
+        .min_by_key(|s| s.first_sitting())
+        .or_else(|| current.stages.first());
+    if let Some(stage) = first {
+        event.stage = Some(StageRef::of(current, stage));
+        event.date = stage.first_sitting();
+    }
+    event
+}
+
 pub fn tracking_started(current: &Snapshot, today: NaiveDate) -> Event {
     let mut event = Event::bill(current, EventKind::TrackingStarted);
     // The stage people follow (a 2nd reading, not the money resolution passed the same day),

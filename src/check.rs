@@ -6,8 +6,10 @@
 //! days is recorded once the Votes APIs were asked (see `check/votes.rs`), so that its stage
 //! and the stage's vote are told together.
 
+mod follow;
 pub mod plan;
 mod record;
+mod report;
 mod votes;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -19,10 +21,12 @@ use crate::changes::Event;
 use crate::clock::Clock;
 use crate::config::{Config, Mode};
 use crate::decide::{FirstSight, SnapshotSource};
+use crate::source::api::ListedBill;
 use crate::source::{Known, SourceError, SourceKind, Sources};
 use crate::store::{Alert, Db, FetchState, Recording, StoreError};
 use plan::Plan;
 use record::{Run, damaged, recording};
+pub use report::Listing;
 
 /// How a check treats bills and state.
 #[derive(Debug, Clone, Copy, Default)]
@@ -119,9 +123,13 @@ pub struct CheckReport {
     /// What the operator should hear beyond the bills' own health (a Votes API failing check
     /// after check, and its recovery): each once.
     pub notices: Vec<String>,
+    /// Follow rules that could not be used (too many bills, a search that failed), each
+    /// named with why.
+    pub rule_errors: Vec<String>,
 }
 
 impl CheckReport {
+    /// Bills that failed (a rule in error is in [`CheckReport::rule_errors`]).
     pub fn failed(&self) -> usize {
         self.bills.iter().filter(|b| b.error.is_some()).count()
     }
@@ -295,9 +303,11 @@ async fn check(
         None => None,
     };
     let states = target.fetch_states().await?;
-    let (plan, listing) = choose_fetches(config, sources, &states, since, now, today).await;
+    let planned = plan_with_rules(config, sources, &target, &states, since, now, today).await?;
+    let (config, plan, introduced) = (&planned.config, planned.plan, planned.introduced);
     let mut report = CheckReport {
-        listing,
+        listing: planned.listing,
+        rule_errors: planned.rule_errors,
         ..CheckReport::default()
     };
     let first = options.first_sight();
@@ -318,6 +328,7 @@ async fn check(
         today,
         first,
         returning: &returning,
+        introduced: &introduced,
     };
     let mut fetches = fetch_all(config, sources, &target, plan.fetch, today);
     // A bill that sat recently waits for the votes, so that a stage and its vote found now
@@ -353,6 +364,57 @@ async fn check(
             .await?;
     }
     Ok(report)
+}
+
+/// A check's plan once the follow rules had their say.
+struct Planned {
+    /// The config with the rules' bills tracked as if listed.
+    config: Config,
+    plan: Plan,
+    listing: Listing,
+    /// The rules' new bills: told with `bill_introduced` when first recorded.
+    introduced: Vec<BillId>,
+    rule_errors: Vec<String>,
+}
+
+/// The rules' searches that are due, then the plan for every tracked bill (listed, or brought
+/// in by a rule), then the bills new in the listing that a rule takes on, fetched too.
+async fn plan_with_rules(
+    config: &Config,
+    sources: &Sources,
+    target: &Target,
+    states: &[FetchState],
+    since: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+) -> Result<Planned, StoreError> {
+    let mut rules = follow::Follow::load(config, target).await?;
+    rules
+        .search_due(config, sources, target, states, now)
+        .await?;
+    let tracked = rules.config(config);
+    let (mut plan, listing, listed) =
+        choose_fetches(&tracked, sources, states, since, now, today).await;
+    let taken = rules
+        .take_listed(config, target, &listed, states, now)
+        .await?;
+    for id in taken {
+        if !plan.fetch.contains(&id) && !plan.unchanged.contains(&id) {
+            plan.fetch.push(id);
+        }
+    }
+    let mut rule_errors = std::mem::take(&mut rules.errors);
+    rule_errors.extend(rules.over_limit(config));
+    for e in &rule_errors {
+        tracing::error!("follow rule: {e}");
+    }
+    Ok(Planned {
+        config: rules.config(config),
+        plan,
+        listing,
+        introduced: rules.introduced(),
+        rule_errors,
+    })
 }
 
 /// Bills the listing shows unchanged: no fetch; a stage due today is still told on the day, from
@@ -404,40 +466,6 @@ async fn look_again_at_unchanged(
     Ok(())
 }
 
-/// How the listing went, for the report.
-///
-/// As JSON (`check --json`'s summary) it always has one shape, whatever happened:
-/// `{"state": "not_used" | "used" | "failed", "changed": N or null, "error": text or null}`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub enum Listing {
-    /// Not asked: no earlier check, no bill it could spare, or switched off.
-    #[default]
-    NotUsed,
-    /// Asked: this many bills changed since the last check.
-    Used { changed: usize },
-    /// Asked, failed: every bill was fetched.
-    Failed { error: String },
-}
-
-impl Serialize for Listing {
-    fn serialize<S>(&self, serializer: S) -> Result<S::Ok, S::Error>
-    where
-        S: serde::Serializer,
-    {
-        use serde::ser::SerializeStruct as _;
-        let (state, changed, error) = match self {
-            Listing::NotUsed => ("not_used", None, None),
-            Listing::Used { changed } => ("used", Some(*changed), None),
-            Listing::Failed { error } => ("failed", None, Some(error.as_str())),
-        };
-        let mut json = serializer.serialize_struct("Listing", 3)?;
-        json.serialize_field("state", state)?;
-        json.serialize_field("changed", &changed)?;
-        json.serialize_field("error", &error)?;
-        json.end()
-    }
-}
-
 /// Margin for the difference between Parliament's clock and ours, and for updates that take a
 /// moment to show.
 const LISTING_MARGIN: chrono::Duration = chrono::Duration::minutes(15);
@@ -451,7 +479,7 @@ async fn choose_fetches(
     since: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
     today: NaiveDate,
-) -> (Plan, Listing) {
+) -> (Plan, Listing, Vec<ListedBill>) {
     let full_refresh = chrono::Duration::from_std(config.parliament.full_refresh)
         .unwrap_or(chrono::Duration::days(1));
     let tracked: Vec<(BillId, Mode)> = config
@@ -481,17 +509,23 @@ async fn choose_fetches(
             "the last check is stored as later than now (was the clock ahead?): fetching every \
              bill in full"
         );
-        return (plan::fetch_all(candidates), Listing::NotUsed);
+        return (plan::fetch_all(candidates), Listing::NotUsed, Vec::new());
     }
-    let Some(since) = since.filter(|_| !candidates.spare.is_empty()) else {
-        return (plan::fetch_all(candidates), Listing::NotUsed);
+    // The rules' new bills are found in the listing too.
+    let worth_asking = !candidates.spare.is_empty() || !config.follow.is_empty();
+    let Some(since) = since.filter(|_| worth_asking) else {
+        return (plan::fetch_all(candidates), Listing::NotUsed, Vec::new());
     };
     let since_uk = (since - LISTING_MARGIN)
         .with_timezone(&chrono_tz::Europe::London)
         .naive_local();
     match sources.api.changed_since(since_uk).await {
         Ok(listed) => {
-            let plan = plan::apply_listing(candidates, &listed, today);
+            let updated = listed
+                .iter()
+                .filter_map(|b| b.updated.map(|t| (b.id, t)))
+                .collect();
+            let plan = plan::apply_listing(candidates, &updated, today);
             tracing::info!(
                 changed = plan.changed,
                 unchanged = plan.unchanged.len(),
@@ -500,14 +534,14 @@ async fn choose_fetches(
             let listing = Listing::Used {
                 changed: plan.changed,
             };
-            (plan, listing)
+            (plan, listing, listed)
         }
         Err(e) => {
             tracing::warn!("the listing of changed bills failed, fetching every bill: {e}");
             let listing = Listing::Failed {
                 error: e.to_string(),
             };
-            (plan::fetch_all(candidates), listing)
+            (plan::fetch_all(candidates), listing, Vec::new())
         }
     }
 }

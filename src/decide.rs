@@ -59,6 +59,8 @@ pub enum FirstSight {
     Silent,
     /// One `tracking_started` alert with its current stage.
     Announce,
+    /// A new bill a follow rule brought in: one `bill_introduced` alert.
+    Introduce,
 }
 
 /// What recording one snapshot writes.
@@ -125,6 +127,7 @@ pub fn decide(
         (Some((prev, seen_on)), _) => changes::detect(prev, seen_on, &snapshot, today),
         (None, FirstSight::Silent) => Vec::new(),
         (None, FirstSight::Announce) => vec![changes::tracking_started(&snapshot, today)],
+        (None, FirstSight::Introduce) => vec![changes::bill_introduced(&snapshot)],
     };
     let (alerts, muted): (Vec<Event>, Vec<Event>) =
         events.into_iter().partition(|e| filter.allows(e));
@@ -291,6 +294,36 @@ mod tests {
             kinds(&decision.alerts),
             [(EventKind::TrackingStarted, Some("1st reading"))]
         );
+    }
+
+    /// A new bill a follow rule brought in: one `bill_introduced`, its 1st reading, its long
+    /// title; seen again, nothing more.
+    #[test]
+    fn a_new_bill_of_a_rule_is_introduced_once() {
+        let mut current = snapshot(Some("2025-02-10"));
+        current.bill.long_title = Some("A Bill to make provision about borders".into());
+        let decision = default_decide(None, &current, "2025-02-01", FirstSight::Introduce);
+        assert_eq!(
+            kinds(&decision.alerts),
+            [(EventKind::BillIntroduced, Some("1st reading"))]
+        );
+        let event = &decision.alerts[0];
+        assert_eq!(event.date, Some(d("2025-01-22")));
+        let text = crate::message::render_text(event, "https://x.test", d("2025-02-01"));
+        assert!(
+            text.contains(
+                "New bill: introduced in the House of Commons (1st reading) on 22 \
+                           January 2025."
+            ) && text.contains("A Bill to make provision about borders"),
+            "{text}"
+        );
+        let again = default_decide(
+            Some((&current, d("2025-02-01"))),
+            &current,
+            "2025-02-01",
+            FirstSight::Introduce,
+        );
+        assert!(again.alerts.is_empty());
     }
 
     #[test]

@@ -120,6 +120,7 @@ mod tests {
             first_of_its_kind: false,
             document: None,
             votes: Vec::new(),
+            long_title: None,
         }
     }
 

@@ -18,6 +18,7 @@
 //!    - [`changes`]: change detection, `detect(previous, current, today) -> Vec<Event>`.
 //!    - [`decide`]: what recording a bill's snapshot writes — the snapshot, the alerts, the
 //!      events only recorded — from the previous snapshot, the filter and first-sight policy.
+//!    - [`follow`]: follow rules — whether a bill matches a `[[follow]]` rule.
 //!    - [`filter`]: which events become alerts (signal over noise).
 //!    - [`message`]: an event in plain words, as console text or Telegram HTML; status cards.
 //!    - [`telegram_text`]: text that fits Telegram — lengths, digests, long replies split.
@@ -59,6 +60,7 @@ pub mod decide;
 pub mod division;
 pub mod document;
 pub mod filter;
+pub mod follow;
 pub mod house;
 pub mod message;
 pub mod schedule;

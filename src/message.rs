@@ -40,6 +40,9 @@ fn parts(event: &Event, url: &str, today: NaiveDate) -> Parts {
     if let Some(m) = meaning {
         more.push(format!("What this means: {m}"));
     }
+    if let Some(long) = &event.long_title {
+        more.push(long.clone());
+    }
     let mut vote_url = None;
     match (event.kind, event.votes.as_slice()) {
         (EventKind::Division, _) => more.extend(votes::more_lines(event)),
@@ -129,6 +132,24 @@ fn main_line(event: &Event, today: NaiveDate) -> String {
         },
         EventKind::DocumentPublished => document_line(event),
         EventKind::Division => votes::division_line(event, stage),
+        EventKind::BillIntroduced => introduced_line(event, today),
+    }
+}
+
+/// "New bill: introduced in the House of Commons (1st reading) on 5 March 2025."
+fn introduced_line(event: &Event, today: NaiveDate) -> String {
+    let place = match &event.stage {
+        Some(s) => match s.house {
+            House::Commons | House::Lords => {
+                format!(" in the {} ({})", s.house.long_name(), s.name)
+            }
+            House::Unassigned | House::All => format!(" ({})", s.name),
+        },
+        None => String::new(),
+    };
+    match event.date {
+        Some(d) => format!("New bill: introduced{place} on {}.", date_phrase(d, today)),
+        None => format!("New bill: introduced{place}."),
     }
 }
 
@@ -469,6 +490,7 @@ mod tests {
             first_of_its_kind: false,
             document: None,
             votes: Vec::new(),
+            long_title: None,
         };
         let today = NaiveDate::from_ymd_opt(2025, 2, 1).expect("day");
         let html = render_html(&event, "https://bills.parliament.uk/bills/1/stages", today);

@@ -19,6 +19,7 @@ const LAYERS: &[&[&str]] = &[
         "changes",
         "votes",
         "filter",
+        "follow",
         "message",
         "schedule",
         "backoff",

@@ -151,6 +151,14 @@ fn bills_lists_every_bill_followed_and_where_it_stands() {
         respond("/bills", STRANGER, &View::default(), today()).html,
         "I am not following any bill yet."
     );
+    // A bill a follow rule brought in says which rule.
+    let mut followed = view();
+    followed.rules = vec![(4001, "Immigration".to_owned())];
+    let bills = respond("/bills", STRANGER, &followed, today()).html;
+    assert!(
+        bills.contains("(4001)\nFollowed by the rule “Immigration”\nNow:"),
+        "{bills}"
+    );
 }
 
 #[test]

@@ -35,6 +35,7 @@ fn event(kind: EventKind, stage: Option<(&str, House, Option<u32>)>, date: Optio
         first_of_its_kind: false,
         document: None,
         votes: Vec::new(),
+        long_title: None,
     }
 }
 

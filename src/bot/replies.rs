@@ -18,6 +18,8 @@ pub struct View {
     pub failing: Vec<(u32, u32, String)>,
     pub pending: u64,
     pub blocked: u64,
+    /// Bills a follow rule brought in, with the rule's name.
+    pub rules: Vec<(u32, String)>,
 }
 
 impl View {
@@ -35,16 +37,23 @@ impl View {
             }
         };
         let states = store.bills().unwrap_or_default();
-        for b in &config.bills {
-            let state = states.iter().find(|s| s.bill_id == b.id);
+        view.rules = followed_by_rules(config, &store);
+        let mut ids: Vec<u32> = config.bills.iter().map(|b| b.id).collect();
+        for (id, _) in &view.rules {
+            if !ids.contains(id) {
+                ids.push(*id);
+            }
+        }
+        for id in ids {
+            let state = states.iter().find(|s| s.bill_id == id);
             view.bills.push((
-                b.id,
+                id,
                 state.and_then(|s| s.snapshot.clone()),
-                config.stages_url(b.id),
+                config.stages_url(id),
             ));
             if let Some(s) = state.filter(|s| s.consecutive_failures > 0) {
                 view.failing.push((
-                    b.id,
+                    id,
                     s.consecutive_failures,
                     s.last_error.clone().unwrap_or_default(),
                 ));
@@ -57,6 +66,24 @@ impl View {
         }
         view
     }
+}
+
+/// The bills the config's follow rules brought in, each with its rule's name.
+fn followed_by_rules(config: &Config, store: &Store) -> Vec<(u32, String)> {
+    let followed = store.follow_state().map(|(_, f)| f).unwrap_or_default();
+    let mut out = Vec::new();
+    for rule in &config.follow {
+        let signature = rule.criteria.signature();
+        for f in followed.iter().filter(|f| f.rule == signature) {
+            if config.bill(f.bill_id).is_none() && !out.iter().any(|(id, _)| *id == f.bill_id) {
+                out.push((
+                    f.bill_id,
+                    rule.name.clone().unwrap_or_else(|| rule.key.clone()),
+                ));
+            }
+        }
+    }
+    out
 }
 
 /// A reply, whether the operator asked for a check, and what to search Parliament for (the
@@ -224,6 +251,9 @@ fn bills(view: &View, argument: &str, today: NaiveDate) -> String {
             "\n<b>{}</b> ({id})\n",
             escape_html(&title(snapshot.as_ref(), *id))
         ));
+        if let Some((_, rule)) = view.rules.iter().find(|(r, _)| r == id) {
+            out.push_str(&format!("Followed by the rule “{}”\n", escape_html(rule)));
+        }
         match snapshot
             .as_ref()
             .and_then(|s| s.latest_major(today).map(|st| (s, st)))

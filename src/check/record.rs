@@ -21,6 +21,8 @@ pub(super) struct Run<'a> {
     pub first: FirstSight,
     /// Bills back after a time out of the config.
     pub returning: &'a [BillId],
+    /// New bills a follow rule brought in: `bill_introduced` when first recorded.
+    pub introduced: &'a [BillId],
 }
 
 impl Run<'_> {
@@ -35,15 +37,12 @@ impl Run<'_> {
     ) -> Result<BillOutcome, StoreError> {
         let back = self.returning.contains(&id);
         let now = self.clock.now();
-        let mut how = recording(
-            self.config,
-            id,
-            source.into(),
-            self.first,
-            now,
-            self.today,
-            back,
-        );
+        let first = if self.introduced.contains(&id) {
+            FirstSight::Introduce
+        } else {
+            self.first
+        };
+        let mut how = recording(self.config, id, source.into(), first, now, self.today, back);
         how.divisions = divisions;
         let (title, stages) = (snapshot.bill.title.clone(), snapshot.stages.len());
         match self.target.record(snapshot, how, report).await {

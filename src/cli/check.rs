@@ -35,7 +35,9 @@ pub(super) async fn once(
         undelivered = delivery.pending > 0 || delivery.blocked > 0;
     }
     print_summary(&report, delivered, json);
-    Ok(ExitCode::failed_if(report.failed() > 0 || undelivered))
+    Ok(ExitCode::failed_if(
+        report.failed() > 0 || !report.rule_errors.is_empty() || undelivered,
+    ))
 }
 
 /// Tells the operator what `report` calls for, delivers the pending Telegram alerts and updates
@@ -100,7 +102,9 @@ pub(super) async fn dry_run(
     }
     console::print(&out);
     print_summary(&report, 0, json);
-    Ok(ExitCode::failed_if(report.failed() > 0))
+    Ok(ExitCode::failed_if(
+        report.failed() > 0 || !report.rule_errors.is_empty(),
+    ))
 }
 
 fn print_summary(report: &CheckReport, delivered: usize, json: bool) {
@@ -117,6 +121,13 @@ fn summary(report: &CheckReport, delivered: usize, json: bool) -> String {
                 "{}",
                 json!({"type": "error", "bill_id": b.bill_id, "error": b.error,
                        "consecutive_failures": b.consecutive_failures})
+            );
+        }
+        for e in &report.rule_errors {
+            let _ = writeln!(
+                out,
+                "{}",
+                json!({"type": "error", "rule": true, "error": e})
             );
         }
         let _ = writeln!(
@@ -143,6 +154,9 @@ fn summary(report: &CheckReport, delivered: usize, json: bool) -> String {
             "FAILED {}",
             b.error.as_deref().unwrap_or("unknown error")
         );
+    }
+    for e in &report.rule_errors {
+        let _ = writeln!(out, "FAILED follow rule {e}");
     }
     let first = report.bills.iter().filter(|b| b.first_seen).count();
     let new = report.alerts.len() + report.previews.len();

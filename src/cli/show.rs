@@ -5,12 +5,14 @@ use std::fmt::Write as _;
 use serde_json::json;
 
 use super::{ExitCode, Failure, Outcome, SourceArg};
-use crate::bill::Snapshot;
+use crate::bill::{BillId, Snapshot};
 use crate::config::Config;
 use crate::source::{SourceKind, Sources};
+use crate::store::Store;
 use crate::{console, message};
 
-/// `show`: one bill fetched and printed; no state read or written.
+/// `show`: one bill fetched and printed, with the follow rule that brought it in when the
+/// database says so; no state written.
 pub(super) async fn show(
     config: &Config,
     bill: &str,
@@ -25,17 +27,39 @@ pub(super) async fn show(
         Some(SourceArg::Pages) => sources.fetch_from(id, SourceKind::Pages).await,
     };
     let (snapshot, source) = fetched.map_err(Failure::failed)?;
+    let rule = followed_by(config, id);
     let mut out = String::new();
     if json {
         let value = json!({"source": source.to_string(), "bill": snapshot.bill,
-                           "stages": snapshot.stages, "documents": snapshot.documents});
+                           "stages": snapshot.stages, "documents": snapshot.documents,
+                           "rule": rule});
         let _ = writeln!(out, "{value}");
     } else {
         let _ = write!(out, "{}", describe(&snapshot, &config.stages_url(id)));
+        if let Some(rule) = &rule {
+            let _ = writeln!(out, "(followed by the rule {rule})");
+        }
         let _ = writeln!(out, "(source: {source})");
     }
     console::print(&out);
     Ok(ExitCode::Ok)
+}
+
+/// The config's follow rule that brought bill `id` in, named, when the database (if any) says
+/// one did.
+fn followed_by(config: &Config, id: BillId) -> Option<String> {
+    let store = Store::open_read_only(&config.storage.path).ok().flatten()?;
+    let (_, followed) = store.follow_state().ok()?;
+    config
+        .follow
+        .iter()
+        .find(|r| {
+            let signature = r.criteria.signature();
+            followed
+                .iter()
+                .any(|f| f.bill_id == id && f.rule == signature)
+        })
+        .map(|r| r.label())
 }
 
 /// A bill and its stages as a table a person reads.

@@ -7,7 +7,7 @@ use super::{ExitCode, Outcome};
 use crate::changes::StageRef;
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::store::{Alert, BillState, CheckRecord, Store};
+use crate::store::{Alert, BillState, CheckRecord, Followed, Store};
 use crate::{console, message};
 
 /// Everything `status` shows, read once from the database.
@@ -20,6 +20,29 @@ struct Status {
     blocked: Vec<Alert>,
     /// Groups Telegram moved to supergroups: (the id the config names, the new one).
     moves: Vec<(String, String)>,
+    /// The bills follow rules brought in.
+    followed: Vec<Followed>,
+}
+
+impl Status {
+    /// The follow rule of the config that brought bill `id` in, named.
+    fn rule_of(&self, config: &Config, id: u32) -> Option<String> {
+        config
+            .follow
+            .iter()
+            .find(|r| {
+                let signature = r.criteria.signature();
+                self.followed
+                    .iter()
+                    .any(|f| f.bill_id == id && f.rule == signature)
+            })
+            .map(|r| r.label())
+    }
+
+    /// Whether bill `id` is tracked: listed in the config, or brought in by one of its rules.
+    fn tracked(&self, config: &Config, id: u32) -> bool {
+        config.bill(id).is_some() || self.rule_of(config, id).is_some()
+    }
 }
 
 /// `status`: as text, or one JSON object.
@@ -36,6 +59,7 @@ pub(super) fn status(config: &Config, clock: Clock, json: bool) -> Outcome {
                 states: Vec::new(),
                 blocked: Vec::new(),
                 moves: Vec::new(),
+                followed: Vec::new(),
             };
             console::line(as_json(&status, config, today));
         } else {
@@ -53,6 +77,7 @@ pub(super) fn status(config: &Config, clock: Clock, json: bool) -> Outcome {
         states: store.bills()?,
         blocked: store.blocked()?,
         moves: store.chat_moves()?,
+        followed: store.follow_state()?.1,
     };
     let text = if json {
         as_json(&status, config, today).to_string()
@@ -91,7 +116,8 @@ fn as_json(status: &Status, config: &Config, today: NaiveDate) -> serde_json::Va
             let next = snap.and_then(|sn| sn.next_scheduled(today));
             json!({
                 "bill_id": s.bill_id,
-                "tracked": config.bill(s.bill_id).is_some(),
+                "tracked": status.tracked(config, s.bill_id),
+                "rule": status.rule_of(config, s.bill_id),
                 "title": snap.map(|sn| sn.bill.title.clone()),
                 "stage": latest.map(|st| st.name.clone()),
                 "house": latest.map(|st| st.house.to_string()),
@@ -178,13 +204,19 @@ fn as_text(status: &Status, config: &Config, today: NaiveDate) -> String {
         }
     }
     for s in &status.states {
-        out.push_str(&bill_text(s, config.bill(s.bill_id).is_some(), today));
+        let note = match (config.bill(s.bill_id), status.rule_of(config, s.bill_id)) {
+            (Some(_), _) => String::new(),
+            (None, Some(rule)) => format!(" [followed: {rule}]"),
+            (None, None) => " [no longer tracked]".to_owned(),
+        };
+        out.push_str(&bill_text(s, &note, today));
     }
     out
 }
 
-/// One bill's lines of the text form.
-fn bill_text(s: &BillState, tracked: bool, today: NaiveDate) -> String {
+/// One bill's lines of the text form; `note` follows its title (which rule brought it in, or
+/// that it is no longer tracked).
+fn bill_text(s: &BillState, note: &str, today: NaiveDate) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
     let title = s
@@ -196,12 +228,7 @@ fn bill_text(s: &BillState, tracked: bool, today: NaiveDate) -> String {
         } else {
             "(never fetched successfully)"
         });
-    let _ = writeln!(
-        out,
-        "bill {}: {title}{}",
-        s.bill_id,
-        if tracked { "" } else { " [no longer tracked]" }
-    );
+    let _ = writeln!(out, "bill {}: {title}{note}", s.bill_id);
     if let Some(sn) = &s.snapshot {
         match sn.latest_reached(today) {
             Some(st) => {

@@ -34,6 +34,7 @@ pub(super) fn validate(config: &Config, clock: Clock) -> Outcome {
         let name = bill.name.as_deref().unwrap_or("(name from Parliament)");
         let _ = writeln!(out, "    {} {name}", bill.id);
     }
+    follow_lines(&mut out, config);
     let _ = writeln!(out, "  bills API: {}", config.parliament.api_url);
     let _ = writeln!(out, "  database: {}", config.storage.path.display());
     match &config.telegram {
@@ -83,4 +84,20 @@ pub(super) fn validate(config: &Config, clock: Clock) -> Outcome {
     );
     console::print(&out);
     Ok(ExitCode::Ok)
+}
+
+/// The follow rules, each with what it asks.
+fn follow_lines(out: &mut String, config: &Config) {
+    if config.follow.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "  follow rules: {} (each bill that matches is tracked; at most {} bills a rule)",
+        config.follow.len(),
+        config.parliament.max_bills
+    );
+    for rule in &config.follow {
+        let _ = writeln!(out, "    {}: {}", rule.label(), rule.criteria);
+    }
 }

@@ -6,10 +6,12 @@
 //! - `raw`: the serde mirror of the file; a wrong key or type is named by its path in the document.
 //! - `validate`: one check per section (`[parliament]`, `[telegram]`, `[[bills]]`, ...), with the
 //!   defaults.
+//! - `follow`: the `[[follow]]` rules.
 //! - `values`: checks of single values the sections share (URLs, chats, kinds, stages, ranges).
 //! - `context`: how a mistake is placed: file, line and key path.
 
 mod context;
+mod follow;
 mod raw;
 mod validate;
 mod values;
@@ -26,6 +28,7 @@ use crate::bill::BillId;
 use crate::filter::AlertFilter;
 use crate::schedule::Schedule;
 use context::Context;
+pub use follow::FollowRule;
 
 /// The environment variable that names the config file when `--config` does not.
 pub const CONFIG_ENV: &str = "BILLWATCH_CONFIG";
@@ -102,6 +105,8 @@ pub struct Config {
     pub schedule: ScheduleConfig,
     pub alerts: Alerts,
     pub bills: Vec<TrackedBill>,
+    /// `[[follow]]`: rules that choose bills.
+    pub follow: Vec<FollowRule>,
 }
 
 /// What is posted, and when.
@@ -152,6 +157,8 @@ pub struct Parliament {
     /// The least time between two searches of one House's Votes API (but see
     /// [`crate::check`]: a bill reaching a new stage in that House asks at once).
     pub votes_gap: Duration,
+    /// A follow rule matching more bills than this is an error, its bills not taken on.
+    pub max_bills: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -251,7 +258,8 @@ impl Config {
             telegram.is_some(),
             &alerts.filter,
         )?;
-        validate::something_to_watch(&cx, &bills)?;
+        let follow = follow::rules(&cx, &file.follow, telegram.is_some(), &alerts.filter)?;
+        validate::something_to_watch(&cx, &bills, &follow)?;
         Ok(Config {
             path: path.to_owned(),
             timezone,
@@ -261,6 +269,7 @@ impl Config {
             schedule,
             alerts,
             bills,
+            follow,
         })
     }
 
@@ -340,6 +349,7 @@ mod tests {
         "parliament.lords_votes_url",
         "parliament.votes",
         "parliament.votes_gap",
+        "parliament.max_bills",
         "storage.path",
         "schedule.cron",
         "schedule.check_at_start",
@@ -368,6 +378,13 @@ mod tests {
         "bills.chat",
         "bills.mode",
         "bills.alerts",
+        "follow.search",
+        "follow.started_in",
+        "follow.type",
+        "follow.session",
+        "follow.name",
+        "follow.chat",
+        "follow.alerts",
     ];
 
     /// The shipped config documents every key (set or commented out).
@@ -383,10 +400,8 @@ mod tests {
         }
     }
 
-    /// Every key in the list is one the config accepts (so the list above cannot rot).
-    #[test]
-    fn every_key_is_accepted() {
-        let text = r#"
+    /// A config that sets every key in [`EVERY_KEY`].
+    const EVERY_KEY_TOML: &str = r#"
             timezone = "Europe/London"
             [parliament]
             api_url = "https://bills-api.parliament.uk"
@@ -405,6 +420,7 @@ mod tests {
             lords_votes_url = "https://lordsvotes-api.parliament.uk"
             votes = true
             votes_gap = "30m"
+            max_bills = 200
             [storage]
             path = "data/billwatch.db"
             [schedule]
@@ -439,7 +455,20 @@ mod tests {
             alerts = { kinds = "all", stages = "all" }
             [[bills]]
             id = 3766
+            [[follow]]
+            search = "immigration"
+            started_in = "commons"
+            type = "Government Bill"
+            session = "current"
+            name = "Immigration"
+            chat = "@immigration_bills"
+            alerts = { kinds = ["bill_introduced"] }
         "#;
+
+    /// Every key in the list is one the config accepts (so the list above cannot rot).
+    #[test]
+    fn every_key_is_accepted() {
+        let text = EVERY_KEY_TOML;
         let config = Config::parse(text, Path::new("every-key.toml")).expect("every key accepted");
         assert_eq!(
             config.alerts.mode,
@@ -448,6 +477,7 @@ mod tests {
         assert_eq!(config.mode_for(3929), Mode::Pages);
         assert_eq!(config.chat_for(3929), Some("@border_bill"));
         assert_eq!(config.chat_for(3766), Some("@bill_alerts"));
+        assert_eq!(config.follow[0].chat.as_deref(), Some("@immigration_bills"));
         let mut written = 0;
         for key in EVERY_KEY {
             let name = key.rsplit('.').next().unwrap_or(key);

@@ -27,6 +27,8 @@ pub(super) struct File {
     pub alerts: Alerts,
     #[serde(default)]
     pub bills: Vec<Spanned<Bill>>,
+    #[serde(default)]
+    pub follow: Vec<Spanned<Follow>>,
 }
 
 impl File {
@@ -85,6 +87,7 @@ pub(super) struct Parliament {
     pub votes: Option<bool>,
     #[serde(default, with = "humantime_serde")]
     pub votes_gap: Option<Duration>,
+    pub max_bills: Option<Spanned<usize>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -131,5 +134,18 @@ pub(super) struct Bill {
     pub name: Option<String>,
     pub chat: Option<Spanned<String>>,
     pub mode: Option<Mode>,
+    pub alerts: Option<BillAlerts>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct Follow {
+    pub search: Option<Spanned<String>>,
+    pub started_in: Option<Spanned<String>>,
+    #[serde(rename = "type")]
+    pub bill_type: Option<Spanned<toml::Value>>,
+    pub session: Option<Spanned<String>>,
+    pub name: Option<String>,
+    pub chat: Option<Spanned<String>>,
     pub alerts: Option<BillAlerts>,
 }

@@ -15,7 +15,7 @@ use super::context::Context;
 use super::{
     AlertMode, Alerts, ConfigError, DEFAULT_API_URL, DEFAULT_COMMONS_VOTES_URL,
     DEFAULT_LORDS_VOTES_URL, DEFAULT_SITE_URL, DEFAULT_TELEGRAM_API_URL, DEFAULT_USER_AGENT,
-    Parliament, ScheduleConfig, Storage, Telegram, TrackedBill, raw,
+    FollowRule, Parliament, ScheduleConfig, Storage, Telegram, TrackedBill, raw,
 };
 use crate::bill::{BillId, BillRef};
 use crate::filter::{AlertFilter, Kinds, Stages};
@@ -105,6 +105,7 @@ pub(super) fn parliament(cx: &Context<'_>, p: raw::Parliament) -> Result<Parliam
             minutes(30),
             minutes(1)..=days(1),
         )?,
+        max_bills: cx.in_range(p.max_bills, "parliament.max_bills", 200, 1..=5000)?,
     })
 }
 
@@ -315,22 +316,42 @@ pub(super) fn bills(
 }
 
 /// The config must watch something: a config that watches nothing would run, check nothing and
-/// say all is well. This is the one place that says what there is to watch (bills now; anything
-/// else that chooses bills joins here).
+/// say all is well. This is the one place that says what there is to watch: bills listed, and
+/// bills chosen by follow rules.
 pub(super) fn something_to_watch(
     cx: &Context<'_>,
     bills: &[TrackedBill],
+    rules: &[FollowRule],
 ) -> Result<(), ConfigError> {
-    if bills.is_empty() {
+    if bills.is_empty() && rules.is_empty() {
         return Err(cx.error(
             0..0,
             "bills",
             "nothing to watch: add at least one [[bills]] entry, e.g.\n\n[[bills]]\n\
              url = \"https://bills.parliament.uk/bills/3929\"\n\n(find a bill on \
-             https://bills.parliament.uk and copy its address, or give its `id`)",
+             https://bills.parliament.uk and copy its address, or give its `id`), or a \
+             [[follow]] rule such as `search = \"immigration\"`",
         ));
     }
     Ok(())
+}
+
+/// An entry's own `chat`, which needs the `[telegram]` section.
+pub(super) fn own_chat(
+    cx: &Context<'_>,
+    key: &str,
+    chat: Option<&Spanned<String>>,
+    has_telegram: bool,
+) -> Result<Option<String>, ConfigError> {
+    match chat {
+        Some(c) if !has_telegram => Err(cx.error(
+            c.span(),
+            &format!("{key}.chat"),
+            "an entry's own chat needs a [telegram] section",
+        )),
+        Some(c) => Ok(Some(cx.chat(c, &format!("{key}.chat"))?)),
+        None => Ok(None),
+    }
 }
 
 /// One `[[bills]]` entry, named `key` in messages, whose bill `id` is already known.
@@ -342,36 +363,13 @@ fn bill(
     has_telegram: bool,
     global: &AlertFilter,
 ) -> Result<TrackedBill, ConfigError> {
-    let chat = match &b.chat {
-        Some(c) if !has_telegram => {
-            return Err(cx.error(
-                c.span(),
-                &format!("{key}.chat"),
-                "a bill's own chat needs a [telegram] section",
-            ));
-        }
-        Some(c) => Some(cx.chat(c, &format!("{key}.chat"))?),
-        None => None,
-    };
+    let chat = own_chat(cx, key, b.chat.as_ref(), has_telegram)?;
     let name = b
         .name
         .as_ref()
         .map(|n| n.trim().to_owned())
         .filter(|n| !n.is_empty());
-    let filter = match &b.alerts {
-        None => None,
-        Some(a) => Some(AlertFilter {
-            kinds: cx
-                .kinds(a.kinds.as_ref(), &format!("{key}.alerts.kinds"))?
-                .unwrap_or_else(|| global.kinds.clone()),
-            stages: cx
-                .stages(a.stages.as_ref(), &format!("{key}.alerts.stages"))?
-                .unwrap_or_else(|| global.stages.clone()),
-            documents: cx
-                .documents(a.documents.as_ref(), &format!("{key}.alerts.documents"))?
-                .unwrap_or_else(|| global.documents.clone()),
-        }),
-    };
+    let filter = own_filter(cx, key, b.alerts.as_ref(), global)?;
     Ok(TrackedBill {
         id,
         name,
@@ -379,6 +377,27 @@ fn bill(
         mode: b.mode,
         filter,
     })
+}
+
+/// An entry's own `alerts`, each key left out taken from `[alerts]`'s filter (`global`).
+pub(super) fn own_filter(
+    cx: &Context<'_>,
+    key: &str,
+    alerts: Option<&raw::BillAlerts>,
+    global: &AlertFilter,
+) -> Result<Option<AlertFilter>, ConfigError> {
+    let Some(a) = alerts else { return Ok(None) };
+    Ok(Some(AlertFilter {
+        kinds: cx
+            .kinds(a.kinds.as_ref(), &format!("{key}.alerts.kinds"))?
+            .unwrap_or_else(|| global.kinds.clone()),
+        stages: cx
+            .stages(a.stages.as_ref(), &format!("{key}.alerts.stages"))?
+            .unwrap_or_else(|| global.stages.clone()),
+        documents: cx
+            .documents(a.documents.as_ref(), &format!("{key}.alerts.documents"))?
+            .unwrap_or_else(|| global.documents.clone()),
+    }))
 }
 
 /// The bill an entry means, from exactly one of `url` and `id`, with where it was written.

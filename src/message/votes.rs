@@ -218,6 +218,7 @@ mod tests {
             first_of_its_kind: false,
             document: None,
             votes,
+            long_title: None,
         }
     }
 

@@ -38,19 +38,43 @@ pub enum ListingError {
     TooLong { pages: usize },
 }
 
-/// One page of `GET /api/v1/Bills`: bill ids with their `lastUpdate`.
+/// One page of `GET /api/v1/Bills`: bills with their `lastUpdate`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BillList {
-    pub bills: Vec<(BillId, Option<NaiveDateTime>)>,
+    pub bills: Vec<ListedBill>,
     pub total: usize,
 }
 
-/// Parses one page of `GET /api/v1/Bills`: each bill's id and `lastUpdate` (read as a search
-/// reads it, [`parse_found`], so a listing and a search agree on what a bill in a list is).
+/// A bill as the listing shows it: enough to tell whether it changed, and whether a follow
+/// rule takes it on (no long title: a rule's words are matched on the short title).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedBill {
+    pub id: BillId,
+    pub updated: Option<NaiveDateTime>,
+    pub title: Option<String>,
+    pub started_in: Option<House>,
+    pub bill_type: Option<u32>,
+    /// The sessions it belongs to (introduced in, or carried over into).
+    pub sessions: Vec<u32>,
+}
+
+/// Parses one page of `GET /api/v1/Bills` (read as a search reads it, [`parse_found`], so a
+/// listing and a search agree on what a bill in a list is).
 pub fn parse_bill_list(body: &[u8]) -> Result<BillList, ParseError> {
     let found = parse_found(body)?;
     Ok(BillList {
-        bills: found.bills.iter().map(|b| (b.id, b.updated)).collect(),
+        bills: found
+            .bills
+            .into_iter()
+            .map(|b| ListedBill {
+                id: b.id,
+                updated: b.updated,
+                title: Some(b.title),
+                started_in: b.started_in,
+                bill_type: b.bill_type,
+                sessions: b.sessions,
+            })
+            .collect(),
         total: found.total,
     })
 }
@@ -148,12 +172,12 @@ impl ApiSource {
     }
 
     /// Every bill updated at or after `since` (UK local time, as Parliament writes `lastUpdate`),
-    /// with its `lastUpdate`: one request when little changed, paging only as far back as `since`.
+    /// newest first: one request when little changed, paging only as far back as `since`.
     pub async fn changed_since(
         &self,
         since: NaiveDateTime,
-    ) -> Result<std::collections::HashMap<BillId, NaiveDateTime>, ListingError> {
-        let mut out = std::collections::HashMap::new();
+    ) -> Result<Vec<ListedBill>, ListingError> {
+        let mut out = Vec::new();
         let mut skip = 0;
         for _ in 0..MAX_LISTING_PAGES {
             let url = join(
@@ -174,12 +198,8 @@ impl ApiSource {
             let page = page.map_err(|e| ListingError::Parse { url, error: e })?;
             let got = page.bills.len();
             skip += got;
-            let oldest = page.bills.iter().filter_map(|(_, t)| *t).min();
-            for (id, updated) in page.bills {
-                if let Some(t) = updated {
-                    out.insert(id, t);
-                }
-            }
+            let oldest = page.bills.iter().filter_map(|b| b.updated).min();
+            out.extend(page.bills);
             if got == 0 || skip >= page.total || oldest.is_none_or(|t| t < since) {
                 return Ok(out);
             }
@@ -193,6 +213,28 @@ impl ApiSource {
     pub async fn search(&self, query: &SearchQuery) -> Result<Found, ListingError> {
         let url = join(&self.base, &query.path(SEARCH_TAKE));
         self.read(&url, parse_found).await
+    }
+
+    /// Every bill matching `query`, newest first, a page of 50 at a time, as long as there are
+    /// no more than `max`: past that, only the count (`total`) and the first page.
+    pub async fn search_all(&self, query: &SearchQuery, max: usize) -> Result<Found, ListingError> {
+        let mut found = Found {
+            bills: Vec::new(),
+            total: 0,
+        };
+        loop {
+            let url = join(
+                &self.base,
+                &query.page_path(found.bills.len(), LISTING_PAGE),
+            );
+            let page = self.read(&url, parse_found).await?;
+            let got = page.bills.len();
+            found.total = page.total;
+            found.bills.extend(page.bills);
+            if got == 0 || found.bills.len() >= found.total || found.total > max {
+                return Ok(found);
+            }
+        }
     }
 
     /// The session Parliament's data shows as the newest: the newest session of the bills

@@ -29,6 +29,11 @@ pub struct SearchQuery {
 impl SearchQuery {
     /// The path and query of `GET /api/v1/Bills` for it, newest first.
     pub fn path(&self, take: usize) -> String {
+        self.page_path(0, take)
+    }
+
+    /// The path of the page that starts `skip` bills in.
+    pub fn page_path(&self, skip: usize, take: usize) -> String {
         let mut q = url::form_urlencoded::Serializer::new(String::new());
         q.append_pair("SearchTerm", self.term.trim());
         if let Some(house) = self.house {
@@ -41,7 +46,7 @@ impl SearchQuery {
             q.append_pair("Session", &s.to_string());
         }
         q.append_pair("SortOrder", "DateUpdatedDescending");
-        q.append_pair("Skip", "0");
+        q.append_pair("Skip", &skip.to_string());
         q.append_pair("Take", &take.to_string());
         format!("api/v1/Bills?{}", q.finish())
     }
@@ -59,6 +64,9 @@ pub struct FoundBill {
     pub bill_type: Option<u32>,
     /// The sessions it belongs to (introduced in, or carried over into).
     pub sessions: Vec<u32>,
+    /// Where it was introduced.
+    #[serde(skip)]
+    pub started_in: Option<House>,
 }
 
 /// One page of a search: the bills on it and how many match in all.
@@ -81,6 +89,7 @@ struct ApiItem {
     bill_id: Option<i64>,
     short_title: Option<String>,
     current_house: Option<String>,
+    originating_house: Option<String>,
     last_update: Option<String>,
     bill_type_id: Option<i64>,
     introduced_session_id: Option<i64>,
@@ -144,6 +153,7 @@ pub fn parse_found(body: &[u8]) -> Result<Found, ParseError> {
                 .transpose()?,
             bill_type: item.bill_type_id.and_then(|t| u32::try_from(t).ok()),
             sessions,
+            started_in: house_of(item.originating_house.as_deref()),
         });
     }
     let total = raw

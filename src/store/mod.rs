@@ -5,6 +5,7 @@
 //! - `checks.rs`: the history of checks (`checks`) and each bill's health (`bill_health`);
 //! - `snapshots.rs` also keeps the `divisions` table: each division recorded for a bill;
 //! - `cards.rs`: the live status cards (`cards`) and small stored facts (`meta`);
+//! - `follow.rs`: follow rules' state (`follow_rules`) and the bills they brought in (`followed`);
 //! - `page_cache.rs`: stored copies of pages for conditional requests (`http_cache`);
 //! - `backup.rs`: a copy of the whole database, safe while another process writes it.
 //!
@@ -19,6 +20,7 @@ mod cards;
 mod checks;
 mod columns;
 mod db;
+mod follow;
 mod outbox;
 mod page_cache;
 mod snapshots;
@@ -33,6 +35,7 @@ pub use access::{Obstacle, free_space_for, full};
 pub use backup::{BackupCopy, BackupError, backup};
 pub use checks::CheckRecord;
 pub use db::Db;
+pub use follow::{Followed, RuleState};
 pub use outbox::{Alert, AlertStatus};
 pub use page_cache::{CachedPage, PageCache};
 pub use snapshots::{BillState, FetchState, Recorded, Recording};
@@ -128,6 +131,23 @@ const MIGRATIONS: &[&str] = &[
         vote        TEXT NOT NULL,           -- JSON of division::Vote
         recorded_at TEXT NOT NULL,
         PRIMARY KEY (bill_id, house, division_id)
+    );
+    "#,
+    // 6: follow rules: each rule's searches, and the bills each brought in.
+    r#"
+    CREATE TABLE follow_rules (
+        rule        TEXT PRIMARY KEY,        -- the rule's criteria (follow::Criteria::signature)
+        resolved_at TEXT NOT NULL,           -- its first search
+        searched_at TEXT NOT NULL,           -- its last search
+        type_id     INTEGER,
+        over        INTEGER                  -- bills matched, when more than max_bills
+    );
+    CREATE TABLE followed (
+        rule       TEXT NOT NULL,
+        bill_id    INTEGER NOT NULL,
+        introduced INTEGER NOT NULL,         -- new after the rule's first search: bill_introduced
+        since      TEXT NOT NULL,
+        PRIMARY KEY (rule, bill_id)
     );
     "#,
 ];

@@ -265,7 +265,7 @@ impl FakeParliament {
 fn serve(state: &State, url: &url::Url, validators: Option<&Validators>) -> Answer {
     let path = url.path();
     if path == "/api/v1/Bills" {
-        return listing(&state.listing, url);
+        return listing(state, url);
     }
     if let Some(rest) = path.strip_prefix("/api/v1/Bills/") {
         let (id, stages) = match rest.split_once('/') {
@@ -304,9 +304,60 @@ fn paged_stages(all: &Value, url: &url::Url) -> Answer {
     Answer::json(&super::stages_page(all, url))
 }
 
-/// The listing of bills, newest update first, at most 50 a page.
-fn listing(bills: &BTreeMap<u32, String>, url: &url::Url) -> Answer {
-    Answer::json(&super::listing_page(bills, url))
+/// The listing of bills, newest update first, at most 50 a page: a search (`SearchTerm`,
+/// `BillType`, `Session`) lists only the bills it matches. Each item carries what the bill's
+/// record says of its title, where it started, its type and sessions.
+fn listing(state: &State, url: &url::Url) -> Answer {
+    let query: BTreeMap<String, String> = url.query_pairs().into_owned().collect();
+    let record = |id: &u32| state.bills.get(id).map(|(bill, _)| bill);
+    let kept: BTreeMap<u32, String> = state
+        .listing
+        .iter()
+        .filter(|(id, _)| searched(record(id), &query))
+        .map(|(id, t)| (*id, t.clone()))
+        .collect();
+    let mut page = super::listing_page(&kept, url);
+    for item in page["items"].as_array_mut().into_iter().flatten() {
+        let id = item["billId"].as_u64().unwrap_or(0) as u32;
+        if let Some(bill) = record(&id) {
+            for key in [
+                "shortTitle",
+                "originatingHouse",
+                "billTypeId",
+                "introducedSessionId",
+                "includedSessionIds",
+            ] {
+                if !bill[key].is_null() {
+                    item[key] = bill[key].clone();
+                }
+            }
+        }
+    }
+    Answer::json(&page)
+}
+
+/// Whether a bill's record matches a search's `SearchTerm` (words of the short or long title),
+/// `BillType` and `Session`.
+fn searched(bill: Option<&Value>, query: &BTreeMap<String, String>) -> bool {
+    let empty = Value::Null;
+    let bill = bill.unwrap_or(&empty);
+    let text = |key: &str| bill[key].as_str().unwrap_or("").to_lowercase();
+    let titles = format!("{} {}", text("shortTitle"), text("longTitle"));
+    let words = query.get("SearchTerm").is_none_or(|term| {
+        term.split_whitespace()
+            .all(|w| titles.contains(&w.to_lowercase()))
+    });
+    let number = |v: &Value, wanted: &str| v.as_u64().is_some_and(|n| n.to_string() == wanted);
+    let kind = query
+        .get("BillType")
+        .is_none_or(|t| number(&bill["billTypeId"], t));
+    let session = query.get("Session").is_none_or(|s| {
+        number(&bill["introducedSessionId"], s)
+            || bill["includedSessionIds"]
+                .as_array()
+                .is_some_and(|ids| ids.iter().any(|i| number(i, s)))
+    });
+    words && kind && session
 }
 
 impl Transport for FakeParliament {

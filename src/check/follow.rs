@@ -1,0 +1,348 @@
+//! Follow rules in a check: which bills the rules bring in, and which of them are new.
+//!
+//! Each rule's server-side search runs when the rule is new and then at most once per
+//! `parliament.full_refresh` (its state is kept in the store); between searches, the bills new in
+//! the listing the check reads anyway are matched against the rules ([`Follow::take_listed`]),
+//! so an unchanged check costs no request more. A bill first seen after its rule's first search
+//! is told with `bill_introduced`; the bills matching at the first search are recorded as any bill
+//! seen for the first time. A rule matching more than `parliament.max_bills` is an error naming it
+//! and the count, and its bills are not taken on; everything else carries on.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+
+use super::Target;
+use crate::bill::BillId;
+use crate::config::{Config, FollowRule};
+use crate::follow::{Candidate, Sessions};
+use crate::source::Sources;
+use crate::source::api::{ListedBill, ListingError};
+use crate::source::search::{SearchQuery, bill_type_id};
+use crate::store::{FetchState, Followed, RuleState, StoreError};
+
+/// Where the current session is kept between checks.
+const CURRENT_SESSION: &str = "follow:current_session";
+
+/// The rules' state during one check.
+#[derive(Debug, Default)]
+pub(super) struct Follow {
+    /// By rule signature.
+    states: HashMap<String, RuleState>,
+    followed: Vec<Followed>,
+    current_session: Option<u32>,
+    /// Parliament's bill types, read at most once a check.
+    types: Option<Vec<(u32, String)>>,
+    /// Rules that could not be used this check, each with why.
+    pub errors: Vec<String>,
+}
+
+impl Follow {
+    /// What the store knows of the rules (nothing, without a database).
+    pub async fn load(config: &Config, target: &Target) -> Result<Follow, StoreError> {
+        let Some(db) = target.stored().filter(|_| !config.follow.is_empty()) else {
+            return Ok(Follow::default());
+        };
+        let (rules, followed, session) = db
+            .call(|s| {
+                let (rules, followed) = s.follow_state()?;
+                Ok((rules, followed, s.meta(CURRENT_SESSION)?))
+            })
+            .await?;
+        Ok(Follow {
+            states: rules.into_iter().map(|r| (r.rule.clone(), r)).collect(),
+            followed,
+            current_session: session.and_then(|s| s.parse().ok()),
+            ..Follow::default()
+        })
+    }
+
+    /// The config with every bill the rules brought in tracked as if listed (its rule's chat
+    /// and alerts), after the bills listed.
+    pub fn config(&self, config: &Config) -> Config {
+        let mut out = config.clone();
+        for rule in &config.follow {
+            let signature = rule.criteria.signature();
+            for f in self.followed.iter().filter(|f| f.rule == signature) {
+                if out.bill(f.bill_id).is_none() && self.usable(rule) {
+                    out.bills.push(rule.tracked(f.bill_id));
+                }
+            }
+        }
+        out
+    }
+
+    /// Bills first seen after their rule's first search: told with `bill_introduced`.
+    pub fn introduced(&self) -> Vec<BillId> {
+        self.followed
+            .iter()
+            .filter(|f| f.introduced)
+            .map(|f| f.bill_id)
+            .collect()
+    }
+
+    /// A rule whose last search matched too many bills brings none in.
+    fn usable(&self, rule: &FollowRule) -> bool {
+        self.states
+            .get(&rule.criteria.signature())
+            .is_some_and(|s| s.over.is_none())
+    }
+
+    /// Runs the searches due: a rule never searched, or last searched a full refresh ago.
+    pub async fn search_due(
+        &mut self,
+        config: &Config,
+        sources: &Sources,
+        target: &Target,
+        states: &[FetchState],
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let refresh = chrono::Duration::from_std(config.parliament.full_refresh)
+            .unwrap_or(chrono::Duration::days(1));
+        let due: Vec<&FollowRule> = config
+            .follow
+            .iter()
+            .filter(|r| {
+                self.states
+                    .get(&r.criteria.signature())
+                    .is_none_or(|s| s.searched_at > now || now - s.searched_at >= refresh)
+            })
+            .collect();
+        if due.is_empty() {
+            return Ok(());
+        }
+        if due.iter().any(|r| r.criteria.sessions == Sessions::Current) {
+            self.read_current_session(sources, target).await?;
+        }
+        for rule in due {
+            match self.search(config, rule, sources, states, now).await {
+                Ok((state, bills)) => self.keep(target, state, bills, now).await?,
+                Err(e) => self.errors.push(format!("{}: {e}", rule.label())),
+            }
+        }
+        Ok(())
+    }
+
+    /// The newest session Parliament's data shows, kept for the checks between searches.
+    async fn read_current_session(
+        &mut self,
+        sources: &Sources,
+        target: &Target,
+    ) -> Result<(), StoreError> {
+        match sources.api.current_session().await {
+            Ok(Some(session)) => self.note_session(target, session).await,
+            Ok(None) => Ok(()),
+            Err(e) => {
+                tracing::warn!("the current session cannot be read now: {e}");
+                Ok(())
+            }
+        }
+    }
+
+    async fn note_session(&mut self, target: &Target, session: u32) -> Result<(), StoreError> {
+        if self.current_session.is_some_and(|s| s >= session) {
+            return Ok(());
+        }
+        self.current_session = Some(session);
+        if let Some(db) = target.writable() {
+            db.call(move |s| s.set_meta(CURRENT_SESSION, &session.to_string()))
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// One rule's search: its state after it, and the bills it takes on.
+    async fn search(
+        &mut self,
+        config: &Config,
+        rule: &FollowRule,
+        sources: &Sources,
+        states: &[FetchState],
+        now: DateTime<Utc>,
+    ) -> Result<(RuleState, Vec<Followed>), String> {
+        let signature = rule.criteria.signature();
+        let type_id = self.type_id(rule, sources).await?;
+        // Without the current session, a search would take on bills of every session.
+        let session = match rule.criteria.sessions {
+            Sessions::Current => Some(self.current_session.ok_or(
+                "the current session cannot be read now, the rule's search waits for the next check",
+            )?),
+            Sessions::All => None,
+        };
+        let query = SearchQuery {
+            term: rule.criteria.words.clone().unwrap_or_default(),
+            house: None,
+            bill_type: type_id,
+            session,
+        };
+        let max = config.parliament.max_bills;
+        let found = sources
+            .api
+            .search_all(&query, max)
+            .await
+            .map_err(|e| format!("its search failed, tried again next check: {e}"))?;
+        let previous = self.states.get(&signature);
+        let mut state = RuleState {
+            rule: signature.clone(),
+            resolved_at: previous.map_or(now, |s| s.resolved_at),
+            searched_at: now,
+            type_id,
+            over: None,
+        };
+        if found.total > max {
+            state.over = Some(found.total);
+            return Ok((state, Vec::new()));
+        }
+        let first_search = previous.is_none();
+        let bills = found
+            .bills
+            .iter()
+            .filter(|b| {
+                let candidate = Candidate {
+                    title: None,
+                    started_in: b.started_in,
+                    bill_type: b.bill_type,
+                    sessions: &b.sessions,
+                };
+                rule.criteria.matches(type_id, session, &candidate)
+            })
+            .map(|b| Followed {
+                rule: signature.clone(),
+                bill_id: b.id,
+                introduced: !first_search && self.never_seen(config, states, b.id),
+            })
+            .collect();
+        Ok((state, bills))
+    }
+
+    /// The rule's bill type id: kept from its last search, else read from Parliament's list.
+    async fn type_id(
+        &mut self,
+        rule: &FollowRule,
+        sources: &Sources,
+    ) -> Result<Option<u32>, String> {
+        let Some(wanted) = &rule.criteria.bill_type else {
+            return Ok(None);
+        };
+        if let Some(id) = self
+            .states
+            .get(&rule.criteria.signature())
+            .and_then(|s| s.type_id)
+        {
+            return Ok(Some(id));
+        }
+        if self.types.is_none() {
+            let types = sources.api.bill_types().await.map_err(|e: ListingError| {
+                format!("the bill types cannot be read now, tried again next check: {e}")
+            })?;
+            self.types = Some(types);
+        }
+        bill_type_id(self.types.as_deref().unwrap_or_default(), wanted)
+            .map(Some)
+            .map_err(|e| format!("`type`: {e}"))
+    }
+
+    /// Keeps a rule's search: in memory for this check, and in the store.
+    async fn keep(
+        &mut self,
+        target: &Target,
+        state: RuleState,
+        bills: Vec<Followed>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        if let Some(db) = target.writable() {
+            let (s2, b2) = (state.clone(), bills.clone());
+            db.call(move |s| s.rule_searched(&s2, &b2, now)).await?;
+        }
+        let known: HashSet<(String, BillId)> = self
+            .followed
+            .iter()
+            .map(|f| (f.rule.clone(), f.bill_id))
+            .collect();
+        self.followed.extend(
+            bills
+                .into_iter()
+                .filter(|b| !known.contains(&(b.rule.clone(), b.bill_id))),
+        );
+        self.states.insert(state.rule.clone(), state);
+        Ok(())
+    }
+
+    /// A bill this deployment never recorded and no rule brought in.
+    fn never_seen(&self, config: &Config, states: &[FetchState], id: BillId) -> bool {
+        config.bill(id).is_none()
+            && !states.iter().any(|s| s.bill_id == id && s.has_snapshot)
+            && !self.followed.iter().any(|f| f.bill_id == id)
+    }
+
+    /// Matches the bills of the listing the check read against the rules searched before: the
+    /// bills they take on, to fetch now (a bill new to this deployment is introduced).
+    pub async fn take_listed(
+        &mut self,
+        config: &Config,
+        target: &Target,
+        listed: &[ListedBill],
+        states: &[FetchState],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<BillId>, StoreError> {
+        if config.follow.is_empty() {
+            return Ok(Vec::new());
+        }
+        if let Some(newest) = listed.iter().flat_map(|b| b.sessions.iter().copied()).max() {
+            self.note_session(target, newest).await?;
+        }
+        let mut taken = Vec::new();
+        for rule in config.follow.iter().filter(|r| self.usable(r)) {
+            let signature = rule.criteria.signature();
+            let type_id = self.states.get(&signature).and_then(|s| s.type_id);
+            let session = match rule.criteria.sessions {
+                Sessions::Current => self.current_session,
+                Sessions::All => None,
+            };
+            for bill in listed {
+                let candidate = Candidate {
+                    title: Some(bill.title.as_deref().unwrap_or_default()),
+                    started_in: bill.started_in,
+                    bill_type: bill.bill_type,
+                    sessions: &bill.sessions,
+                };
+                let followed = self
+                    .followed
+                    .iter()
+                    .any(|f| f.rule == signature && f.bill_id == bill.id);
+                if followed || !rule.criteria.matches(type_id, session, &candidate) {
+                    continue;
+                }
+                taken.push(Followed {
+                    rule: signature.clone(),
+                    bill_id: bill.id,
+                    introduced: self.never_seen(config, states, bill.id),
+                });
+            }
+        }
+        if let (Some(db), false) = (target.writable(), taken.is_empty()) {
+            let bills = taken.clone();
+            db.call(move |s| s.follow_bills(&bills, now)).await?;
+        }
+        let ids = taken.iter().map(|f| f.bill_id).collect();
+        self.followed.extend(taken);
+        Ok(ids)
+    }
+
+    /// Rules whose last search matched too many bills, said at every check until fixed.
+    pub fn over_limit(&self, config: &Config) -> Vec<String> {
+        config
+            .follow
+            .iter()
+            .filter_map(|rule| {
+                let over = self.states.get(&rule.criteria.signature())?.over?;
+                Some(format!(
+                    "{} matches {over} bills, more than parliament.max_bills ({}): narrow it \
+                     (or raise max_bills); its bills are not taken on until then",
+                    rule.label(),
+                    config.parliament.max_bills
+                ))
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,442 @@
+//! Follow rules through the in-process fake Parliament: the bills a rule matches at its first
+//! search are tracked silently, a new matching bill in the listing is told once with
+//! `bill_introduced`, a non-matching one is left alone, a rule over `max_bills` is an error naming
+//! it while the other bills carry on, and the unchanged check stays at one request.
+
+mod common;
+
+use common::*;
+use serde_json::{Value, json};
+
+const RULE: &str = "[[follow]]\nsearch = \"immigration\"\nstarted_in = \"commons\"\n";
+
+/// A bill of session 40 with one stage, its 1st reading on `day`, updated at `updated` (UK time).
+fn bill(id: u32, title: &str, house: &str, day: &str, updated: &str) -> (Value, Value) {
+    let stage = json!({"id": id * 10, "stageId": 6, "description": "1st reading", "house": house,
+                       "stageSittings": [{"date": format!("{day}T00:00:00")}], "sortOrder": 1});
+    let record = json!({"billId": id, "shortTitle": title,
+        "longTitle": format!("A Bill to make provision about {}", title.to_lowercase()),
+        "currentHouse": house, "originatingHouse": house, "billTypeId": 1,
+        "introducedSessionId": 40, "includedSessionIds": [40], "isAct": false,
+        "isDefeated": false, "billWithdrawn": null, "lastUpdate": updated,
+        "currentStage": stage.clone()});
+    (
+        record,
+        json!({"items": [stage], "totalResults": 1, "itemsPerPage": 20}),
+    )
+}
+
+fn serve(parliament: &FakeParliament, id: u32, title: &str, house: &str, updated: &str) {
+    let (record, stages) = bill(id, title, house, &updated[..10], updated);
+    parliament.serve_bill(id, record, stages);
+}
+
+/// Four bills before the rule: two match (Commons, "immigration"), one started in the Lords,
+/// one is about something else.
+fn parliament() -> FakeParliament {
+    let parliament = FakeParliament::new();
+    serve(
+        &parliament,
+        101,
+        "Immigration Control Bill",
+        "Commons",
+        "2025-03-01T09:00:00",
+    );
+    serve(
+        &parliament,
+        102,
+        "Immigration (Appeals) Bill [HL]",
+        "Lords",
+        "2025-03-01T09:10:00",
+    );
+    serve(
+        &parliament,
+        103,
+        "Asylum and Immigration Bill",
+        "Commons",
+        "2025-03-01T09:20:00",
+    );
+    serve(
+        &parliament,
+        104,
+        "Water Bill",
+        "Commons",
+        "2025-03-01T09:30:00",
+    );
+    parliament
+}
+
+fn ids(checked: &Checked) -> Vec<u32> {
+    let mut ids: Vec<u32> = checked.report.bills.iter().map(|b| b.bill_id).collect();
+    ids.sort_unstable();
+    ids
+}
+
+/// The whole life of a rule: first sight (silent), the unchanged check (1 request), a new bill
+/// that matches (one `bill_introduced`, once across reruns and a new process), one that does not
+/// (nothing, not fetched).
+#[tokio::test]
+async fn a_rule_tracks_its_bills_and_introduces_new_ones_once() {
+    let parliament = parliament();
+    let check = InProcess::new(&parliament, "", &[], RULE);
+
+    let first = check
+        .check(at("2025-03-02", "10:00:00"), Default::default())
+        .await;
+    first.assert_code(0);
+    assert_eq!(ids(&first), [101, 103], "{:#?}", first.report);
+    assert!(first.report.bills.iter().all(|b| b.first_seen));
+    assert!(
+        first.alerts.is_empty(),
+        "silent at first sight: {:?}",
+        first.alerts
+    );
+    assert!(first.report.rule_errors.is_empty());
+    // The current session, the rule's search, then each bill's record, stages and documents.
+    let searches = parliament
+        .requests()
+        .iter()
+        .filter(|r| {
+            r.url
+                .query()
+                .is_some_and(|q| q.contains("SearchTerm=immigration"))
+        })
+        .count();
+    assert_eq!(searches, 1);
+    assert_eq!(first.report.requests, 2 + 2 * 3, "{:?}", parliament.paths());
+
+    // Nothing changed: the listing alone.
+    let unchanged = check
+        .check(at("2025-03-02", "10:15:00"), Default::default())
+        .await;
+    unchanged.assert_code(0);
+    assert_eq!(unchanged.report.requests, 1, "{:#?}", unchanged.report);
+    assert_eq!(ids(&unchanged), [101, 103]);
+    assert!(unchanged.alerts.is_empty());
+
+    // A new bill that matches, and one that does not.
+    serve(
+        &parliament,
+        105,
+        "Immigration Detention Bill",
+        "Commons",
+        "2025-03-02T10:20:00",
+    );
+    serve(
+        &parliament,
+        106,
+        "Fisheries Bill",
+        "Commons",
+        "2025-03-02T10:21:00",
+    );
+    let before = parliament.requests().len();
+    let new = check
+        .check(at("2025-03-02", "10:30:00"), Default::default())
+        .await;
+    new.assert_code(0);
+    assert_eq!(
+        new.alert_lines(),
+        ["bill_introduced 1st reading | Commons | 2025-03-02"]
+    );
+    let alert = &new.alerts[0];
+    assert_eq!(alert["bill_id"], 105);
+    let text = alert["text"].as_str().unwrap_or_default();
+    assert!(
+        text.contains("New bill: introduced in the House of Commons (1st reading)")
+            && text.contains("A Bill to make provision about immigration detention bill"),
+        "{alert:#}"
+    );
+    assert_eq!(ids(&new), [101, 103, 105]);
+    let paths = parliament.paths()[before..].to_vec();
+    assert!(!paths.iter().any(|p| p.contains("106")), "{paths:?}");
+    // The listing, and the new bill's record, stages and documents.
+    assert_eq!(new.report.requests, 1 + 3, "{paths:?}");
+
+    // Again, and again as a new process would: nothing more.
+    for time in ["10:30:01", "10:45:00"] {
+        let again = check
+            .check(at("2025-03-02", time), Default::default())
+            .await;
+        again.assert_code(0);
+        assert!(again.alerts.is_empty(), "{time}: {:?}", again.alerts);
+        assert_eq!(again.report.requests, 1, "{time}: {:#?}", again.report);
+        assert_eq!(ids(&again), [101, 103, 105]);
+    }
+    assert_eq!(check.alert_counts(), (0, 1, 0));
+    assert_status_and_show_name_the_rule(&check).await;
+}
+
+/// `status` and `show` say which rule brought a bill in.
+async fn assert_status_and_show_name_the_rule(check: &InProcess) {
+    let api = FakeApi::start().await;
+    let (record, stages) = bill(
+        105,
+        "Immigration Detention Bill",
+        "Commons",
+        "2025-03-02",
+        "2025-03-02T10:20:00",
+    );
+    api.serve_bill(105, record, stages).await;
+    let config = check.dir.path().join("status.toml");
+    let text = format!(
+        "[parliament]\napi_url = \"{}\"\n[storage]\npath = \"{}\"\n\n{RULE}name = \"Immigration\"\n",
+        api.uri(),
+        check.db_path().display()
+    );
+    std::fs::write(&config, text).expect("config");
+    let run = async |args: &[&str]| {
+        let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_billwatch"))
+            .args(args)
+            .args(["--config", config.to_str().expect("path")])
+            .output()
+            .await
+            .expect("billwatch");
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let shown = run(&["show", "105", "--source", "api"]).await;
+    assert!(
+        shown.contains("(followed by the rule follow[0] (Immigration))"),
+        "{shown}"
+    );
+    let text = run(&["status"]).await;
+    assert!(
+        text.contains("bill 105: Immigration Detention Bill [followed: follow[0] (Immigration)]"),
+        "{text}"
+    );
+    let json: Value = serde_json::from_str(run(&["status", "--json"]).await.trim()).expect("JSON");
+    let bills = json["bills"].as_array().expect("bills");
+    assert_eq!(bills.len(), 3);
+    for b in bills {
+        assert_eq!(b["tracked"], true, "{b}");
+        assert_eq!(b["rule"], "follow[0] (Immigration)", "{b}");
+    }
+}
+
+/// A rule matching more bills than `max_bills` is an error naming it and the count; its bills
+/// are not taken on; the listed bill and the other rule carry on.
+#[tokio::test]
+async fn a_rule_over_max_bills_is_an_error_and_the_rest_carries_on() {
+    let parliament = parliament();
+    let rules = "[[follow]]\nname = \"Everything\"\nsearch = \"bill\"\n\n\
+                 [[follow]]\nsearch = \"water\"\n";
+    let check = InProcess::new(&parliament, "max_bills = 3", &[104], rules);
+    let first = check
+        .check(at("2025-03-02", "10:00:00"), Default::default())
+        .await;
+    assert_eq!(ids(&first), [104]);
+    assert_eq!(first.report.failed(), 0);
+    assert_eq!(
+        first.report.rule_errors.len(),
+        1,
+        "{:?}",
+        first.report.rule_errors
+    );
+    let error = &first.report.rule_errors[0];
+    assert!(
+        error
+            .contains("follow[0] (Everything) matches 4 bills, more than parliament.max_bills (3)"),
+        "{error}"
+    );
+    // Said again at the next check, without searching again.
+    let again = check
+        .check(at("2025-03-02", "10:15:00"), Default::default())
+        .await;
+    assert_eq!(again.report.rule_errors.len(), 1);
+    assert_eq!(ids(&again), [104]);
+    assert_eq!(again.report.requests, 1, "{:#?}", again.report);
+}
+
+/// A rule by bill type name: Parliament's types are read once, the id kept with the rule, and
+/// the search asks for that type; the rule's bills may be announced rather than recorded silently.
+#[tokio::test]
+async fn a_rule_by_type_name_reads_the_types_once_and_may_announce() {
+    let parliament = parliament();
+    let (mut record, stages) = bill(
+        107,
+        "Pets Bill",
+        "Commons",
+        "2025-03-01",
+        "2025-03-01T09:40:00",
+    );
+    record["billTypeId"] = json!(7);
+    parliament.serve_bill(107, record, stages);
+    let types = json!({"items": [{"id": 1, "name": "Government Bill"},
+                                 {"id": 7, "name": "Private Members' Bill (Ballot)"}]});
+    parliament.answer(
+        Route::Path("/api/v1/BillTypes".to_owned()),
+        Answer::json(&types),
+        None,
+    );
+    let rule = "[[follow]]\ntype = \"private members' bill (ballot)\"\nsession = \"all\"\n";
+    let check = InProcess::new(&parliament, "", &[], rule);
+    let announce = billwatch::check::CheckOptions { announce: true };
+    let first = check.check(at("2025-03-02", "10:00:00"), announce).await;
+    first.assert_code(0);
+    assert_eq!(ids(&first), [107]);
+    assert_eq!(
+        first.alert_lines(),
+        ["tracking_started 1st reading | Commons | 2025-03-01"]
+    );
+    let paths = parliament.paths();
+    assert_eq!(
+        paths.iter().filter(|p| p.ends_with("/BillTypes")).count(),
+        1
+    );
+    assert!(
+        parliament
+            .requests()
+            .iter()
+            .any(|r| r.url.query().is_some_and(|q| q.contains("BillType=7"))),
+        "{paths:?}"
+    );
+    // The types, the search (every session: no current session asked), the bill.
+    assert_eq!(first.report.requests, 2 + 3, "{paths:?}");
+    let again = check.check(at("2025-03-02", "10:15:00"), announce).await;
+    assert_eq!(again.report.requests, 1, "{:#?}", again.report);
+    assert!(again.alerts.is_empty());
+}
+
+/// A rule taken out of the config: its bills are no longer tracked, their history is kept, and
+/// the bills listed carry on.
+#[tokio::test]
+async fn a_removed_rule_stops_tracking_its_bills_and_keeps_their_history() {
+    let parliament = parliament();
+    let mut check = InProcess::new(&parliament, "", &[104], RULE);
+    let first = check
+        .check(at("2025-03-02", "10:00:00"), Default::default())
+        .await;
+    assert_eq!(ids(&first), [101, 103, 104]);
+    check.config.follow.clear();
+    let after = check
+        .check(at("2025-03-02", "10:15:00"), Default::default())
+        .await;
+    after.assert_code(0);
+    assert_eq!(ids(&after), [104]);
+    assert!(after.alerts.is_empty());
+    let store = billwatch::store::Store::open(&check.db_path()).expect("store");
+    assert!(store.snapshot(101).expect("read").is_some(), "history kept");
+}
+
+/// The listing fails when a new bill comes: the rule's search, again once a full refresh has
+/// passed, finds it, and it is introduced then, once; between two searches none runs.
+#[tokio::test]
+async fn the_search_once_a_full_refresh_catches_what_the_listing_missed() {
+    let parliament = parliament();
+    let check = InProcess::new(&parliament, "full_refresh = \"1h\"", &[], RULE);
+    let searches = || {
+        parliament
+            .requests()
+            .iter()
+            .filter(|r| r.url.query().is_some_and(|q| q.contains("SearchTerm=")))
+            .count()
+    };
+    check
+        .check(at("2025-03-02", "10:00:00"), Default::default())
+        .await;
+    assert_eq!(searches(), 1);
+    serve(
+        &parliament,
+        105,
+        "Immigration Detention Bill",
+        "Commons",
+        "2025-03-02T10:20:00",
+    );
+    // The listing and its one retry fail.
+    parliament.answer(
+        Route::Path("/api/v1/Bills".to_owned()),
+        Answer::status(500),
+        Some(2),
+    );
+    let missed = check
+        .check(at("2025-03-02", "10:30:00"), Default::default())
+        .await;
+    assert!(missed.alerts.is_empty());
+    assert_eq!(ids(&missed), [101, 103]);
+    assert_eq!(searches(), 1, "no search before a full refresh has passed");
+    let caught = check
+        .check(at("2025-03-02", "11:05:00"), Default::default())
+        .await;
+    assert_eq!(searches(), 2);
+    assert_eq!(
+        caught.alert_lines(),
+        ["bill_introduced 1st reading | Commons | 2025-03-02"]
+    );
+    let again = check
+        .check(at("2025-03-02", "11:20:00"), Default::default())
+        .await;
+    assert!(again.alerts.is_empty());
+    assert_eq!(searches(), 2);
+}
+
+/// A new bill whose first fetch fails (as if the check were killed before recording it) is
+/// introduced at the next check that records it, once.
+#[tokio::test]
+async fn a_new_bill_that_fails_first_is_introduced_once_when_it_comes() {
+    let parliament = parliament();
+    let check = InProcess::new(&parliament, "", &[], RULE);
+    check
+        .check(at("2025-03-02", "10:00:00"), Default::default())
+        .await;
+    serve(
+        &parliament,
+        105,
+        "Immigration Detention Bill",
+        "Commons",
+        "2025-03-02T10:20:00",
+    );
+    let record = Route::Path("/api/v1/Bills/105".to_owned());
+    parliament.answer(record, Answer::status(500), Some(2));
+    let failed = check
+        .check(at("2025-03-02", "10:30:00"), Default::default())
+        .await;
+    failed.assert_code(1);
+    assert!(failed.alerts.is_empty());
+    let mut lines = Vec::new();
+    for time in ["10:45:00", "11:00:00"] {
+        let next = check
+            .check(at("2025-03-02", time), Default::default())
+            .await;
+        next.assert_code(0);
+        lines.extend(next.alert_lines());
+    }
+    assert_eq!(
+        lines,
+        ["bill_introduced 1st reading | Commons | 2025-03-02"]
+    );
+}
+
+/// When the current session cannot be read, a rule of the current session does not search
+/// (it would take on bills of every session): it says so, and searches at the next check.
+#[tokio::test]
+async fn without_the_current_session_the_rule_waits() {
+    let parliament = parliament();
+    let check = InProcess::new(&parliament, "", &[104], RULE);
+    parliament.answer(
+        Route::Path("/api/v1/Bills".to_owned()),
+        Answer::status(500),
+        Some(2),
+    );
+    let first = check
+        .check(at("2025-03-02", "10:00:00"), Default::default())
+        .await;
+    assert_eq!(ids(&first), [104]);
+    assert!(
+        first.report.rule_errors[0].contains("follow[0]: the current session cannot be read now"),
+        "{:?}",
+        first.report.rule_errors
+    );
+    let next = check
+        .check(at("2025-03-02", "10:15:00"), Default::default())
+        .await;
+    assert!(
+        next.report.rule_errors.is_empty(),
+        "{:?}",
+        next.report.rule_errors
+    );
+    assert_eq!(ids(&next), [101, 103, 104]);
+    assert!(
+        next.alerts.is_empty(),
+        "matching at the rule's first search: silent"
+    );
+}
