@@ -1,7 +1,8 @@
 //! What a whole check costs: the real `billwatch` binary against a local fake Bills API,
 //! tracking 10, 100 and 1,000 bills; for a check with nothing changed and one with 5 bills
-//! changed it prints the requests made, wall time, CPU time and peak memory of the process; then
-//! the resident memory of `billwatch run` idling between checks with 100 bills.
+//! changed it prints the requests made, wall time, CPU time and peak memory of the process (and
+//! the same for 100 bills tracked with three follow rules besides); then the resident memory of
+//! `billwatch run` idling between checks with 100 bills.
 //!
 //! `cargo bench --bench check_cost` (release build). CPU time and peak memory come from
 //! `getrusage(RUSAGE_CHILDREN)` in a small wrapper process around each run, so the fake server's
@@ -192,9 +193,14 @@ fn write_config(dir: &Path, api: &str, ids: &[u32], extra: &str) {
     std::fs::write(dir.join("billwatch.toml"), text).expect("config");
 }
 
+/// Three follow rules, each matching every bill the fake lists ("A Bill"), in every session.
+const THREE_RULES: &str = "[[follow]]\nsearch = \"bill\"\nsession = \"all\"\n\n\
+                           [[follow]]\nsearch = \"a bill\"\nsession = \"all\"\n\n\
+                           [[follow]]\nsearch = \"a\"\nsession = \"all\"\n";
+
 /// The three rows of the check table for `n` bills: the first check, nothing changed, and
-/// 5 bills changed.
-fn check_table_rows(fake: &Fake, api: &str, n: u32) {
+/// 5 bills changed; with `extra` config (named by `with` in the table).
+fn check_table_rows(fake: &Fake, api: &str, n: u32, extra: &str, with: &str) {
     let dir = tempfile::tempdir().expect("tempdir");
     let ids: Vec<u32> = (0..n).map(|i| 10_000 + i).collect();
     {
@@ -204,7 +210,7 @@ fn check_table_rows(fake: &Fake, api: &str, n: u32) {
             bills.insert(*id, bill(*id, 0));
         }
     }
-    write_config(dir.path(), api, &ids, "");
+    write_config(dir.path(), api, &ids, extra);
     let rows = [
         ("first (every bill fetched)", None),
         ("nothing changed", None),
@@ -222,7 +228,7 @@ fn check_table_rows(fake: &Fake, api: &str, n: u32) {
         let served = *fake.requests.lock().expect("count") - before;
         assert_eq!(served, m.requests, "billwatch's count matches the server's");
         println!(
-            "| {n} | {label} | {} | {:.1} ms | {:.1} ms | {:.1} MB | {} |",
+            "| {n} | {label}{with} | {} | {:.1} ms | {:.1} ms | {:.1} MB | {} |",
             m.requests,
             m.wall.as_secs_f64() * 1000.0,
             m.cpu.as_secs_f64() * 1000.0,
@@ -252,8 +258,9 @@ async fn run_all() {
     println!("| bills | check | requests | wall | CPU | peak RSS | alerts |");
     println!("|---:|---|---:|---:|---:|---:|---:|");
     for n in [10u32, 100, 1000] {
-        check_table_rows(&fake, &server.uri(), n);
+        check_table_rows(&fake, &server.uri(), n, "", "");
     }
+    check_table_rows(&fake, &server.uri(), 100, THREE_RULES, ", 3 follow rules");
 
     idle_worker(&fake, &server.uri()).await;
 }
