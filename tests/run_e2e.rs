@@ -98,7 +98,10 @@ async fn sigterm_mid_check_exits_cleanly_and_a_restart_delivers_once() {
     .await;
     let (code, took, stderr) = terminate(child).await;
     assert_eq!(code, Some(0), "{stderr}");
-    assert!(took < Duration::from_secs(5), "took {took:?}");
+    // Not a timing goal (the paused-time worker test shows shutdown during a check, and the
+    // README gives the measured figure, about 1 s): only that it did not wait for the answer
+    // Parliament holds back for 15 s. A tight bound here failed once on a loaded machine.
+    assert!(took < Duration::from_secs(12), "took {took:?}");
     assert!(
         stderr.contains("check in progress was abandoned"),
         "{stderr}"
