@@ -21,7 +21,7 @@ use crate::changes::Event;
 use crate::clock::Clock;
 use crate::config::{Config, Mode};
 use crate::decide::{FirstSight, SnapshotSource};
-use crate::source::api::ListedBill;
+use crate::source::search::FoundBill;
 use crate::source::{Known, SourceError, SourceKind, Sources};
 use crate::store::{Alert, Db, FetchState, Recording, StoreError};
 use plan::Plan;
@@ -479,7 +479,7 @@ async fn choose_fetches(
     since: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
     today: NaiveDate,
-) -> (Plan, Listing, Vec<ListedBill>) {
+) -> (Plan, Listing, Vec<FoundBill>) {
     let full_refresh = chrono::Duration::from_std(config.parliament.full_refresh)
         .unwrap_or(chrono::Duration::days(1));
     let tracked: Vec<(BillId, Mode)> = config

@@ -17,8 +17,8 @@ use crate::bill::BillId;
 use crate::config::{Config, FollowRule};
 use crate::follow::{Candidate, Sessions};
 use crate::source::Sources;
-use crate::source::api::{ListedBill, ListingError};
-use crate::source::search::{SearchQuery, bill_type_id};
+use crate::source::api::ListingError;
+use crate::source::search::{FoundBill, SearchQuery, bill_type_id, newest_session};
 use crate::store::{FetchState, Followed, RuleState, StoreError};
 
 /// Where the current session is kept between checks.
@@ -281,14 +281,14 @@ impl Follow {
         &mut self,
         config: &Config,
         target: &Target,
-        listed: &[ListedBill],
+        listed: &[FoundBill],
         states: &[FetchState],
         now: DateTime<Utc>,
     ) -> Result<Vec<BillId>, StoreError> {
         if config.follow.is_empty() {
             return Ok(Vec::new());
         }
-        if let Some(newest) = listed.iter().flat_map(|b| b.sessions.iter().copied()).max() {
+        if let Some(newest) = newest_session(listed) {
             self.note_session(target, newest).await?;
         }
         let mut taken = Vec::new();
@@ -301,7 +301,7 @@ impl Follow {
             };
             for bill in listed {
                 let candidate = Candidate {
-                    title: Some(bill.title.as_deref().unwrap_or_default()),
+                    title: Some(&bill.title),
                     started_in: bill.started_in,
                     bill_type: bill.bill_type,
                     sessions: &bill.sessions,

@@ -11,7 +11,7 @@ use super::http::{FetchError, Http};
 use super::parsing::Parsing;
 use super::publications::parse_publications;
 use super::search::{
-    Found, SEARCH_TAKE, SearchQuery, newest_session, parse_bill_types, parse_found,
+    Found, FoundBill, SEARCH_TAKE, SearchQuery, newest_session, parse_bill_types, parse_found,
 };
 use super::{ParseError, SourceError};
 use crate::bill::{Bill, BillId, CurrentStage, House, Snapshot, Stage};
@@ -36,47 +36,6 @@ pub enum ListingError {
     Parse { url: String, error: ParseError },
     #[error("more than {pages} pages of bills changed since the last check")]
     TooLong { pages: usize },
-}
-
-/// One page of `GET /api/v1/Bills`: bills with their `lastUpdate`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BillList {
-    pub bills: Vec<ListedBill>,
-    pub total: usize,
-}
-
-/// A bill as the listing shows it: enough to tell whether it changed, and whether a follow
-/// rule takes it on (no long title: a rule's words are matched on the short title).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ListedBill {
-    pub id: BillId,
-    pub updated: Option<NaiveDateTime>,
-    pub title: Option<String>,
-    pub started_in: Option<House>,
-    pub bill_type: Option<u32>,
-    /// The sessions it belongs to (introduced in, or carried over into).
-    pub sessions: Vec<u32>,
-}
-
-/// Parses one page of `GET /api/v1/Bills` (read as a search reads it, [`parse_found`], so a
-/// listing and a search agree on what a bill in a list is).
-pub fn parse_bill_list(body: &[u8]) -> Result<BillList, ParseError> {
-    let found = parse_found(body)?;
-    Ok(BillList {
-        bills: found
-            .bills
-            .into_iter()
-            .map(|b| ListedBill {
-                id: b.id,
-                updated: b.updated,
-                title: Some(b.title),
-                started_in: b.started_in,
-                bill_type: b.bill_type,
-                sessions: b.sessions,
-            })
-            .collect(),
-        total: found.total,
-    })
 }
 
 /// The Bills API for one base URL.
@@ -176,7 +135,7 @@ impl ApiSource {
     pub async fn changed_since(
         &self,
         since: NaiveDateTime,
-    ) -> Result<Vec<ListedBill>, ListingError> {
+    ) -> Result<Vec<FoundBill>, ListingError> {
         let mut out = Vec::new();
         let mut skip = 0;
         for _ in 0..MAX_LISTING_PAGES {
@@ -186,16 +145,7 @@ impl ApiSource {
                     "api/v1/Bills?SortOrder=DateUpdatedDescending&Skip={skip}&Take={LISTING_PAGE}"
                 ),
             );
-            let fetched = self
-                .http
-                .get(&url, "application/json", None)
-                .await
-                .map_err(ListingError::Fetch)?;
-            let (_, page) = self
-                .parsing
-                .run(&url, fetched.body, |b| parse_bill_list(b))
-                .await;
-            let page = page.map_err(|e| ListingError::Parse { url, error: e })?;
+            let page = self.read(&url, parse_found).await?;
             let got = page.bills.len();
             skip += got;
             let oldest = page.bills.iter().filter_map(|b| b.updated).min();
