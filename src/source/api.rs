@@ -226,20 +226,13 @@ impl ApiSource {
     /// holds up the bill's stages, and the documents are read again at its next fetch.
     async fn documents(&self, id: BillId) -> Option<Vec<Document>> {
         let url = format!("{}/Publications", self.bill_url(id));
-        let read = match self.get(id, &url).await {
-            Ok(body) => {
-                let (_, parsed) = self
-                    .parsing
-                    .run(&url, body, |b| parse_publications(b))
-                    .await;
-                parsed.map_err(|e| SourceError::parse(id, &url, e))
-            }
-            Err(e) => Err(e),
-        };
-        read.inspect_err(|e| {
-            tracing::warn!(bill = id, "the bill's documents cannot be read now: {e}");
-        })
-        .ok()
+        // A 404 here is about the documents, not "no such bill": read as any list is.
+        self.read(&url, parse_publications)
+            .await
+            .inspect_err(|e| {
+                tracing::warn!(bill = id, "the bill's documents cannot be read now: {e}");
+            })
+            .ok()
     }
 
     async fn get(&self, id: BillId, url: &str) -> Result<Vec<u8>, SourceError> {
