@@ -8,6 +8,7 @@
 
 mod follow;
 pub mod plan;
+mod readers;
 mod record;
 mod report;
 mod votes;
@@ -329,6 +330,7 @@ async fn check(
         first,
         returning: &returning,
         introduced: &introduced,
+        readers_only: &planned.readers,
     };
     let mut fetches = fetch_all(config, sources, &target, plan.fetch, today);
     // A bill that sat recently waits for the votes, so that a stage and its vote found now
@@ -374,6 +376,8 @@ struct Planned {
     listing: Listing,
     /// The rules' new bills: told with `bill_introduced` when first recorded.
     introduced: Vec<BillId>,
+    /// Bills tracked only for readers who follow them: silent at first sight.
+    readers: Vec<BillId>,
     rule_errors: Vec<String>,
 }
 
@@ -392,7 +396,8 @@ async fn plan_with_rules(
     rules
         .search_due(config, sources, target, states, now)
         .await?;
-    let tracked = rules.config(config);
+    let readers = readers::readers_bills(config, &rules.config(config), target).await?;
+    let tracked = readers::with_readers(rules.config(config), &readers);
     let (mut plan, listing, listed) =
         choose_fetches(&tracked, sources, states, since, now, today).await;
     let taken = rules
@@ -409,7 +414,8 @@ async fn plan_with_rules(
         tracing::error!("follow rule: {e}");
     }
     Ok(Planned {
-        config: rules.config(config),
+        config: readers::with_readers(rules.config(config), &readers),
+        readers,
         plan,
         listing,
         introduced: rules.introduced(),

@@ -19,6 +19,8 @@
 //!    - [`decide`]: what recording a bill's snapshot writes — the snapshot, the alerts, the
 //!      events only recorded — from the previous snapshot, the filter and first-sight policy.
 //!    - [`follow`]: follow rules — whether a bill matches a `[[follow]]` rule.
+//!    - [`readers`]: readers who follow bills in a private chat — what they may follow, within
+//!      which limits.
 //!    - [`filter`]: which events become alerts (signal over noise).
 //!    - [`message`]: an event in plain words, as console text or Telegram HTML; status cards.
 //!    - [`telegram_text`]: text that fits Telegram — lengths, digests, long replies split.
@@ -63,6 +65,7 @@ pub mod filter;
 pub mod follow;
 pub mod house;
 pub mod message;
+pub mod readers;
 pub mod schedule;
 pub mod shutdown;
 pub mod source;

@@ -20,6 +20,7 @@ const LAYERS: &[&[&str]] = &[
         "votes",
         "filter",
         "follow",
+        "readers",
         "message",
         "schedule",
         "backoff",

@@ -273,6 +273,7 @@ fn check_asks_for_a_check_and_nothing_else_does() {
             html: "Checking now; any alerts will follow in the channel.".to_owned(),
             check_now: true,
             search: None,
+            ask: None,
         }
     );
     for other in [
@@ -383,6 +384,7 @@ fn search_asks_parliament_for_the_words() {
             html: String::new(),
             check_now: false,
             search: Some("border security".to_owned()),
+            ask: None,
         }
     );
     assert!(
@@ -392,4 +394,27 @@ fn search_asks_parliament_for_the_words() {
     );
     let long = ask(&format!("/search {}", "x".repeat(1000)), STRANGER);
     assert_eq!(long.search.map(|s| s.len()), Some(100));
+}
+
+#[test]
+fn follow_commands_are_asks_for_the_readers_part() {
+    use billwatch::bot::Ask;
+    assert_eq!(
+        ask("/follow  3929 ", STRANGER).ask,
+        Some(Ask::Follow("3929".to_owned()))
+    );
+    assert_eq!(
+        ask("/unfollow border security", STRANGER).ask,
+        Some(Ask::Unfollow("border security".to_owned()))
+    );
+    assert_eq!(ask("/mine", STRANGER).ask, Some(Ask::Mine));
+    assert_eq!(ask("/forget", STRANGER).ask, Some(Ask::Forget));
+    let bare = ask("/follow", STRANGER);
+    assert_eq!(bare.ask, None);
+    assert!(
+        bare.html.starts_with("Which bill? Send /follow"),
+        "{}",
+        bare.html
+    );
+    assert_eq!(ask("/unfollow", STRANGER).ask, None);
 }

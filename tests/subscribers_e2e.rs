@@ -87,6 +87,21 @@ async fn the_bot_answers_commands() {
 
     readers_get_answers(&tg).await;
 
+    // A reader follows the bill in their private chat; the running worker keeps it.
+    let follower = READER + 50;
+    let followed = ask(&tg, follower, "/follow 3929").await;
+    assert!(
+        followed.starts_with(
+            "You now follow <b>Border Security, Asylum and Immigration Bill</b> (3929)."
+        ),
+        "{followed}"
+    );
+    let mine = ask(&tg, follower, "/mine").await;
+    assert!(
+        mine.contains("(1 of at most 30)") && mine.contains("/unfollow 3929"),
+        "{mine}"
+    );
+
     let status = ask(&tg, OPERATOR, "/status").await;
     assert!(
         status.contains("Last check:") && status.contains("(1 ok, 0 failed"),
@@ -128,13 +143,17 @@ async fn assert_registered(tg: &FakeTelegram) {
     };
     assert_eq!(
         names(&registered[0]),
-        ["bills", "bill", "next", "search", "whoami", "help"]
+        [
+            "bills", "bill", "next", "search", "follow", "unfollow", "mine", "forget", "whoami",
+            "help"
+        ]
     );
     assert_eq!(registered[0]["scope"]["type"], "all_private_chats");
     assert_eq!(
         names(&registered[1]),
         [
-            "bills", "bill", "next", "search", "whoami", "help", "status", "check"
+            "bills", "bill", "next", "search", "follow", "unfollow", "mine", "forget", "whoami",
+            "help", "status", "check"
         ]
     );
     assert_eq!(registered[1]["scope"]["chat_id"], OPERATOR);

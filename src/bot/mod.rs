@@ -24,6 +24,7 @@ use crate::backoff::Backoff;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::shutdown::Shutdown;
+use crate::store::Db;
 use crate::telegram::{BotApi, CommandLimiter, CommandVerdict, Throttled, ThrottledError};
 use crate::telegram_text::split_lines;
 
@@ -32,25 +33,113 @@ const RESTART: Backoff = Backoff::new(Duration::from_secs(5)).capped(Duration::f
 /// The longest reply message, a little under Telegram's limit.
 const REPLY_LIMIT: usize = 4000;
 
+mod follows;
 mod replies;
 mod search;
 
+pub use follows::{Ask, Readers, followed_html, forgotten_html, mine_html, unfollowed_html};
 pub use replies::{Asker, Reply, View, respond};
 pub use search::{SEARCH_CACHE_TTL, Searcher, found_html};
 
-/// What the dispatcher's handler needs.
-struct Context {
+/// Everything answering a message needs but Telegram itself: what tests drive directly.
+#[derive(Debug)]
+pub struct Answers {
     config: watch::Receiver<Arc<Config>>,
     clock: Clock,
     check_now: mpsc::UnboundedSender<()>,
-    /// `/search`, with its answers of the last few minutes.
+    /// `/search`, with its answers of the last few minutes; bill lookups for `/follow`.
     searcher: Option<Searcher>,
-    /// Replies wait their turn like every other message to a chat.
-    throttled: Throttled,
-    shutdown: Shutdown,
+    /// Readers' follows.
+    db: Db,
     /// Each user's commands per minute. A std `Mutex`: held only to count, never across an
     /// `.await`.
     commands: std::sync::Mutex<CommandLimiter>,
+}
+
+impl Answers {
+    pub fn new(
+        config: watch::Receiver<Arc<Config>>,
+        clock: Clock,
+        check_now: mpsc::UnboundedSender<()>,
+        db: Db,
+        searcher: Option<Searcher>,
+    ) -> Answers {
+        Answers {
+            config,
+            clock,
+            check_now,
+            searcher,
+            db,
+            commands: std::sync::Mutex::new(CommandLimiter::default()),
+        }
+    }
+
+    /// The searcher for `config`'s Bills API; `None` (and said) when no client can be made.
+    pub fn searcher_for(config: &Config) -> Option<Searcher> {
+        match crate::source::Sources::new(config) {
+            Ok(sources) => Some(Searcher::new(
+                sources.api,
+                config.parliament.site_url.clone(),
+            )),
+            Err(e) => {
+                tracing::warn!("/search is off: cannot set up the Bills API client: {e}");
+                None
+            }
+        }
+    }
+
+    /// The answer to `text`, sent by `user` in private chat `chat`, as Telegram HTML (maybe
+    /// longer than one message); `None` when it is not answered (too many commands).
+    pub async fn answer(&self, chat: i64, user: Option<i64>, text: &str) -> Option<String> {
+        let config = self.config.borrow().clone();
+        let operator = user.is_some_and(|u| {
+            config
+                .telegram
+                .as_ref()
+                .is_some_and(|t| t.operators.contains(&u))
+        });
+        let verdict = self
+            .commands
+            .lock()
+            .map(|mut limiter| limiter.check(user.unwrap_or(chat), Instant::now()))
+            .unwrap_or(CommandVerdict::Answer);
+        let reply = match verdict {
+            CommandVerdict::Answer => {
+                let today = self.clock.today(&config.timezone);
+                answer_of(text, Asker { user, operator }, &config, today).await
+            }
+            CommandVerdict::SlowDown => Reply::text(
+                "That is a lot of questions: I answer ten a minute. Try again in a minute."
+                    .to_owned(),
+            ),
+            CommandVerdict::Ignore => return None,
+        };
+        if reply.check_now {
+            let _ = self.check_now.send(());
+        }
+        Some(match (&reply.search, &reply.ask, &self.searcher) {
+            (Some(term), _, Some(searcher)) => searcher.answer(term).await,
+            (Some(_), _, None) => "Sorry, search is not available right now.".to_owned(),
+            (None, Some(ask), searcher) => {
+                let readers = Readers {
+                    config: &config,
+                    db: &self.db,
+                    searcher: searcher.as_ref(),
+                    clock: self.clock,
+                };
+                readers.answer(ask, &chat.to_string()).await
+            }
+            (None, None, _) => reply.html,
+        })
+    }
+}
+
+/// What the dispatcher's handler needs.
+struct Context {
+    answers: Answers,
+    /// Replies wait their turn like every other message to a chat.
+    throttled: Throttled,
+    shutdown: Shutdown,
 }
 
 /// Failures of the command listener so far (Telegram not answering, the dispatcher stopping).
@@ -100,29 +189,14 @@ pub async fn serve(
     config: watch::Receiver<Arc<Config>>,
     clock: Clock,
     check_now: mpsc::UnboundedSender<()>,
+    db: Db,
     mut shutdown: Shutdown,
 ) {
-    let searcher = {
-        let current = config.borrow().clone();
-        match crate::source::Sources::new(&current) {
-            Ok(sources) => Some(Searcher::new(
-                sources.api,
-                current.parliament.site_url.clone(),
-            )),
-            Err(e) => {
-                tracing::warn!("/search is off: cannot set up the Bills API client: {e}");
-                None
-            }
-        }
-    };
+    let searcher = Answers::searcher_for(&config.borrow().clone());
     let context = Arc::new(Context {
-        config,
-        clock,
-        searcher,
-        check_now,
+        answers: Answers::new(config, clock, check_now, db, searcher),
         throttled: throttled.clone(),
         shutdown: shutdown.clone(),
-        commands: std::sync::Mutex::new(CommandLimiter::default()),
     });
     let mut restarts = Restarts::default();
     loop {
@@ -132,7 +206,7 @@ pub async fn serve(
             return;
         };
         tracing::info!(bot = %name, "answering commands in private chats");
-        let current = context.config.borrow().clone();
+        let current = context.answers.config.borrow().clone();
         register(&bot, &current).await;
         let handler = Update::filter_message().endpoint(answer);
         let mut dispatcher = Dispatcher::builder(bot.clone(), handler)
@@ -174,6 +248,10 @@ async fn register(bot: &Bot, config: &Config) {
         ),
         BotCommand::new("next", "What is scheduled, soonest first"),
         BotCommand::new("search", "Find a bill: /search words of its title"),
+        BotCommand::new("follow", "Get a bill's alerts here: /follow 3929"),
+        BotCommand::new("unfollow", "Stop a bill's alerts here: /unfollow 3929"),
+        BotCommand::new("mine", "The bills you follow"),
+        BotCommand::new("forget", "Delete everything kept about you"),
         BotCommand::new("whoami", "Your Telegram user id"),
         BotCommand::new("help", "What this bot does"),
     ];
@@ -224,36 +302,9 @@ async fn answer(msg: Message, context: Arc<Context>) -> Result<(), Infallible> {
     let Some(text) = msg.text() else {
         return Ok(());
     };
-    let config = context.config.borrow().clone();
     let user = msg.from.as_ref().map(|u| u.id.0 as i64);
-    let operator = user.is_some_and(|u| {
-        config
-            .telegram
-            .as_ref()
-            .is_some_and(|t| t.operators.contains(&u))
-    });
-    let verdict = context
-        .commands
-        .lock()
-        .map(|mut limiter| limiter.check(user.unwrap_or(msg.chat.id.0), Instant::now()))
-        .unwrap_or(CommandVerdict::Answer);
-    let reply = match verdict {
-        CommandVerdict::Answer => {
-            let today = context.clock.today(&config.timezone);
-            answer_of(text, Asker { user, operator }, &config, today).await
-        }
-        CommandVerdict::SlowDown => Reply::text(
-            "That is a lot of questions: I answer ten a minute. Try again in a minute.".to_owned(),
-        ),
-        CommandVerdict::Ignore => return Ok(()),
-    };
-    if reply.check_now {
-        let _ = context.check_now.send(());
-    }
-    let html = match (&reply.search, &context.searcher) {
-        (Some(term), Some(searcher)) => searcher.answer(term).await,
-        (Some(_), None) => "Sorry, search is not available right now.".to_owned(),
-        (None, _) => reply.html,
+    let Some(html) = context.answers.answer(msg.chat.id.0, user, text).await else {
+        return Ok(());
     };
     // Long answers go as several messages, split between lines (each line is whole HTML).
     let chat = msg.chat.id.0.to_string();

@@ -9,6 +9,8 @@ use crate::config::Config;
 use crate::message::{escape_html, long_date, stage_phrase};
 use crate::store::{CheckRecord, Store};
 
+use super::follows::Ask;
+
 /// Everything a reply may show, read from the database for each command.
 #[derive(Debug, Default)]
 pub struct View {
@@ -93,6 +95,8 @@ pub struct Reply {
     pub html: String,
     pub check_now: bool,
     pub search: Option<String>,
+    /// A reader's follows to change or show (the reply is then that answer).
+    pub ask: Option<Ask>,
 }
 
 impl Reply {
@@ -101,6 +105,7 @@ impl Reply {
             html,
             check_now: false,
             search: None,
+            ask: None,
         }
     }
 }
@@ -119,7 +124,12 @@ const SEARCH_TERM_LIMIT: usize = 100;
 /// The longest title a reply shows, in characters.
 const TITLE_LIMIT: usize = 500;
 
-const HELP: &str = "I follow bills in the UK Parliament and post to the channel when one moves.\n\n\
+const HELP: &str = "I follow bills in the UK Parliament and post to the channel when one moves. \
+You can also follow bills yourself: their alerts then come here, in this chat.\n\n\
+/follow &lt;number, address or words of the title&gt; — get a bill's alerts here\n\
+/unfollow &lt;number&gt; — stop them\n\
+/mine — the bills you follow, where each stands\n\
+/forget — delete everything I keep about you (your chat id and follows)\n\
 /bills — every bill I follow, where it stands\n\
 /bill &lt;number or words of the title&gt; — one bill's story so far\n\
 /next — what is scheduled, soonest first\n\
@@ -129,6 +139,14 @@ const HELP: &str = "I follow bills in the UK Parliament and post to the channel 
 
 const OPERATOR_HELP: &str =
     "\n\nFor operators:\n/status — last check, failing sources, alerts waiting\n/check — check now";
+
+/// A reply that is the answer to a reader's `ask`.
+fn asking(ask: Ask) -> Reply {
+    Reply {
+        ask: Some(ask),
+        ..Reply::text(String::new())
+    }
+}
 
 /// The answer to `text` from `asker`. Pure.
 pub fn respond(text: &str, asker: Asker, view: &View, today: NaiveDate) -> Reply {
@@ -164,6 +182,16 @@ pub fn respond(text: &str, asker: Asker, view: &View, today: NaiveDate) -> Reply
             search: Some(argument.chars().take(SEARCH_TERM_LIMIT).collect()),
             ..Reply::text(String::new())
         },
+        "/follow" if argument.is_empty() => Reply::text(
+            "Which bill? Send /follow with its number, its bills.parliament.uk address or words of its title, e.g. <code>/follow 3929</code>.".to_owned(),
+        ),
+        "/follow" => asking(Ask::Follow(argument.chars().take(SEARCH_TERM_LIMIT).collect())),
+        "/unfollow" if argument.is_empty() => Reply::text(
+            "Which bill? Send /unfollow with its number; /mine lists the bills you follow.".to_owned(),
+        ),
+        "/unfollow" => asking(Ask::Unfollow(argument.chars().take(SEARCH_TERM_LIMIT).collect())),
+        "/mine" => asking(Ask::Mine),
+        "/forget" => asking(Ask::Forget),
         "/status" | "/check" if !operator => Reply::text(
             "Sorry, that command is for the people who run this bot. Try /bills or /next.".to_owned(),
         ),
@@ -200,7 +228,7 @@ fn whoami(asker: Asker) -> String {
 
 /// A bill's title as replies show it: whole up to a length that keeps each line of a reply
 /// well inside one Telegram message (replies are split between lines, never inside one).
-fn title(snapshot: Option<&Snapshot>, id: u32) -> String {
+pub(super) fn title(snapshot: Option<&Snapshot>, id: u32) -> String {
     snapshot.map_or_else(|| format!("Bill {id}"), |s| title_text(&s.bill.title))
 }
 
@@ -254,22 +282,25 @@ fn bills(view: &View, argument: &str, today: NaiveDate) -> String {
         if let Some((_, rule)) = view.rules.iter().find(|(r, _)| r == id) {
             out.push_str(&format!("Followed by the rule “{}”\n", escape_html(rule)));
         }
-        match snapshot
-            .as_ref()
-            .and_then(|s| s.latest_major(today).map(|st| (s, st)))
-        {
-            Some((s, st)) => out.push_str(&format!(
-                "Now: {}, {}\n",
-                escape_html(&phrase(s, st)),
-                st.first_sitting().map(long_date).unwrap_or_default()
-            )),
-            None if snapshot.is_some() => out.push_str("No stage reached yet\n"),
-            None => out.push_str("Not checked yet\n"),
-        }
+        out.push_str(&now_line(snapshot.as_ref(), today));
         out.push_str(&format!("<a href=\"{}\">Stages</a>\n", escape_html(url)));
     }
     out.push_str(&footer);
     out
+}
+
+/// Where a bill stands, as one line of HTML: its latest stage reached and when, or that it has
+/// none yet, or has not been checked yet.
+pub(super) fn now_line(snapshot: Option<&Snapshot>, today: NaiveDate) -> String {
+    match snapshot.and_then(|s| s.latest_major(today).map(|st| (s, st))) {
+        Some((s, st)) => format!(
+            "Now: {}, {}\n",
+            escape_html(&phrase(s, st)),
+            st.first_sitting().map(long_date).unwrap_or_default()
+        ),
+        None if snapshot.is_some() => "No stage reached yet\n".to_owned(),
+        None => "Not checked yet\n".to_owned(),
+    }
 }
 
 fn bill(view: &View, query: &str, today: NaiveDate) -> String {

@@ -25,7 +25,7 @@ pub struct Searcher {
     api: ApiSource,
     site: url::Url,
     /// Answers by normalised search term, with when they were made.
-    answers: tokio::sync::Mutex<HashMap<String, (Instant, String)>>,
+    answers: tokio::sync::Mutex<HashMap<String, (Instant, Found)>>,
     session: tokio::sync::Mutex<Option<(Instant, Option<u32>)>>,
 }
 
@@ -43,25 +43,27 @@ impl Searcher {
     /// The answer to `/search term`, as Telegram HTML: from the last few minutes' answers, or
     /// asked of Parliament (two requests: the current session, then the search).
     pub async fn answer(&self, term: &str) -> String {
-        let key = term
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
-            .to_lowercase();
-        let now = Instant::now();
-        if let Some((at, html)) = self.answers.lock().await.get(&key)
-            && now.duration_since(*at) < SEARCH_CACHE_TTL
-        {
-            return html.clone();
-        }
-        let html = match self.ask(&key).await {
-            Ok(found) => found_html(&found, &key, &self.site),
+        match self.found(term).await {
+            Ok(found) => found_html(&found, &normalise(term), &self.site),
             Err(e) => {
                 tracing::warn!("a /search failed: {e}");
-                // Not kept: the next asker may find Parliament answering again.
-                return "Sorry, Parliament's search is not answering right now. Try again in a few minutes.".to_owned();
+                "Sorry, Parliament's search is not answering right now. Try again in a few minutes."
+                    .to_owned()
             }
-        };
+        }
+    }
+
+    /// The current session's bills matching `term`: from the last few minutes' answers, or
+    /// asked of Parliament. A failure is not kept: the next asker may find Parliament answering.
+    pub async fn found(&self, term: &str) -> Result<Found, crate::source::api::ListingError> {
+        let key = normalise(term);
+        let now = Instant::now();
+        if let Some((at, found)) = self.answers.lock().await.get(&key)
+            && now.duration_since(*at) < SEARCH_CACHE_TTL
+        {
+            return Ok(found.clone());
+        }
+        let found = self.ask(&key).await?;
         let mut answers = self.answers.lock().await;
         answers.retain(|_, (at, _)| now.duration_since(*at) < SEARCH_CACHE_TTL);
         if answers.len() >= CACHE_SIZE
@@ -72,8 +74,13 @@ impl Searcher {
         {
             answers.remove(&oldest);
         }
-        answers.insert(key, (now, html.clone()));
-        html
+        answers.insert(key, (now, found.clone()));
+        Ok(found)
+    }
+
+    /// The Bills API it asks.
+    pub fn api(&self) -> &ApiSource {
+        &self.api
     }
 
     async fn ask(&self, term: &str) -> Result<Found, crate::source::api::ListingError> {
@@ -99,6 +106,14 @@ impl Searcher {
         *kept = Some((now, session));
         Ok(session)
     }
+}
+
+/// A search term as kept: words single-spaced, lower case.
+fn normalise(term: &str) -> String {
+    term.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
 }
 
 /// The answer to a search for `term`, as Telegram HTML: the top matches with their ids, where

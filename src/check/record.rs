@@ -23,6 +23,8 @@ pub(super) struct Run<'a> {
     pub returning: &'a [BillId],
     /// New bills a follow rule brought in: `bill_introduced` when first recorded.
     pub introduced: &'a [BillId],
+    /// Bills tracked only for their readers: always silent at first sight.
+    pub readers_only: &'a [BillId],
 }
 
 impl Run<'_> {
@@ -39,6 +41,8 @@ impl Run<'_> {
         let now = self.clock.now();
         let first = if self.introduced.contains(&id) {
             FirstSight::Introduce
+        } else if self.readers_only.contains(&id) {
+            FirstSight::Silent
         } else {
             self.first
         };
@@ -93,6 +97,7 @@ pub(super) fn recording(
         url: config.stages_url(id),
         chat: config.chat_for(id).map(str::to_owned),
         filter: config.filter_for(id).clone(),
+        readers_filter: config.alerts.filter.clone(),
         catch_up,
         divisions: Vec::new(),
         group_votes_after: config.alerts.group_votes_after,

@@ -183,6 +183,9 @@ pub struct Telegram {
     pub status_card: bool,
     /// Pin those cards.
     pub pin_cards: bool,
+    /// What readers may follow in a private chat (`follow_any`, `max_followed_bills`,
+    /// `max_follows`).
+    pub readers: crate::readers::Limits,
 }
 
 #[derive(Debug, Clone)]

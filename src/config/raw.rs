@@ -113,6 +113,9 @@ pub(super) struct Telegram {
     pub commands: Option<bool>,
     pub status_card: Option<bool>,
     pub pin_cards: Option<bool>,
+    pub follow_any: Option<bool>,
+    pub max_followed_bills: Option<Spanned<u32>>,
+    pub max_follows: Option<Spanned<u32>>,
 }
 
 #[derive(Deserialize, Default)]

@@ -190,6 +190,16 @@ pub(super) fn telegram(
         commands: t.commands.unwrap_or(true),
         status_card: t.status_card.unwrap_or(false),
         pin_cards: t.pin_cards.unwrap_or(false),
+        readers: crate::readers::Limits {
+            any: t.follow_any.unwrap_or(false),
+            bills: cx.in_range(
+                t.max_followed_bills,
+                "telegram.max_followed_bills",
+                300,
+                0..=10_000,
+            )?,
+            per_reader: cx.in_range(t.max_follows, "telegram.max_follows", 30, 0..=1000)?,
+        },
     }))
 }
 

@@ -64,8 +64,8 @@ impl ApiSource {
         join(&self.base, &format!("api/v1/Bills/{id}"))
     }
 
-    /// The bill and all its stages, every page of them.
-    pub async fn fetch(&self, id: BillId) -> Result<Snapshot, SourceError> {
+    /// The bill's own record, without its stages: one request.
+    pub async fn bill(&self, id: BillId) -> Result<Bill, SourceError> {
         let url = self.bill_url(id);
         let body = self.get(id, &url).await?;
         let (_, bill) = self.parsing.run(&url, body, |b| parse_bill(b)).await;
@@ -80,7 +80,12 @@ impl ApiSource {
                 )),
             ));
         }
+        Ok(bill)
+    }
 
+    /// The bill and all its stages, every page of them.
+    pub async fn fetch(&self, id: BillId) -> Result<Snapshot, SourceError> {
+        let bill = self.bill(id).await?;
         let mut stages: Vec<Stage> = Vec::new();
         let mut skip = 0;
         let mut total = 0;

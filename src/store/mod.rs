@@ -6,6 +6,8 @@
 //! - `snapshots.rs` also keeps the `divisions` table: each division recorded for a bill;
 //! - `cards.rs`: the live status cards (`cards`) and small stored facts (`meta`);
 //! - `follow.rs`: follow rules' state (`follow_rules`) and the bills they brought in (`followed`);
+//! - `readers.rs`: readers' own follows (`reader_follows`), the alerts told to them
+//!   (`reader_alerts`) and each one's delivery to each reader (`deliveries`);
 //! - `page_cache.rs`: stored copies of pages for conditional requests (`http_cache`);
 //! - `backup.rs`: a copy of the whole database, safe while another process writes it.
 //!
@@ -23,6 +25,7 @@ mod db;
 mod follow;
 mod outbox;
 mod page_cache;
+mod readers;
 mod snapshots;
 #[cfg(test)]
 mod tests;
@@ -149,6 +152,34 @@ const MIGRATIONS: &[&str] = &[
         since      TEXT NOT NULL,
         PRIMARY KEY (rule, bill_id)
     );
+    "#,
+    // 7: readers' own follows (in a private chat with the bot), and their alerts' deliveries.
+    // Of a reader only the chat id is kept: no name, no message text.
+    r#"
+    CREATE TABLE reader_follows (
+        chat    TEXT NOT NULL,               -- the reader's private chat
+        bill_id INTEGER NOT NULL,
+        since   TEXT NOT NULL,
+        PRIMARY KEY (chat, bill_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX reader_follows_by_bill ON reader_follows (bill_id, chat);
+    CREATE TABLE reader_alerts (             -- an event told to the bill's readers, kept once
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        bill_id    INTEGER NOT NULL,
+        event      TEXT NOT NULL,            -- JSON of changes::Event
+        url        TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX reader_alerts_by_bill ON reader_alerts (bill_id);
+    CREATE TABLE deliveries (                -- one reader_alert to one reader
+        chat     TEXT NOT NULL,
+        alert_id INTEGER NOT NULL,
+        status   TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'refused')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        sent_at  INTEGER,                    -- Unix seconds
+        PRIMARY KEY (chat, alert_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX deliveries_pending ON deliveries (alert_id, chat) WHERE status = 'pending';
     "#,
 ];
 

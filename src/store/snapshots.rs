@@ -36,6 +36,8 @@ pub struct Recording {
     pub chat: Option<String>,
     /// Which events become alerts; the others are only recorded in the snapshot.
     pub filter: AlertFilter,
+    /// Which events the bill's readers get (the `[alerts]` defaults).
+    pub readers_filter: AlertFilter,
     /// The bill is back after a time out of the config: record it like a first sight, without
     /// the changes it missed meanwhile.
     pub catch_up: bool,
@@ -85,6 +87,8 @@ pub struct Recorded {
     pub first_seen: bool,
     /// The alerts written to the outbox.
     pub alerts: Vec<Alert>,
+    /// Messages queued for the bill's readers (one per alert and reader).
+    pub to_readers: usize,
     /// Stored stages gone from Parliament's data, as a phrase each ("2nd reading in the
     /// House of Commons"): for the operator, not the subscribers.
     pub vanished: Vec<String>,
@@ -232,7 +236,8 @@ impl Store {
     /// What recording `current` would write, without writing anything (`check --dry-run`).
     pub fn preview(&self, current: &Snapshot, how: &Recording) -> Result<Decision, StoreError> {
         let previous = self.snapshot(current.bill.id)?;
-        let announced = announced(&self.conn, current.bill.id).map_err(|e| self.err(e))?;
+        let announced =
+            announced(&self.conn, Told::Channel, current.bill.id).map_err(|e| self.err(e))?;
         let recorded = recorded_votes(&self.conn, current.bill.id).map_err(|e| self.err(e))?;
         let previous = previous.as_ref().map(|(s, d)| (s, *d));
         Ok(how.decide(previous, current, &announced, &recorded))
@@ -245,18 +250,20 @@ impl Store {
     pub fn record(&mut self, current: &Snapshot, how: &Recording) -> Result<Recorded, StoreError> {
         self.in_transaction(TransactionBehavior::Immediate, |tx| {
             let previous = load_snapshot(tx, current.bill.id)?;
-            let announced = announced(tx, current.bill.id)?;
+            let announced = announced(tx, Told::Channel, current.bill.id)?;
             let recorded = recorded_votes(tx, current.bill.id)?;
             let previous = previous.as_ref().map(|(s, d)| (s, *d));
             let decision = how.decide(previous, current, &announced, &recorded);
             log_muted(&decision);
             let alerts = outbox::insert(tx, &decision.alerts, how)?;
             record_votes(tx, current.bill.id, &decision.votes, how.now)?;
+            let to_readers = super::readers::fan_out(tx, how, previous, current, &recorded)?;
             write_snapshot(tx, &decision, how)?;
             checks::note_success(tx, current.bill.id, how.now, how.source.fetched())?;
             Ok(Recorded {
                 first_seen: decision.first_seen,
                 alerts,
+                to_readers,
                 vanished: decision.vanished_phrases(),
             })
         })
@@ -289,8 +296,16 @@ impl Store {
 
 /// What was announced for bill `id` so far: every alert ever written for it, whatever became of
 /// it (an alert whose event cannot be read back counts for nothing).
-fn announced(conn: &Connection, id: BillId) -> rusqlite::Result<HashSet<Announcement>> {
-    let mut stmt = conn.prepare("SELECT event FROM alerts WHERE bill_id = ?1")?;
+pub(super) fn announced(
+    conn: &Connection,
+    table: Told,
+    id: BillId,
+) -> rusqlite::Result<HashSet<Announcement>> {
+    let sql = match table {
+        Told::Channel => "SELECT event FROM alerts WHERE bill_id = ?1",
+        Told::Readers => "SELECT event FROM reader_alerts WHERE bill_id = ?1",
+    };
+    let mut stmt = conn.prepare(sql)?;
     let events = stmt.query_map(params![id], |r| r.get::<_, String>(0))?;
     let mut out = HashSet::new();
     for event in events {
@@ -299,6 +314,13 @@ fn announced(conn: &Connection, id: BillId) -> rusqlite::Result<HashSet<Announce
         }
     }
     Ok(out)
+}
+
+/// Which alerts were told before: the channel's, or the readers'.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Told {
+    Channel,
+    Readers,
 }
 
 /// The divisions recorded for bill `id`, by House and id.

@@ -106,6 +106,7 @@ pub async fn run(
                 config_rx,
                 clock,
                 check_now_tx,
+                sender_db.clone(),
                 shutdown.clone(),
             ))
         }),

@@ -94,6 +94,7 @@ impl Bench {
             url: self.config.stages_url(id),
             chat: self.config.chat_for(id).map(str::to_owned),
             filter: self.config.filter_for(id).clone(),
+            readers_filter: self.config.alerts.filter.clone(),
             catch_up: false,
             divisions: Vec::new(),
             group_votes_after: self.config.alerts.group_votes_after,

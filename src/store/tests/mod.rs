@@ -72,6 +72,7 @@ fn recording(today: &str, chat: Option<&'static str>, first: FirstSight) -> Reco
         url: "https://bills.example.test/bills/3929/stages".to_owned(),
         chat: chat.map(str::to_owned),
         filter: FILTER.clone(),
+        readers_filter: FILTER.clone(),
         catch_up: false,
         divisions: Vec::new(),
         group_votes_after: std::time::Duration::from_secs(3600),

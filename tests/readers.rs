@@ -1,0 +1,249 @@
+//! Readers following bills in a private chat, in paused time through the in-process fake
+//! Parliament: `/follow`, `/unfollow`, `/mine` and `/forget` as the bot answers them, the limits,
+//! `follow_any` off and on, and a reader's bill tracked for them alone.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use billwatch::bot::{Answers, Searcher};
+use billwatch::clock::Clock;
+use billwatch::source::Sources;
+use billwatch::store::Db;
+use common::*;
+use serde_json::{Value, json};
+use tokio::sync::{mpsc, watch};
+
+const READER: i64 = 4001;
+const OTHER: i64 = 4002;
+const TITLE: &str = "Border Security, Asylum and Immigration Bill";
+
+/// A bill with one stage, its 1st reading in the Commons on `day`, updated at `day` 09:00.
+fn bill(id: u32, title: &str, day: &str) -> (Value, Value) {
+    let stage = json!({"id": id * 10, "stageId": 6, "description": "1st reading",
+                       "house": "Commons", "sortOrder": 1,
+                       "stageSittings": [{"date": format!("{day}T00:00:00")}]});
+    let record = json!({"billId": id, "shortTitle": title,
+        "longTitle": format!("A Bill to make provision about {}", title.to_lowercase()),
+        "currentHouse": "Commons", "originatingHouse": "Commons", "billTypeId": 1,
+        "introducedSessionId": 40, "includedSessionIds": [40], "isAct": false,
+        "isDefeated": false, "billWithdrawn": null,
+        "lastUpdate": format!("{day}T09:00:00"), "currentStage": stage.clone()});
+    let stages = json!({"items": [stage], "totalResults": 1, "itemsPerPage": 20});
+    (record, stages)
+}
+
+/// The Border Security bill as on 10 February 2025, and two bills no config lists.
+fn parliament() -> FakeParliament {
+    let parliament = FakeParliament::new();
+    parliament.serve_day("2025-02-10", 0);
+    for (id, title) in [
+        (101, "Water (Special Measures) Bill"),
+        (102, "Tobacco Bill"),
+    ] {
+        let (record, stages) = bill(id, title, "2025-02-01");
+        parliament.serve_bill(id, record, stages);
+    }
+    parliament
+}
+
+fn deployment(parliament: &FakeParliament, telegram: &str) -> InProcess {
+    InProcess::new(
+        parliament,
+        "",
+        &[BILL],
+        &format!("[telegram]\nchat = \"@bill_alerts\"\n{telegram}"),
+    )
+}
+
+/// The bot's answers for `check`'s config and database, asking the fake Parliament.
+async fn answers(check: &InProcess, clock: Clock) -> Answers {
+    let config = Arc::new(check.config.clone());
+    let (_config_tx, config_rx) = watch::channel(config.clone());
+    let (check_now, _) = mpsc::unbounded_channel();
+    let db = Db::open(&check.db_path()).await.expect("db");
+    let http = check.parliament.http(&config.parliament);
+    let sources = Sources::with_http(&config, http);
+    let searcher = Searcher::new(sources.api, config.parliament.site_url.clone());
+    Answers::new(config_rx, clock, check_now, db, Some(searcher))
+}
+
+/// What the bot answers `text` from `reader`; then 7 seconds pass, so that no reader comes
+/// near the limit of ten commands a minute.
+async fn ask(bot: &Answers, reader: i64, text: &str) -> String {
+    let answer = bot.answer(reader, Some(reader), text).await;
+    tokio::time::advance(Duration::from_secs(7)).await;
+    answer.expect("an answer")
+}
+
+fn count(check: &InProcess, sql: &str) -> i64 {
+    let conn = rusqlite::Connection::open(check.db_path()).expect("db");
+    conn.query_row(sql, [], |r| r.get(0)).expect("count")
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_reader_follows_unfollows_and_is_forgotten() {
+    let check = deployment(&parliament(), "");
+    check.check_on("2025-02-11").await;
+    let bot = answers(&check, at("2025-02-11", "10:00:00")).await;
+
+    assert_eq!(
+        ask(&bot, READER, "/mine").await,
+        "You follow no bill yet. Send /follow with a bill's number, its bills.parliament.uk \
+         address or words of its title, e.g. <code>/follow 3929</code>."
+    );
+    let followed = format!(
+        "You now follow <b>{TITLE}</b> (3929). Its alerts will come here, each once.\n\
+         /mine lists what you follow; /unfollow 3929 stops this one."
+    );
+    assert_eq!(ask(&bot, READER, "/follow 3929").await, followed);
+    assert_eq!(
+        ask(
+            &bot,
+            READER,
+            "/follow https://bills.parliament.uk/bills/3929/stages"
+        )
+        .await,
+        format!("You already follow <b>{TITLE}</b> (3929). /mine lists what you follow.")
+    );
+    // Words of the title find the bill among those tracked, whatever their case.
+    assert_eq!(ask(&bot, OTHER, "/follow BORDER security").await, followed);
+    assert_eq!(
+        ask(&bot, READER, "/mine").await,
+        format!(
+            "<b>The bills you follow</b> (1 of at most 30)\n\n<b>{TITLE}</b> (3929)\n\
+             Now: 2nd reading in the House of Commons, 10 February 2025\n/unfollow 3929\n"
+        )
+    );
+
+    // Without follow_any, only the deployment's bills: nothing is asked of Parliament.
+    let before = check.parliament.requests().len();
+    assert_eq!(
+        ask(&bot, READER, "/follow 101").await,
+        "I follow only the bills this channel tracks, and bill 101 is not one of them. \
+         /bills lists them."
+    );
+    assert_eq!(
+        ask(&bot, READER, "/follow water").await,
+        "No bill I track matches “water”. /bills lists them; /search finds others."
+    );
+    assert_eq!(check.parliament.requests().len(), before);
+
+    assert_eq!(
+        ask(&bot, READER, "/unfollow 3929").await,
+        format!("You no longer follow <b>{TITLE}</b> (3929). /follow 3929 follows it again.")
+    );
+    assert_eq!(
+        ask(&bot, READER, "/unfollow 3929").await,
+        "You do not follow bill 3929. /mine lists the bills you follow."
+    );
+    assert_eq!(ask(&bot, READER, "/follow 3929").await, followed);
+
+    assert_eq!(
+        ask(&bot, READER, "/forget").await,
+        "Done: I have deleted everything I kept about you: your chat id, the 1 bill(s) you \
+         followed and any alerts waiting for you. /follow starts afresh."
+    );
+    let reader = format!("'{READER}'");
+    assert_eq!(
+        count(
+            &check,
+            &format!("SELECT count(*) FROM reader_follows WHERE chat = {reader}")
+        ),
+        0
+    );
+    assert_eq!(
+        count(
+            &check,
+            &format!("SELECT count(*) FROM deliveries WHERE chat = {reader}")
+        ),
+        0
+    );
+    // The other reader is untouched.
+    assert_eq!(count(&check, "SELECT count(*) FROM reader_follows"), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn with_follow_any_any_bill_within_the_limits() {
+    let check = deployment(
+        &parliament(),
+        "follow_any = true\nmax_follows = 2\nmax_followed_bills = 1\n",
+    );
+    check.check_on("2025-02-11").await;
+    let bot = answers(&check, at("2025-02-11", "10:00:00")).await;
+
+    assert_eq!(
+        ask(&bot, READER, "/follow 101").await,
+        "You now follow <b>Water (Special Measures) Bill</b> (101). Its alerts will come here, \
+         each once.\n/mine lists what you follow; /unfollow 101 stops this one."
+    );
+    // A second bill of readers' own is past max_followed_bills...
+    assert_eq!(
+        ask(&bot, OTHER, "/follow 102").await,
+        "Readers here follow 1 bills of their own already, the most this bot takes on, so I \
+         cannot take on <b>Tobacco Bill</b> (102). /bills lists the bills it tracks."
+    );
+    // ... but a bill someone follows already, or the deployment tracks, costs nothing more.
+    assert!(
+        ask(&bot, OTHER, "/follow 101")
+            .await
+            .starts_with("You now follow <b>Water (Special Measures) Bill</b> (101)."),
+    );
+    assert!(
+        ask(&bot, READER, "/follow 3929")
+            .await
+            .starts_with("You now follow <b>Border Security")
+    );
+    assert_eq!(
+        ask(&bot, READER, "/follow 102").await,
+        "You follow 2 bills, the most one reader can here. /unfollow one first (/mine lists \
+         them)."
+    );
+    assert_eq!(
+        ask(&bot, OTHER, "/follow 99999").await,
+        "There is no bill 99999 on bills.parliament.uk."
+    );
+    // Words no tracked bill has: Parliament's search, one match.
+    assert!(
+        ask(&bot, OTHER, "/follow tobacco")
+            .await
+            .starts_with("Readers here follow 1 bills of their own already")
+    );
+
+    // The next check tracks bill 101 for its readers, silently, and posts nothing to the
+    // channel; its change a day later is queued once for each of its two readers.
+    let first = check.check_on("2025-02-12").await;
+    assert!(first.report.bills.iter().any(|b| b.bill_id == 101));
+    assert_eq!(first.alerts.len(), 0);
+    let (record, mut stages) = bill(101, "Water (Special Measures) Bill", "2025-02-01");
+    let mut record = record;
+    let second = json!({"id": 1011, "stageId": 7, "description": "2nd reading",
+                        "house": "Commons", "sortOrder": 2,
+                        "stageSittings": [{"date": "2025-02-12T00:00:00"}]});
+    stages["items"].as_array_mut().expect("items").push(second);
+    stages["totalResults"] = json!(2);
+    record["lastUpdate"] = json!("2025-02-12T11:00:00");
+    check.parliament.serve_bill(101, record, stages);
+    let changed = check
+        .check(at("2025-02-12", "12:00:00"), Default::default())
+        .await;
+    assert_eq!(changed.alerts.len(), 0, "nothing for the channel");
+    assert_eq!(count(&check, "SELECT count(*) FROM reader_alerts"), 1);
+    assert_eq!(
+        count(
+            &check,
+            "SELECT count(*) FROM deliveries WHERE status = 'pending'"
+        ),
+        2
+    );
+    // Again: nothing more.
+    check
+        .check(at("2025-02-12", "13:00:00"), Default::default())
+        .await;
+    assert_eq!(count(&check, "SELECT count(*) FROM deliveries"), 2);
+
+    // A reader forgotten: their message waiting is gone with them.
+    ask(&bot, OTHER, "/forget").await;
+    assert_eq!(count(&check, "SELECT count(*) FROM deliveries"), 1);
+}
