@@ -84,7 +84,7 @@ async fn telegram_s_answers_are_classified() {
     tg.next_sends(1, telegram_error(400, "Bad Request: chat not found", None))
         .await;
     let sent = api.send_html("@bill_alerts", "x").await;
-    let Err(SendError::Permanent(reason)) = &sent else {
+    let Err(SendError::Unreachable(reason)) = &sent else {
         panic!("{sent:?}");
     };
     assert!(

@@ -164,6 +164,8 @@ pub struct Parliament {
 #[derive(Debug, Clone)]
 pub struct Storage {
     pub path: PathBuf,
+    /// Deliveries to readers older than this are pruned.
+    pub keep_sent: Duration,
 }
 
 #[derive(Debug, Clone, PartialEq)]

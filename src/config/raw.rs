@@ -94,6 +94,8 @@ pub(super) struct Parliament {
 #[serde(deny_unknown_fields)]
 pub(super) struct Storage {
     pub path: Option<Spanned<String>>,
+    #[serde(default, with = "humantime_serde")]
+    pub keep_sent: Option<Duration>,
 }
 
 #[derive(Deserialize)]

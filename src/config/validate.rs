@@ -109,13 +109,19 @@ pub(super) fn parliament(cx: &Context<'_>, p: raw::Parliament) -> Result<Parliam
     })
 }
 
-/// `[storage]`: nothing in it can be wrong once it is read.
 /// `[storage]`: the database file. It must be a file that keeps what it is given: an empty
 /// path, SQLite's `:memory:` or a `file:` URI would make every check a silent first check.
 pub(super) fn storage(cx: &Context<'_>, s: raw::Storage) -> Result<Storage, ConfigError> {
+    let keep_sent = cx.duration(
+        s.keep_sent,
+        "storage.keep_sent",
+        days(30),
+        days(1)..=days(3650),
+    )?;
     let Some(path) = s.path else {
         return Ok(Storage {
             path: PathBuf::from("data/billwatch.db"),
+            keep_sent,
         });
     };
     let text = path.get_ref().trim();
@@ -140,6 +146,7 @@ pub(super) fn storage(cx: &Context<'_>, s: raw::Storage) -> Result<Storage, Conf
         Some(message) => Err(cx.error(path.span(), "storage.path", message)),
         None => Ok(Storage {
             path: PathBuf::from(path.get_ref()),
+            keep_sent,
         }),
     }
 }

@@ -41,6 +41,7 @@ pub use db::Db;
 pub use follow::{Followed, RuleState};
 pub use outbox::{Alert, AlertStatus};
 pub use page_cache::{CachedPage, PageCache};
+pub use readers::{ReaderAlert, ReaderCounts};
 pub use snapshots::{BillState, FetchState, Recorded, Recording};
 
 /// Each entry moves the schema up one version (`PRAGMA user_version`). Never edit an entry that

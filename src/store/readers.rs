@@ -1,15 +1,18 @@
 //! Readers' own follows (`reader_follows`): who follows which bill in a private chat with the
-//! bot. Of a reader only the chat id is kept.
+//! bot, and what is told to them: each event once (`reader_alerts`), and its delivery to each
+//! reader (`deliveries`). Of a reader only the chat id is kept.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use rusqlite::{Connection, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use serde::Serialize;
 
 use super::columns::to_json;
 use super::snapshots::{Told, announced};
 use super::{Recording, Store, StoreError};
 use crate::bill::{BillId, Snapshot};
+use crate::changes::Event;
 use crate::decide::FirstSight;
 use crate::readers::{Followed, Following, Limits, Standing, may_follow};
 use crate::votes::RecordedVotes;
@@ -166,4 +169,201 @@ pub(super) fn fan_out(
         )?;
     }
     Ok(events.len() * readers as usize)
+}
+
+/// An alert waiting for a reader.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReaderAlert {
+    /// Its `reader_alerts` id.
+    pub id: i64,
+    pub event: Event,
+    pub url: String,
+}
+
+/// What the readers' deliveries came to, for `status`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ReaderCounts {
+    /// Readers, and follows in all.
+    pub readers: u64,
+    pub follows: u64,
+    /// Messages waiting, sent (and not pruned yet), refused by Telegram.
+    pub pending: u64,
+    pub sent: u64,
+    pub refused: u64,
+    /// Readers unfollowed from everything since the database was made, because they blocked
+    /// the bot or deleted their account.
+    pub gone: u64,
+}
+
+/// Where the count of readers gone is kept.
+const GONE: &str = "readers:gone";
+
+impl Store {
+    /// The alerts waiting for at most `chats` readers, each reader's oldest first; readers in
+    /// the order their oldest alert was queued. An alert that cannot be read back is refused
+    /// (logged), so that the others still go.
+    pub fn reader_batch(
+        &mut self,
+        chats: usize,
+    ) -> Result<Vec<(String, Vec<ReaderAlert>)>, StoreError> {
+        let rows = self.reader_rows(chats).map_err(|e| self.err(e))?;
+        let mut events: HashMap<i64, Option<Event>> = HashMap::new();
+        let mut out: Vec<(String, Vec<ReaderAlert>)> = Vec::new();
+        let mut damaged = Vec::new();
+        for (chat, id, json, url) in rows {
+            let event = events.entry(id).or_insert_with(|| {
+                serde_json::from_str(&json)
+                    .inspect_err(|e| tracing::error!(alert = id, "a reader alert is damaged: {e}"))
+                    .ok()
+            });
+            let Some(event) = event.clone() else {
+                damaged.push((chat, id));
+                continue;
+            };
+            let alert = ReaderAlert { id, event, url };
+            match out.last_mut() {
+                Some((c, alerts)) if *c == chat => alerts.push(alert),
+                _ => out.push((chat, vec![alert])),
+            }
+        }
+        for (chat, id) in damaged {
+            self.reader_done(&chat, &[id], "refused", 0)?;
+        }
+        Ok(out)
+    }
+
+    fn reader_rows(&self, chats: usize) -> rusqlite::Result<Vec<(String, i64, String, String)>> {
+        let mut stmt = self.conn.prepare(
+            "WITH next AS (SELECT chat, min(alert_id) AS first FROM deliveries
+                           WHERE status = 'pending' GROUP BY chat ORDER BY first LIMIT ?1)
+             SELECT d.chat, a.id, a.event, a.url
+             FROM next JOIN deliveries d ON d.chat = next.chat AND d.status = 'pending'
+                       JOIN reader_alerts a ON a.id = d.alert_id
+             ORDER BY next.first, d.chat, a.id",
+        )?;
+        stmt.query_map(params![chats as i64], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?
+        .collect()
+    }
+
+    /// Notes that a send of these alerts to the reader in `chat` is about to start (committed
+    /// before the request goes out, as for the channels).
+    pub fn reader_attempt(&mut self, chat: &str, ids: &[i64]) -> Result<(), StoreError> {
+        self.in_transaction(TransactionBehavior::Immediate, |tx| {
+            for id in ids {
+                tx.execute(
+                    "UPDATE deliveries SET attempts = attempts + 1 WHERE chat = ?1 AND alert_id = ?2",
+                    params![chat, id],
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Marks these alerts to the reader in `chat` sent (Telegram confirmed them) at `now`.
+    pub fn reader_sent(
+        &mut self,
+        chat: &str,
+        ids: &[i64],
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.reader_done(chat, ids, "sent", now.timestamp())
+    }
+
+    /// Marks these alerts to the reader in `chat` refused by Telegram (the message itself):
+    /// not sent again.
+    pub fn reader_refused(
+        &mut self,
+        chat: &str,
+        ids: &[i64],
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.reader_done(chat, ids, "refused", now.timestamp())
+    }
+
+    fn reader_done(
+        &mut self,
+        chat: &str,
+        ids: &[i64],
+        status: &str,
+        at: i64,
+    ) -> Result<(), StoreError> {
+        self.in_transaction(TransactionBehavior::Immediate, |tx| {
+            for id in ids {
+                tx.execute(
+                    "UPDATE deliveries SET status = ?3, sent_at = ?4
+                     WHERE chat = ?1 AND alert_id = ?2 AND status = 'pending'",
+                    params![chat, id, status, at],
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    /// The reader in `chat` blocked the bot or deleted their account: they are unfollowed
+    /// from everything, their waiting messages dropped, and counted.
+    pub fn reader_gone(&mut self, chat: &str) -> Result<(), StoreError> {
+        self.in_transaction(TransactionBehavior::Immediate, |tx| {
+            forget(tx, chat)?;
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES (?1, '1')
+                 ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
+                params![GONE],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Deletes deliveries sent or refused before `before`; how many. The alerts themselves
+    /// (one row per event, not per reader) stay: they are the record of what was told.
+    pub fn prune_deliveries(&mut self, before: DateTime<Utc>) -> Result<usize, StoreError> {
+        self.conn
+            .execute(
+                "DELETE FROM deliveries WHERE status != 'pending' AND sent_at < ?1",
+                params![before.timestamp()],
+            )
+            .map_err(|e| self.err(e))
+    }
+
+    /// Readers, follows and deliveries, for `status`.
+    pub fn reader_counts(&self) -> Result<ReaderCounts, StoreError> {
+        let read = || {
+            let (readers, follows) = self.conn.query_row(
+                "SELECT count(DISTINCT chat), count(*) FROM reader_follows",
+                [],
+                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
+            )?;
+            let (pending, sent, refused) = self.conn.query_row(
+                "SELECT count(*) FILTER (WHERE status = 'pending'),
+                        count(*) FILTER (WHERE status = 'sent'),
+                        count(*) FILTER (WHERE status = 'refused') FROM deliveries",
+                [],
+                |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, i64>(2)?,
+                    ))
+                },
+            )?;
+            let gone: Option<String> = self
+                .conn
+                .query_row(
+                    "SELECT value FROM meta WHERE key = ?1",
+                    params![GONE],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            Ok(ReaderCounts {
+                readers: readers as u64,
+                follows: follows as u64,
+                pending: pending as u64,
+                sent: sent as u64,
+                refused: refused as u64,
+                gone: gone.and_then(|g| g.parse().ok()).unwrap_or(0),
+            })
+        };
+        read().map_err(|e: rusqlite::Error| self.err(e))
+    }
 }

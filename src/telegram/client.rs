@@ -25,6 +25,10 @@ pub enum SendError {
     Transient(String),
     /// Trying again will not help until the operator fixes something about the chat.
     Permanent(String),
+    /// The chat cannot be reached at all: not found, or the person behind a private chat
+    /// blocked the bot or deleted their account. For a channel, as [`SendError::Permanent`];
+    /// for a reader's private chat, the reader is gone.
+    Unreachable(String),
     /// Telegram refused this message itself (its markup, its length): other messages to the
     /// same chat may still go.
     Refused(String),
@@ -41,9 +45,10 @@ impl fmt::Display for SendError {
             SendError::Migrated(to) => {
                 write!(f, "the group became a supergroup with id {to}")
             }
-            SendError::Transient(s) | SendError::Permanent(s) | SendError::Refused(s) => {
-                f.write_str(s)
-            }
+            SendError::Transient(s)
+            | SendError::Permanent(s)
+            | SendError::Unreachable(s)
+            | SendError::Refused(s) => f.write_str(s),
         }
     }
 }
@@ -200,7 +205,7 @@ fn classify_api(chat: &str, api: ApiError, redact: &dyn Fn(String) -> String) ->
              telegram.token_file against @BotFather"
                 .to_owned(),
         ),
-        ApiError::ChatNotFound => Permanent(format!(
+        ApiError::ChatNotFound => SendError::Unreachable(format!(
             "chat {chat} not found: check the chat name or id, and that the bot was added to it"
         )),
         ApiError::NotEnoughRightsToPostMessages => Permanent(format!(
@@ -212,7 +217,7 @@ fn classify_api(chat: &str, api: ApiError, redact: &dyn Fn(String) -> String) ->
             "the bot was removed from {chat}: add it back as an administrator"
         )),
         ApiError::BotBlocked | ApiError::UserDeactivated | ApiError::CantInitiateConversation => {
-            Permanent(format!(
+            SendError::Unreachable(format!(
                 "{chat} does not accept messages from the bot ({api})"
             ))
         }

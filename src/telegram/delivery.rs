@@ -28,7 +28,7 @@ const MAX_TRANSIENT: u32 = 5;
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(300);
 /// Transient failures wait 1 s, 2 s, 4 s, then 8 s before the next try; Telegram's own
 /// `retry_after` is honoured exactly and does not count as a try.
-const RETRY: Backoff = Backoff::new(Duration::from_secs(1))
+pub(super) const RETRY: Backoff = Backoff::new(Duration::from_secs(1))
     .tries(MAX_TRANSIENT)
     .honouring(MAX_RETRY_AFTER);
 
@@ -153,7 +153,7 @@ impl Sender {
 
     /// What a one-shot command (`check`, `retry`) does with Telegram, within `budget`: tell the
     /// operator what `report` calls for, deliver the pending alerts ([`Sender::deliver`]), keep
-    /// the status cards. Whatever Telegram does, it returns: when the budget runs out every
+    /// the status cards, then deliver readers' alerts. Whatever Telegram does, it returns: when the budget runs out every
     /// wait ends, and a request still in flight 5 s later is abandoned. What was
     /// not sent stays pending for the next run (its attempt was recorded: at least once, as
     /// ever).
@@ -179,6 +179,15 @@ impl Sender {
             }
             let delivered = self.deliver(db, config, today, &mut shutdown).await?;
             self.sync_cards(db, config, today, &mut shutdown).await?;
+            // Readers' alerts, as far as the budget goes; the rest at the next run.
+            loop {
+                let round = self
+                    .deliver_to_readers(db, today, 100, &mut shutdown)
+                    .await?;
+                if round.waiting == 0 || round.last_error.is_some() || shutdown.is_triggered() {
+                    break;
+                }
+            }
             Ok(delivered)
         };
         let delivered = tokio::select! {
@@ -335,7 +344,9 @@ impl Sender {
                     tracing::info!(chat, message_id, alerts = ids.len(), "delivered");
                     return Ok(Outcome::Sent);
                 }
-                Err(SendError::Permanent(reason)) => return Ok(Outcome::Blocked(reason)),
+                Err(SendError::Permanent(reason) | SendError::Unreachable(reason)) => {
+                    return Ok(Outcome::Blocked(reason));
+                }
                 Err(SendError::Migrated(to)) if to != *chat => {
                     tracing::warn!(chat, to, "the group became a supergroup: following it");
                     self.follow_move(db, configured, &to, shutdown).await?;

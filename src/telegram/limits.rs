@@ -1,5 +1,6 @@
-//! Telegram's per-chat limits, kept before they bite: at least a second between two messages to
-//! one chat, at most 20 a minute to one chat. Pure: the caller says what time it is.
+//! Telegram's limits, kept before they bite: at least a second between two messages to one
+//! chat, at most 20 a minute to one chat, and about 30 a second overall ([`Pace`]). Pure: the
+//! caller says what time it is.
 
 use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
@@ -12,6 +13,8 @@ const PER_CHAT_PER_MINUTE: usize = 20;
 const PER_CHAT_GAP: Duration = Duration::from_secs(1);
 /// The window [`PER_CHAT_PER_MINUTE`] counts in.
 const MINUTE: Duration = Duration::from_secs(60);
+/// Past this many chats remembered, those quiet for a minute are forgotten.
+const FORGET_AFTER_CHATS: usize = 1000;
 
 /// Keeps sends to each chat within Telegram's limits.
 #[derive(Debug, Default)]
@@ -42,13 +45,49 @@ impl RateLimiter {
         wait
     }
 
-    /// Notes that a message to `chat` was answered at `at`.
+    /// Notes that a message to `chat` was answered at `at`. Chats not heard from for a
+    /// minute are forgotten now and then, so that a fan-out to thousands of readers does not
+    /// keep a record of each.
     pub fn record(&mut self, chat: &str, at: Instant) {
         let times = self.sent.entry(chat.to_owned()).or_default();
         times.push_back(at);
         while times.len() > PER_CHAT_PER_MINUTE {
             times.pop_front();
         }
+        if self.sent.len() >= FORGET_AFTER_CHATS {
+            self.sent.retain(|_, times| {
+                times
+                    .back()
+                    .is_some_and(|last| at.saturating_duration_since(*last) < MINUTE)
+            });
+        }
+    }
+}
+
+/// The least time between two messages overall: about 30 a second, Telegram's limit for a
+/// bot's messages to different chats.
+pub const OVERALL_GAP: Duration = Duration::from_micros(33_334);
+/// The least time between two messages to readers: 28 a second, so that the channels, the
+/// bot's replies and the operator's notices always find room beside a large fan-out.
+pub const READERS_GAP: Duration = Duration::from_micros(35_715);
+
+/// Messages spaced evenly, at least `gap` apart: each one asks for the next free slot.
+#[derive(Debug, Clone, Copy)]
+pub struct Pace {
+    gap: Duration,
+    next: Option<Instant>,
+}
+
+impl Pace {
+    pub const fn new(gap: Duration) -> Pace {
+        Pace { gap, next: None }
+    }
+
+    /// The time the next message may go (`now` at the soonest), that slot then taken.
+    pub fn slot(&mut self, now: Instant) -> Instant {
+        let slot = self.next.map_or(now, |next| next.max(now));
+        self.next = Some(slot + self.gap);
+        slot
     }
 }
 

@@ -14,8 +14,9 @@
 //!   operator, and keep it for `billwatch retry`.
 //! - Limits are respected before they bite, by every message the bot posts (alerts, cards,
 //!   notices, replies to commands): at least a second between two messages to one chat, at most
-//!   20 a minute to one chat. Several pending alerts for one chat go as one digest,
-//!   split at alert boundaries under Telegram's 4096-character limit.
+//!   20 a minute to one chat, about 30 a second overall (readers' alerts 28, leaving room).
+//!   Several pending alerts for one chat go as one digest, split at alert boundaries under
+//!   Telegram's 4096-character limit.
 //! - The bot token never reaches a log line, an error or `Debug` output.
 //!
 //! # Layout
@@ -34,6 +35,8 @@
 //! - `moves`: groups Telegram upgraded to supergroups, followed and told once.
 //! - `unrecorded`: what Telegram accepted and a full disk kept billwatch from recording: never
 //!   sent again, and nothing else sent until it is recorded.
+//! - `readers`: readers' alerts to their private chats ([`Sender::deliver_to_readers`]): a
+//!   batch at a time, paced under Telegram's overall limit, readers who left unfollowed.
 //! - `notices`: telling the operator ([`Sender::notify`], [`Sender::report_health`]).
 
 mod bot_api;
@@ -43,6 +46,7 @@ mod delivery;
 mod limits;
 mod moves;
 mod notices;
+mod readers;
 mod throttled;
 mod token;
 mod unrecorded;
@@ -50,6 +54,7 @@ mod unrecorded;
 pub use bot_api::BotApi;
 pub use client::{Client, EditError, SendError};
 pub use delivery::{Delivery, ONE_SHOT_BUDGET, Sender, SenderError};
-pub use limits::{CommandLimiter, CommandVerdict, RateLimiter};
+pub use limits::{CommandLimiter, CommandVerdict, OVERALL_GAP, Pace, READERS_GAP, RateLimiter};
+pub use readers::ReadersRound;
 pub use throttled::{Throttled, ThrottledError, Turn};
 pub use token::{TOKEN_ENV, Token, TokenError};

@@ -11,7 +11,7 @@ use tokio::time::Instant;
 
 use super::bot_api::BotApi;
 use super::client::{EditError, SendError};
-use super::limits::RateLimiter;
+use super::limits::{OVERALL_GAP, Pace, READERS_GAP, RateLimiter};
 use crate::shutdown::Shutdown;
 
 /// The Bot API client behind the per-chat limits. Cheap to clone: clones share the limits, so
@@ -22,7 +22,7 @@ pub struct Throttled {
     shared: Arc<Shared>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Shared {
     /// When each chat last heard from the bot. A std `Mutex`, not tokio's: it is held only to
     /// read or note a time, never across an `.await`.
@@ -30,6 +30,21 @@ struct Shared {
     /// One turn per chat, held from the wait until Telegram answered, so that the gap counts
     /// from the answer to the last message and two tasks cannot both find the chat free.
     turns: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// Every message's slot overall (about 30 a second).
+    overall: Mutex<Pace>,
+    /// Readers' messages' slots (28 a second): room is always left for the rest.
+    readers: Mutex<Pace>,
+}
+
+impl Default for Shared {
+    fn default() -> Self {
+        Shared {
+            limiter: Mutex::default(),
+            turns: Mutex::default(),
+            overall: Mutex::new(Pace::new(OVERALL_GAP)),
+            readers: Mutex::new(Pace::new(READERS_GAP)),
+        }
+    }
 }
 
 /// Why a throttled call did not succeed.
@@ -73,6 +88,21 @@ impl Throttled {
 
     /// Waits until a message to `chat` may go; `None` if shutdown came first.
     pub async fn turn(&self, chat: &str, shutdown: &mut Shutdown) -> Option<Turn<'_>> {
+        self.turn_paced(chat, false, shutdown).await
+    }
+
+    /// Waits until a message to a reader's private chat may go: as [`Throttled::turn`], and
+    /// within the readers' own pace, so that a fan-out never takes every slot.
+    pub async fn reader_turn(&self, chat: &str, shutdown: &mut Shutdown) -> Option<Turn<'_>> {
+        self.turn_paced(chat, true, shutdown).await
+    }
+
+    async fn turn_paced(
+        &self,
+        chat: &str,
+        reader: bool,
+        shutdown: &mut Shutdown,
+    ) -> Option<Turn<'_>> {
         let turn = self.shared.turn_of(chat);
         let turn = tokio::select! {
             biased;
@@ -81,6 +111,16 @@ impl Throttled {
         };
         let wait = self.shared.limiter().wait_for(chat, Instant::now());
         if !wait.is_zero() && !shutdown.sleep(wait).await {
+            return None;
+        }
+        if reader {
+            let slot = lock(&self.shared.readers).slot(Instant::now());
+            if !sleep_until(slot, shutdown).await {
+                return None;
+            }
+        }
+        let slot = lock(&self.shared.overall).slot(Instant::now());
+        if !sleep_until(slot, shutdown).await {
             return None;
         }
         Some(Turn {
@@ -156,10 +196,29 @@ impl Shared {
         self.limiter.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// The turn of `chat`. Turns nobody holds or waits for are dropped now and then, so that
+    /// a fan-out to thousands of readers does not keep one for each.
     fn turn_of(&self, chat: &str) -> Arc<tokio::sync::Mutex<()>> {
-        let mut turns = self.turns.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut turns = lock(&self.turns);
+        if turns.len() >= FORGET_TURNS_PAST {
+            turns.retain(|_, turn| Arc::strong_count(turn) > 1);
+        }
         turns.entry(chat.to_owned()).or_default().clone()
     }
+}
+
+/// Past this many chats' turns kept, the idle ones are dropped.
+const FORGET_TURNS_PAST: usize = 1000;
+
+/// A std mutex's value; a panic elsewhere cannot leave a time half-written.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Sleeps until `at` (no time when it is past); false when shutdown came first.
+async fn sleep_until(at: Instant, shutdown: &mut Shutdown) -> bool {
+    let wait = at.saturating_duration_since(Instant::now());
+    wait.is_zero() || shutdown.sleep(wait).await
 }
 
 #[cfg(test)]

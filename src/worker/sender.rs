@@ -19,6 +19,23 @@ const SENDER_IDLE: Duration = Duration::from_secs(60);
 /// How soon the sender tries again while alerts are pending after a failure.
 const SENDER_RETRY: Duration = Duration::from_secs(30);
 
+/// Readers served in one round: a few seconds of messages, after which the channels' alerts
+/// (and anything the checker sent) come first again.
+const READERS_BATCH: usize = 100;
+/// Where the day deliveries were last pruned is kept.
+const PRUNED_ON: &str = "readers:pruned_on";
+
+/// What a delivery round left waiting.
+#[derive(Debug, Default)]
+struct Pending {
+    /// Channel alerts.
+    channels: usize,
+    /// Readers with alerts still waiting.
+    readers: usize,
+    /// The readers' round ended on a failure (try again later, not at once).
+    readers_failed: bool,
+}
+
 /// The sender task's state.
 struct State {
     config: Arc<Config>,
@@ -67,11 +84,17 @@ pub(super) async fn run(
             Ok(pending) => pending,
             Err(e) => {
                 tracing::error!("delivery failed: {e}");
-                1
+                Pending {
+                    channels: 1,
+                    ..Pending::default()
+                }
             }
         };
-        wait = if pending > 0 {
+        wait = if pending.channels > 0 || pending.readers_failed {
             SENDER_RETRY
+        } else if pending.readers > 0 {
+            // The next batch of a fan-out, once the channels had their turn.
+            Duration::ZERO
         } else {
             SENDER_IDLE
         };
@@ -104,8 +127,8 @@ impl State {
         }
     }
 
-    /// One delivery round; returns how many alerts are still pending.
-    async fn deliver(&mut self) -> Result<usize, StoreError> {
+    /// One delivery round; what is still waiting.
+    async fn deliver(&mut self) -> Result<Pending, StoreError> {
         let config = self.config.clone();
         let today = self.clock.today(&config.timezone);
         // Alerts for the console (made while no [telegram] section was set).
@@ -113,7 +136,7 @@ impl State {
             console::deliver(&self.db, self.clock.now(), today, false).await?;
         }
         let Some(sender) = self.sender.as_mut() else {
-            return Ok(0);
+            return Ok(Pending::default());
         };
         let mut pending = 0;
         if let Some(d) = sender
@@ -135,6 +158,51 @@ impl State {
         sender
             .sync_cards(&self.db, &config, today, &mut self.shutdown)
             .await?;
-        Ok(pending)
+        let round = sender
+            .deliver_to_readers(&self.db, today, READERS_BATCH, &mut self.shutdown)
+            .await?;
+        if round.messages > 0 || round.gone > 0 {
+            tracing::info!(
+                messages = round.messages,
+                alerts = round.alerts,
+                gone = round.gone,
+                "sent to readers"
+            );
+        }
+        if let Some(e) = &round.last_error {
+            tracing::warn!(readers = round.waiting, "readers' alerts wait: {e}");
+        }
+        self.prune(&config).await?;
+        Ok(Pending {
+            channels: pending,
+            readers: round.waiting,
+            readers_failed: round.last_error.is_some(),
+        })
+    }
+
+    /// Once a day, deliveries to readers older than `storage.keep_sent` are deleted.
+    async fn prune(&mut self, config: &Config) -> Result<(), StoreError> {
+        let now = self.clock.now();
+        let today = self.clock.today(&config.timezone).to_string();
+        let keep = chrono::Duration::from_std(config.storage.keep_sent)
+            .unwrap_or(chrono::Duration::days(30));
+        let pruned = self
+            .db
+            .call(move |s| {
+                if s.meta(PRUNED_ON)?.as_deref() == Some(today.as_str()) {
+                    return Ok(0);
+                }
+                let n = s.prune_deliveries(now - keep)?;
+                s.set_meta(PRUNED_ON, &today)?;
+                Ok(n)
+            })
+            .await?;
+        if pruned > 0 {
+            tracing::info!(
+                deliveries = pruned,
+                "pruned readers' deliveries past keep_sent"
+            );
+        }
+        Ok(())
     }
 }

@@ -37,8 +37,10 @@ pub enum Answer {
     Transient(String),
     /// A transient failure that takes this long to come (tokio time).
     TransientAfter(Duration, String),
-    /// Chat not found, not an admin...
+    /// Not an admin, bad token...
     Permanent(String),
+    /// Chat not found; a reader blocked the bot or deleted their account.
+    Unreachable(String),
     /// This message refused (can't parse entities, too long).
     Refused(String),
     /// For edits: the message was deleted.
@@ -66,6 +68,8 @@ struct State {
     calls: Vec<Call>,
     scripts: HashMap<Method, VecDeque<Answer>>,
     accepted: i64,
+    /// Private chats whose reader blocked the bot.
+    blocked: std::collections::HashSet<String>,
 }
 
 /// The fake Telegram. Unscripted calls succeed at once.
@@ -86,6 +90,12 @@ impl FakeBot {
             .entry(method)
             .or_default()
             .extend(answers);
+    }
+
+    /// From now on, messages to `chat` are refused as Telegram refuses them when its reader
+    /// blocked the bot.
+    pub fn blocked_by(&self, chat: &str) {
+        self.state().blocked.insert(chat.to_owned());
     }
 
     /// Every call so far, in order.
@@ -136,6 +146,9 @@ impl FakeBot {
         if let Some(why) = refused {
             return Answer::Refused(why);
         }
+        if method == Method::Send && state.blocked.contains(chat) {
+            return Answer::Unreachable("Forbidden: bot was blocked by the user".to_owned());
+        }
         state
             .scripts
             .get_mut(&method)
@@ -162,6 +175,7 @@ impl FakeBot {
                 Err(EditError::Failed(SendError::Transient(s)))
             }
             Answer::Permanent(s) => Err(EditError::Failed(SendError::Permanent(s))),
+            Answer::Unreachable(s) => Err(EditError::Failed(SendError::Unreachable(s))),
             Answer::Refused(s) => Err(EditError::Failed(SendError::Refused(s))),
             Answer::Gone => Err(EditError::Gone),
             Answer::Migrated(to) => Err(EditError::Failed(SendError::Migrated(to))),
