@@ -10,6 +10,7 @@ mod follow;
 pub mod plan;
 mod record;
 mod report;
+mod rule_health;
 mod votes;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -121,10 +122,10 @@ pub struct CheckReport {
     pub requests: u64,
     pub listing: Listing,
     /// What the operator should hear beyond the bills' own health (a Votes API failing check
-    /// after check, and its recovery): each once.
+    /// after check, a follow rule in error, and their recovery): each once.
     pub notices: Vec<String>,
     /// Follow rules that could not be used (too many bills, a search that failed), each
-    /// named with why.
+    /// named with why; the operator hears of them through [`CheckReport::notices`], once.
     pub rule_errors: Vec<String>,
 }
 
@@ -308,6 +309,7 @@ async fn check(
     let mut report = CheckReport {
         listing: planned.listing,
         rule_errors: planned.rule_errors,
+        notices: planned.notices,
         ..CheckReport::default()
     };
     let first = options.first_sight();
@@ -375,6 +377,8 @@ struct Planned {
     /// The rules' new bills: told with `bill_introduced` when first recorded.
     introduced: Vec<BillId>,
     rule_errors: Vec<String>,
+    /// What the operator should hear of the rules.
+    notices: Vec<String>,
 }
 
 /// The rules' searches that are due, then the plan for every tracked bill (listed, or brought
@@ -403,8 +407,7 @@ async fn plan_with_rules(
             plan.fetch.push(id);
         }
     }
-    let mut rule_errors = std::mem::take(&mut rules.errors);
-    rule_errors.extend(rules.over_limit(config));
+    let (rule_errors, notices) = rules.errors(config, target).await?;
     for e in &rule_errors {
         tracing::error!("follow rule: {e}");
     }
@@ -414,6 +417,7 @@ async fn plan_with_rules(
         listing,
         introduced: rules.introduced(),
         rule_errors,
+        notices,
     })
 }
 

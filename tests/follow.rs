@@ -8,62 +8,16 @@ mod common;
 use common::*;
 use serde_json::{Value, json};
 
-const RULE: &str = "[[follow]]\nsearch = \"immigration\"\nstarted_in = \"commons\"\n";
-
-/// A bill of session 40 with one stage, its 1st reading on `day`, updated at `updated` (UK time).
 fn bill(id: u32, title: &str, house: &str, day: &str, updated: &str) -> (Value, Value) {
-    let stage = json!({"id": id * 10, "stageId": 6, "description": "1st reading", "house": house,
-                       "stageSittings": [{"date": format!("{day}T00:00:00")}], "sortOrder": 1});
-    let record = json!({"billId": id, "shortTitle": title,
-        "longTitle": format!("A Bill to make provision about {}", title.to_lowercase()),
-        "currentHouse": house, "originatingHouse": house, "billTypeId": 1,
-        "introducedSessionId": 40, "includedSessionIds": [40], "isAct": false,
-        "isDefeated": false, "billWithdrawn": null, "lastUpdate": updated,
-        "currentStage": stage.clone()});
-    (
-        record,
-        json!({"items": [stage], "totalResults": 1, "itemsPerPage": 20}),
-    )
+    rule_bill(id, title, house, day, updated)
 }
 
 fn serve(parliament: &FakeParliament, id: u32, title: &str, house: &str, updated: &str) {
-    let (record, stages) = bill(id, title, house, &updated[..10], updated);
-    parliament.serve_bill(id, record, stages);
+    serve_rule_bill(parliament, id, title, house, updated);
 }
 
-/// Four bills before the rule: two match (Commons, "immigration"), one started in the Lords,
-/// one is about something else.
 fn parliament() -> FakeParliament {
-    let parliament = FakeParliament::new();
-    serve(
-        &parliament,
-        101,
-        "Immigration Control Bill",
-        "Commons",
-        "2025-03-01T09:00:00",
-    );
-    serve(
-        &parliament,
-        102,
-        "Immigration (Appeals) Bill [HL]",
-        "Lords",
-        "2025-03-01T09:10:00",
-    );
-    serve(
-        &parliament,
-        103,
-        "Asylum and Immigration Bill",
-        "Commons",
-        "2025-03-01T09:20:00",
-    );
-    serve(
-        &parliament,
-        104,
-        "Water Bill",
-        "Commons",
-        "2025-03-01T09:30:00",
-    );
-    parliament
+    four_bills()
 }
 
 fn ids(checked: &Checked) -> Vec<u32> {
@@ -226,23 +180,20 @@ async fn a_rule_over_max_bills_is_an_error_and_the_rest_carries_on() {
         .await;
     assert_eq!(ids(&first), [104]);
     assert_eq!(first.report.failed(), 0);
+    let said = "follow[0] (Everything): it matches 4 bills, more than parliament.max_bills (3); \
+                narrow it (or raise max_bills): its bills are not taken on until then";
+    assert_eq!(first.report.rule_errors, [said]);
     assert_eq!(
-        first.report.rule_errors.len(),
-        1,
-        "{:?}",
-        first.report.rule_errors
-    );
-    let error = &first.report.rule_errors[0];
-    assert!(
-        error
-            .contains("follow[0] (Everything) matches 4 bills, more than parliament.max_bills (3)"),
-        "{error}"
+        first.report.notices,
+        [said],
+        "the operator hears it at once"
     );
     // Said again at the next check, without searching again.
     let again = check
         .check(at("2025-03-02", "10:15:00"), Default::default())
         .await;
-    assert_eq!(again.report.rule_errors.len(), 1);
+    assert_eq!(again.report.rule_errors, [said]);
+    assert!(again.report.notices.is_empty(), "once, not every check");
     assert_eq!(ids(&again), [104]);
     assert_eq!(again.report.requests, 1, "{:#?}", again.report);
 }

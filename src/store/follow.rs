@@ -81,7 +81,8 @@ impl Store {
             tx.execute(
                 "INSERT INTO follow_rules (rule, resolved_at, searched_at, type_id, over)
                  VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT (rule) DO UPDATE SET searched_at = excluded.searched_at,
+                 ON CONFLICT (rule) DO UPDATE SET resolved_at = excluded.resolved_at,
+                     searched_at = excluded.searched_at,
                      type_id = excluded.type_id, over = excluded.over",
                 params![
                     state.rule,
