@@ -391,3 +391,127 @@ async fn without_the_current_session_the_rule_waits() {
         "matching at the rule's first search: silent"
     );
 }
+
+/// A rule that took bills on, then matches more than `max_bills` at its next search: its bills
+/// stop being tracked — in the check, `status` (text and JSON, which name the rule and the
+/// count), `show` and the bot's `/bills` — and their history is kept.
+#[tokio::test]
+async fn the_bills_of_a_rule_over_max_bills_are_not_listed_as_tracked() {
+    let parliament = parliament();
+    let rule = format!("{RULE}name = \"Immigration\"\n");
+    let mut check = InProcess::new(&parliament, "full_refresh = \"1h\"", &[104], &rule);
+    let first = check
+        .check(at("2025-03-02", "10:00:00"), Default::default())
+        .await;
+    assert_eq!(ids(&first), [101, 103, 104]);
+    check.config.parliament.max_bills = 2;
+    let over = check
+        .check(at("2025-03-02", "11:05:00"), Default::default())
+        .await;
+    assert_eq!(ids(&over), [104]);
+    assert_eq!(
+        over.report.rule_errors,
+        [
+            "follow[0] (Immigration): it matches 3 bills, more than parliament.max_bills (2); \
+          narrow it (or raise max_bills): its bills are not taken on until then"
+        ]
+    );
+
+    let api = FakeApi::start().await;
+    let (record, stages) = bill(
+        101,
+        "Immigration Control Bill",
+        "Commons",
+        "2025-03-01",
+        "2025-03-01T09:00:00",
+    );
+    api.serve_bill(101, record, stages).await;
+    let config = check.dir.path().join("status.toml");
+    let text = format!(
+        "[parliament]\napi_url = \"{}\"\nmax_bills = 2\n[storage]\npath = \"{}\"\n\n\
+         [[bills]]\nid = 104\n\n{rule}",
+        api.uri(),
+        check.db_path().display()
+    );
+    std::fs::write(&config, &text).expect("config");
+    assert_not_listed_as_tracked(&config).await;
+    let store = billwatch::store::Store::open(&check.db_path()).expect("store");
+    assert!(store.snapshot(101).expect("read").is_some(), "history kept");
+}
+
+/// The real binary with `args` on `config`: its output, once it succeeded.
+async fn billwatch(config: &std::path::Path, args: &[&str]) -> String {
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_billwatch"))
+        .args(args)
+        .args(["--config", config.to_str().expect("path")])
+        .output()
+        .await
+        .expect("billwatch");
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// `show`, `status` and the bot's `/bills` on `config`, whose rule is over `max_bills` (2) with
+/// bills 101 and 103 taken on before; 104 is listed.
+async fn assert_not_listed_as_tracked(config: &std::path::Path) {
+    let run = async |args: &[&str]| billwatch(config, args).await;
+    let shown = run(&["show", "101", "--source", "api"]).await;
+    assert!(!shown.contains("followed by"), "{shown}");
+    let status = run(&["status"]).await;
+    let lines: Vec<&str> = status
+        .lines()
+        .filter(|l| l.starts_with("follow rule") || l.starts_with("bill "))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "follow rule follow[0] (Immigration): FAILING: it matches 3 bills, more than \
+             parliament.max_bills (2): its bills are not tracked until it is narrowed (or \
+             max_bills raised)",
+            "bill 101: Immigration Control Bill [not tracked: its rule follow[0] (Immigration) \
+             matches more than parliament.max_bills]",
+            "bill 103: Asylum and Immigration Bill [not tracked: its rule follow[0] \
+             (Immigration) matches more than parliament.max_bills]",
+            "bill 104: Water Bill",
+        ],
+        "{status}"
+    );
+    let json: Value = serde_json::from_str(run(&["status", "--json"]).await.trim()).expect("JSON");
+    let tracked: Vec<(Value, Value, Value)> = json["bills"]
+        .as_array()
+        .expect("bills")
+        .iter()
+        .map(|b| {
+            (
+                b["bill_id"].clone(),
+                b["tracked"].clone(),
+                b["rule"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        tracked,
+        [
+            (json!(101), json!(false), Value::Null),
+            (json!(103), json!(false), Value::Null),
+            (json!(104), json!(true), Value::Null),
+        ]
+    );
+    assert_eq!(
+        json["rules"],
+        json!([{"rule": "follow[0] (Immigration)", "bills": 0,
+                "error": "it matches 3 bills, more than parliament.max_bills (2): its bills are \
+                          not tracked until it is narrowed (or max_bills raised)"}])
+    );
+
+    let loaded = billwatch::config::Config::load(config).expect("config");
+    let view = billwatch::bot::View::load(&loaded);
+    let asker = billwatch::bot::Asker {
+        user: Some(1),
+        operator: false,
+    };
+    let today = chrono::NaiveDate::from_ymd_opt(2025, 3, 2).expect("date");
+    let bills = billwatch::bot::respond("/bills", asker, &view, today).html;
+    assert!(bills.contains("Water Bill"), "{bills}");
+    assert!(!bills.contains("Immigration"), "{bills}");
+}

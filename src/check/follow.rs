@@ -62,8 +62,8 @@ impl Follow {
         };
         let (rules, followed, session) = db
             .call(|s| {
-                let (rules, followed) = s.follow_state()?;
-                Ok((rules, followed, s.meta(CURRENT_SESSION)?))
+                let state = s.follow_state()?;
+                Ok((state.rules, state.followed, s.meta(CURRENT_SESSION)?))
             })
             .await?;
         Ok(Follow {
