@@ -197,6 +197,12 @@ impl Snapshot {
             .or_else(|| self.stages.first().map(|s| s.house))
     }
 
+    /// The day the bill was introduced: the first day of its earliest stage that sat or is
+    /// scheduled; `None` when no stage has a date.
+    pub fn introduced_on(&self) -> Option<NaiveDate> {
+        self.stages.iter().filter_map(Stage::first_sitting).min()
+    }
+
     /// The latest stage whose first sitting is on or before `today`.
     pub fn latest_reached(&self, today: NaiveDate) -> Option<&Stage> {
         self.stages

@@ -374,8 +374,8 @@ struct Planned {
     config: Config,
     plan: Plan,
     listing: Listing,
-    /// The rules' new bills: told with `bill_introduced` when first recorded.
-    introduced: Vec<BillId>,
+    /// The rules' new bills, each with the day since which it counts as new.
+    introduced: Vec<(BillId, NaiveDate)>,
     rule_errors: Vec<String>,
     /// What the operator should hear of the rules.
     notices: Vec<String>,
@@ -415,7 +415,7 @@ async fn plan_with_rules(
         config: rules.config(config),
         plan,
         listing,
-        introduced: rules.introduced(),
+        introduced: rules.introduced(config),
         rule_errors,
         notices,
     })

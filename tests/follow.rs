@@ -515,3 +515,47 @@ async fn assert_not_listed_as_tracked(config: &std::path::Path) {
     assert!(bills.contains("Water Bill"), "{bills}");
     assert!(!bills.contains("Immigration"), "{bills}");
 }
+
+/// A bill introduced before the rule's first search that the search did not show (a truncated
+/// or lagging search: the fake serves it only after), later found in the listing: tracked, and
+/// recorded silently, not introduced; a bill introduced after the first search is introduced.
+#[tokio::test]
+async fn a_bill_the_first_search_missed_is_not_introduced_unless_new() {
+    let parliament = parliament();
+    let check = InProcess::new(&parliament, "", &[], RULE);
+    let first = check
+        .check(at("2025-03-02", "10:00:00"), Default::default())
+        .await;
+    assert_eq!(ids(&first), [101, 103]);
+    // Introduced on 20 February, shown only now.
+    let (record, stages) = bill(
+        108,
+        "Immigration Review Bill",
+        "Commons",
+        "2025-02-20",
+        "2025-03-02T10:05:00",
+    );
+    parliament.serve_bill(108, record, stages);
+    serve(
+        &parliament,
+        105,
+        "Immigration Detention Bill",
+        "Commons",
+        "2025-03-02T10:06:00",
+    );
+    let next = check
+        .check(at("2025-03-02", "10:15:00"), Default::default())
+        .await;
+    next.assert_code(0);
+    assert_eq!(ids(&next), [101, 103, 105, 108]);
+    assert_eq!(
+        next.alert_lines(),
+        ["bill_introduced 1st reading | Commons | 2025-03-02"]
+    );
+    assert_eq!(next.alerts[0]["bill_id"], 105);
+    let again = check
+        .check(at("2025-03-02", "10:30:00"), Default::default())
+        .await;
+    assert!(again.alerts.is_empty(), "{:?}", again.alerts);
+    assert_eq!(ids(&again), [101, 103, 105, 108]);
+}

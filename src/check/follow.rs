@@ -10,7 +10,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use super::Target;
 use super::rule_health::{self, Health, RuleError};
@@ -89,13 +89,26 @@ impl Follow {
         out
     }
 
-    /// Bills first seen after their rule's first search: told with `bill_introduced`.
-    pub fn introduced(&self) -> Vec<BillId> {
-        self.followed
-            .iter()
-            .filter(|f| f.introduced)
-            .map(|f| f.bill_id)
-            .collect()
+    /// Bills first seen after their rule's first search, each with the day since which a bill
+    /// counts as new (the day of its rule's first search, in the configured zone; the earliest,
+    /// when several rules took it on): told with `bill_introduced` when first recorded, if it
+    /// was introduced that day or later ([`crate::follow::is_new`]).
+    pub fn introduced(&self, config: &Config) -> Vec<(BillId, NaiveDate)> {
+        let mut out: Vec<(BillId, NaiveDate)> = Vec::new();
+        for f in self.followed.iter().filter(|f| f.introduced) {
+            let Some(state) = self.states.get(&f.rule) else {
+                continue;
+            };
+            let since = state
+                .resolved_at
+                .with_timezone(&config.timezone)
+                .date_naive();
+            match out.iter_mut().find(|(id, _)| *id == f.bill_id) {
+                Some((_, day)) => *day = (*day).min(since),
+                None => out.push((f.bill_id, since)),
+            }
+        }
+        out
     }
 
     /// A rule whose last search matched too many bills brings none in.
