@@ -37,6 +37,21 @@ pub struct Bill {
     pub defeated: bool,
     /// When Parliament last changed anything about the bill (UK local time).
     pub last_update: Option<NaiveDateTime>,
+    /// Who brought it in, when the source says (the Bills API does; the pages do not).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sponsor: Option<Sponsor>,
+}
+
+/// A bill's first sponsor as the Bills API names it: the member in charge of it and, for a
+/// government bill, the department behind it; either may be missing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sponsor {
+    /// "John Healey".
+    pub member: Option<String>,
+    /// "Labour".
+    pub party: Option<String>,
+    /// "Ministry of Defence".
+    pub organisation: Option<String>,
 }
 
 /// The bill's current stage as the bill record names it.
@@ -128,6 +143,7 @@ impl Snapshot {
         b.defeated |= p.defeated;
         b.is_act |= p.is_act;
         b.last_update = b.last_update.or(p.last_update);
+        b.sponsor = b.sponsor.take().or_else(|| p.sponsor.clone());
         self.with_documents_from(previous)
     }
 
@@ -195,6 +211,12 @@ impl Snapshot {
         self.bill
             .originating_house
             .or_else(|| self.stages.first().map(|s| s.house))
+    }
+
+    /// The day the bill was introduced: the first day of its earliest stage that sat or is
+    /// scheduled; `None` when no stage has a date.
+    pub fn introduced_on(&self) -> Option<NaiveDate> {
+        self.stages.iter().filter_map(Stage::first_sitting).min()
     }
 
     /// The latest stage whose first sitting is on or before `today`.

@@ -8,7 +8,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::bill::{BillId, BillStageId, House, Snapshot, Stage};
+use crate::bill::{BillId, BillStageId, House, Snapshot, Sponsor, Stage};
 use crate::division::Vote;
 use crate::document::{Document, new_documents};
 use crate::stage::StageKind;
@@ -137,6 +137,9 @@ pub struct Event {
     /// For `bill_introduced`: what the bill is for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub long_title: Option<String>,
+    /// For `bill_introduced`: who brought it in, when the data says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sponsor: Option<Sponsor>,
 }
 
 /// What comes next after a stage: the next scheduled stage if Parliament has announced one,
@@ -213,6 +216,7 @@ impl Event {
             document: None,
             votes: Vec::new(),
             long_title: None,
+            sponsor: None,
         }
     }
 
@@ -425,6 +429,7 @@ pub fn detect(
 pub fn bill_introduced(current: &Snapshot) -> Event {
     let mut event = Event::bill(current, EventKind::BillIntroduced);
     event.long_title = current.bill.long_title.clone();
+    event.sponsor = current.bill.sponsor.clone();
     let first = current
         .stages
         .iter()

@@ -11,6 +11,7 @@ pub mod plan;
 mod readers;
 mod record;
 mod report;
+mod rule_health;
 mod votes;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -122,10 +123,10 @@ pub struct CheckReport {
     pub requests: u64,
     pub listing: Listing,
     /// What the operator should hear beyond the bills' own health (a Votes API failing check
-    /// after check, and its recovery): each once.
+    /// after check, a follow rule in error, and their recovery): each once.
     pub notices: Vec<String>,
     /// Follow rules that could not be used (too many bills, a search that failed), each
-    /// named with why.
+    /// named with why; the operator hears of them through [`CheckReport::notices`], once.
     pub rule_errors: Vec<String>,
 }
 
@@ -309,6 +310,7 @@ async fn check(
     let mut report = CheckReport {
         listing: planned.listing,
         rule_errors: planned.rule_errors,
+        notices: planned.notices,
         ..CheckReport::default()
     };
     let first = options.first_sight();
@@ -374,11 +376,13 @@ struct Planned {
     config: Config,
     plan: Plan,
     listing: Listing,
-    /// The rules' new bills: told with `bill_introduced` when first recorded.
-    introduced: Vec<BillId>,
+    /// The rules' new bills, each with the day since which it counts as new.
+    introduced: Vec<(BillId, NaiveDate)>,
     /// Bills tracked only for readers who follow them: silent at first sight.
     readers: Vec<BillId>,
     rule_errors: Vec<String>,
+    /// What the operator should hear of the rules.
+    notices: Vec<String>,
 }
 
 /// The rules' searches that are due, then the plan for every tracked bill (listed, or brought
@@ -408,8 +412,7 @@ async fn plan_with_rules(
             plan.fetch.push(id);
         }
     }
-    let mut rule_errors = std::mem::take(&mut rules.errors);
-    rule_errors.extend(rules.over_limit(config));
+    let (rule_errors, notices) = rules.errors(config, target).await?;
     for e in &rule_errors {
         tracing::error!("follow rule: {e}");
     }
@@ -418,8 +421,9 @@ async fn plan_with_rules(
         readers,
         plan,
         listing,
-        introduced: rules.introduced(),
+        introduced: rules.introduced(config),
         rule_errors,
+        notices,
     })
 }
 

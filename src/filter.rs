@@ -121,6 +121,7 @@ mod tests {
             document: None,
             votes: Vec::new(),
             long_title: None,
+            sponsor: None,
         }
     }
 

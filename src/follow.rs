@@ -8,6 +8,7 @@
 //! ([`Candidate::title`] `None`); a bill seen only in the listing of recent updates is matched on
 //! its short title.
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::house::House;
@@ -107,6 +108,13 @@ pub struct Candidate<'a> {
     pub sessions: &'a [u32],
 }
 
+/// Whether a bill first seen after its rule's first search (on `since`) is news: introduced
+/// (its first stage's first day, `introduced_on`) that day or later. A bill the first search
+/// missed, introduced before it, is not; one whose introduction date is unknown is.
+pub fn is_new(introduced_on: Option<NaiveDate>, since: NaiveDate) -> bool {
+    introduced_on.is_none_or(|day| day >= since)
+}
+
 /// Every word of `words` is in `title`, whatever the case.
 fn has_words(title: &str, words: &str) -> bool {
     let title = title.to_lowercase();
@@ -183,6 +191,16 @@ mod tests {
             ..lords
         };
         assert!(rule(Some("asylum"), None, None).matches(None, Some(40), &searched));
+    }
+
+    #[test]
+    fn a_bill_is_new_when_introduced_on_or_after_its_rules_first_search() {
+        let day = |d: u32| NaiveDate::from_ymd_opt(2025, 3, d);
+        let since = day(2).expect("date");
+        assert!(!is_new(day(1), since));
+        assert!(is_new(day(2), since));
+        assert!(is_new(day(3), since));
+        assert!(is_new(None, since));
     }
 
     #[test]

@@ -7,7 +7,7 @@ mod votes;
 
 use chrono::NaiveDate;
 
-use crate::bill::{House, Snapshot};
+use crate::bill::{House, Snapshot, Sponsor};
 use crate::changes::{Event, EventKind, NextStep, StageRef};
 use crate::stage::{STEPS, StageKind};
 
@@ -42,6 +42,9 @@ fn parts(event: &Event, url: &str, today: NaiveDate) -> Parts {
     }
     if let Some(long) = &event.long_title {
         more.push(long.clone());
+    }
+    if let Some(sponsor) = event.sponsor.as_ref().and_then(sponsor_line) {
+        more.push(sponsor);
     }
     let mut vote_url = None;
     match (event.kind, event.votes.as_slice()) {
@@ -134,6 +137,21 @@ fn main_line(event: &Event, today: NaiveDate) -> String {
         EventKind::Division => votes::division_line(event, stage),
         EventKind::BillIntroduced => introduced_line(event, today),
     }
+}
+
+/// Who brought a bill in: "Sponsor: John Healey (Labour), Ministry of Defence.", "Sponsor:
+/// Kevin Hollinrake (Conservative).", "Sponsor: Ministry of Defence."; `None` when it names
+/// no one.
+fn sponsor_line(sponsor: &Sponsor) -> Option<String> {
+    let member = sponsor.member.as_deref().map(|name| match &sponsor.party {
+        Some(party) => format!("{name} ({party})"),
+        None => name.to_owned(),
+    });
+    let parts: Vec<String> = member
+        .into_iter()
+        .chain(sponsor.organisation.clone())
+        .collect();
+    (!parts.is_empty()).then(|| format!("Sponsor: {}.", parts.join(", ")))
 }
 
 /// "New bill: introduced in the House of Commons (1st reading) on 5 March 2025."
@@ -491,6 +509,7 @@ mod tests {
             document: None,
             votes: Vec::new(),
             long_title: None,
+            sponsor: None,
         };
         let today = NaiveDate::from_ymd_opt(2025, 2, 1).expect("day");
         let html = render_html(&event, "https://bills.parliament.uk/bills/1/stages", today);

@@ -21,6 +21,7 @@ fn bill(title: &str) -> Bill {
         withdrawn: None,
         defeated: false,
         last_update: None,
+        sponsor: None,
     }
 }
 

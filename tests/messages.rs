@@ -36,6 +36,7 @@ fn event(kind: EventKind, stage: Option<(&str, House, Option<u32>)>, date: Optio
         document: None,
         votes: Vec::new(),
         long_title: None,
+        sponsor: None,
     }
 }
 
@@ -286,4 +287,59 @@ fn status_cards() {
         billwatch::message::card_html(&ping_pong, URL, day),
         billwatch::message::card_html(&act, URL, act_day)
     ));
+}
+
+/// `bill_introduced` says who brought the bill in, as the bill record's first sponsor names
+/// them: a member and their party, a department, or both; nothing when it names no one.
+#[test]
+fn bill_introduced_names_its_sponsor() {
+    use billwatch::bill::Sponsor;
+    let mut e = event(
+        EventKind::BillIntroduced,
+        Some(("1st reading", House::Commons, None)),
+        Some("2025-11-19"),
+    );
+    e.title = "Armed Forces Bill".to_owned();
+    e.long_title = Some("A Bill to continue the Armed Forces Act 2006.".to_owned());
+    let sponsor = |member: Option<&str>, party: Option<&str>, organisation: Option<&str>| Sponsor {
+        member: member.map(str::to_owned),
+        party: party.map(str::to_owned),
+        organisation: organisation.map(str::to_owned),
+    };
+    let head = "Armed Forces Bill\nNew bill: introduced in the House of Commons (1st reading) \
+                on 19 November 2025.\nA Bill to continue the Armed Forces Act 2006.\n";
+    let link = format!("Stages of this bill: {URL}");
+    for (given, said) in [
+        (
+            Some(sponsor(
+                Some("John Healey"),
+                Some("Labour"),
+                Some("Ministry of Defence"),
+            )),
+            "Sponsor: John Healey (Labour), Ministry of Defence.\n",
+        ),
+        (
+            Some(sponsor(
+                Some("Kevin Hollinrake"),
+                Some("Conservative"),
+                None,
+            )),
+            "Sponsor: Kevin Hollinrake (Conservative).\n",
+        ),
+        (
+            Some(sponsor(None, None, Some("Ministry of Defence"))),
+            "Sponsor: Ministry of Defence.\n",
+        ),
+        (Some(sponsor(None, Some("Labour"), None)), ""),
+        (None, ""),
+    ] {
+        e.sponsor = given;
+        assert_eq!(render_text(&e, URL, today()), format!("{head}{said}{link}"));
+    }
+    e.sponsor = Some(sponsor(Some("Lord O'Neill & <Co>"), None, None));
+    assert!(
+        render_html(&e, URL, today()).contains("Sponsor: Lord O'Neill &amp; &lt;Co&gt;."),
+        "{}",
+        render_html(&e, URL, today())
+    );
 }

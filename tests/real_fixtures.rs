@@ -6,6 +6,7 @@
 
 use std::path::Path;
 
+use billwatch::bill::Sponsor;
 use billwatch::bill::{Bill, House, Snapshot, Stage};
 use billwatch::division::{Division, Match, Question, match_division, question_for};
 use billwatch::source::api::{parse_bill, parse_stages};
@@ -59,6 +60,26 @@ fn real_bill_record_parses_and_ignores_unknown_keys() {
         bill.last_update,
         Some(expected),
         "all 7 fractional digits kept"
+    );
+    let sponsor = |member: &str, party: &str, organisation: Option<&str>| Sponsor {
+        member: Some(member.to_owned()),
+        party: Some(party.to_owned()),
+        organisation: organisation.map(str::to_owned),
+    };
+    // A private member's bill: a member, no department.
+    assert_eq!(
+        bill.sponsor,
+        Some(sponsor("Kevin Hollinrake", "Conservative", None))
+    );
+    // A government bill with two sponsors: the first, with the department.
+    let armed_forces = parse_bill(&shared("api-bill-4065.json")).expect("bill 4065 parses");
+    assert_eq!(
+        armed_forces.sponsor,
+        Some(sponsor(
+            "John Healey",
+            "Labour",
+            Some("Ministry of Defence")
+        ))
     );
 }
 
@@ -376,6 +397,7 @@ fn tracked(title: &str, stages: &[(u32, u32, &str, House, NaiveDate)]) -> Snapsh
         withdrawn: None,
         defeated: false,
         last_update: None,
+        sponsor: None,
     };
     let stages = stages
         .iter()

@@ -1,5 +1,6 @@
 //! `billwatch run` end to end: the real worker on a schedule of a few seconds, against fake
-//! Parliament and Telegram servers; SIGTERM, restarts, config reload, health.
+//! Parliament and Telegram servers; SIGTERM, restarts, config reload (a follow rule taken out),
+//! health.
 
 mod common;
 
@@ -158,4 +159,76 @@ async fn health_follows_the_last_check() {
         run.stdout.starts_with("unhealthy: last check finished"),
         "{run:#?}"
     );
+}
+
+/// Serves bill 4000, "Other Bill", shaped as the Border Security bill on `day`.
+async fn serve_other(api: &FakeApi, day: &str) {
+    let (mut other, stages) = border_security_on(date(day), 0);
+    other["billId"] = 4000.into();
+    other["shortTitle"] = "Other Bill".into();
+    api.serve_bill(4000, other, stages).await;
+}
+
+/// A `[[follow]]` rule taken out of the config file while the real binary's `run` runs: the
+/// worker re-reads the file before its next check, and the bill the rule brought in is no
+/// longer fetched when Parliament changes it; `status` says it is no longer tracked and its
+/// history is kept.
+#[tokio::test]
+async fn a_rule_removed_while_run_runs_stops_tracking_its_bills() {
+    let api = FakeApi::start().await;
+    let scratch = Scratch::new();
+    let rule = "[[follow]]\nname = \"Other\"\nsearch = \"other\"\nsession = \"all\"\n";
+    scratch.write_config(&api.uri(), &[BILL], &format!("{EVERY_SECOND}{rule}"));
+    serve_day(&api, "2025-02-01", None).await;
+    serve_other(&api, "2025-02-01").await;
+    let fetched = async || {
+        api.requests()
+            .await
+            .iter()
+            .filter(|r| r.url.path() == "/api/v1/Bills/4000")
+            .count()
+    };
+
+    let child = start(&scratch);
+    wait_until("the rule's bill recorded", async || {
+        stored_snapshot(&scratch.db_path(), 4000).is_some()
+    })
+    .await;
+    scratch.write_config(&api.uri(), &[BILL], EVERY_SECOND);
+    // A check begun before the edit may still use the rule: wait for one begun after it.
+    let checks = finished_checks(&scratch);
+    wait_until("two more checks", async || {
+        finished_checks(&scratch) > checks + 1
+    })
+    .await;
+    serve_other(&api, "2025-02-11").await;
+    let before = fetched().await;
+    let checks = finished_checks(&scratch);
+    wait_until("two more checks", async || {
+        finished_checks(&scratch) > checks + 1
+    })
+    .await;
+    let (code, _, stderr) = terminate(child).await;
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(fetched().await, before, "no longer fetched");
+
+    let status = scratch.run(&["status", "--json"]).await;
+    status.assert_code(0);
+    let json: serde_json::Value = serde_json::from_str(status.stdout.trim()).expect("JSON");
+    let other = json["bills"]
+        .as_array()
+        .expect("bills")
+        .iter()
+        .find(|b| b["bill_id"] == 4000)
+        .expect("bill 4000 kept")
+        .clone();
+    assert_eq!(
+        (&other["tracked"], &other["rule"], &other["title"]),
+        (
+            &serde_json::json!(false),
+            &serde_json::Value::Null,
+            &serde_json::json!("Other Bill")
+        )
+    );
+    assert_eq!(json["rules"], serde_json::json!([]));
 }

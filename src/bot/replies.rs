@@ -70,13 +70,14 @@ impl View {
     }
 }
 
-/// The bills the config's follow rules brought in, each with its rule's name.
+/// The bills the config's follow rules bring in, each with its rule's name; not those of a rule
+/// over `parliament.max_bills` (the check does not take them on).
 fn followed_by_rules(config: &Config, store: &Store) -> Vec<(u32, String)> {
-    let followed = store.follow_state().map(|(_, f)| f).unwrap_or_default();
+    let state = store.follow_state().unwrap_or_default();
     let mut out = Vec::new();
-    for rule in &config.follow {
+    for rule in config.follow.iter().filter(|r| state.over(r).is_none()) {
         let signature = rule.criteria.signature();
-        for f in followed.iter().filter(|f| f.rule == signature) {
+        for f in state.followed.iter().filter(|f| f.rule == signature) {
             if config.bill(f.bill_id).is_none() && !out.iter().any(|(id, _)| *id == f.bill_id) {
                 out.push((
                     f.bill_id,

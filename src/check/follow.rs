@@ -8,11 +8,12 @@
 //! seen for the first time. A rule matching more than `parliament.max_bills` is an error naming it
 //! and the count, and its bills are not taken on; everything else carries on.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use super::Target;
+use super::rule_health::{self, Health, RuleError};
 use crate::bill::BillId;
 use crate::config::{Config, FollowRule};
 use crate::follow::{Candidate, Sessions};
@@ -34,7 +35,23 @@ pub(super) struct Follow {
     /// Parliament's bill types, read at most once a check.
     types: Option<Vec<(u32, String)>>,
     /// Rules that could not be used this check, each with why.
-    pub errors: Vec<String>,
+    errors: Vec<RuleError>,
+}
+
+/// Why a rule's search could not be used: a mistake in the rule (`lasting`), or a failure that
+/// may pass.
+struct Failure {
+    cause: String,
+    lasting: bool,
+}
+
+impl Failure {
+    fn passing(cause: impl Into<String>) -> Failure {
+        Failure {
+            cause: cause.into(),
+            lasting: false,
+        }
+    }
 }
 
 impl Follow {
@@ -45,8 +62,8 @@ impl Follow {
         };
         let (rules, followed, session) = db
             .call(|s| {
-                let (rules, followed) = s.follow_state()?;
-                Ok((rules, followed, s.meta(CURRENT_SESSION)?))
+                let state = s.follow_state()?;
+                Ok((state.rules, state.followed, s.meta(CURRENT_SESSION)?))
             })
             .await?;
         Ok(Follow {
@@ -72,13 +89,26 @@ impl Follow {
         out
     }
 
-    /// Bills first seen after their rule's first search: told with `bill_introduced`.
-    pub fn introduced(&self) -> Vec<BillId> {
-        self.followed
-            .iter()
-            .filter(|f| f.introduced)
-            .map(|f| f.bill_id)
-            .collect()
+    /// Bills first seen after their rule's first search, each with the day since which a bill
+    /// counts as new (the day of its rule's first search, in the configured zone; the earliest,
+    /// when several rules took it on): told with `bill_introduced` when first recorded, if it
+    /// was introduced that day or later ([`crate::follow::is_new`]).
+    pub fn introduced(&self, config: &Config) -> Vec<(BillId, NaiveDate)> {
+        let mut out: Vec<(BillId, NaiveDate)> = Vec::new();
+        for f in self.followed.iter().filter(|f| f.introduced) {
+            let Some(state) = self.states.get(&f.rule) else {
+                continue;
+            };
+            let since = state
+                .resolved_at
+                .with_timezone(&config.timezone)
+                .date_naive();
+            match out.iter_mut().find(|(id, _)| *id == f.bill_id) {
+                Some((_, day)) => *day = (*day).min(since),
+                None => out.push((f.bill_id, since)),
+            }
+        }
+        out
     }
 
     /// A rule whose last search matched too many bills brings none in.
@@ -88,7 +118,8 @@ impl Follow {
             .is_some_and(|s| s.over.is_none())
     }
 
-    /// Runs the searches due: a rule never searched, or last searched a full refresh ago.
+    /// Runs the searches due: a rule never searched, last searched a full refresh ago, or over
+    /// a `max_bills` since raised.
     pub async fn search_due(
         &mut self,
         config: &Config,
@@ -99,13 +130,17 @@ impl Follow {
     ) -> Result<(), StoreError> {
         let refresh = chrono::Duration::from_std(config.parliament.full_refresh)
             .unwrap_or(chrono::Duration::days(1));
+        // A rule over `max_bills` searches again as soon as `max_bills` was raised above it.
+        let max = config.parliament.max_bills;
         let due: Vec<&FollowRule> = config
             .follow
             .iter()
             .filter(|r| {
-                self.states
-                    .get(&r.criteria.signature())
-                    .is_none_or(|s| s.searched_at > now || now - s.searched_at >= refresh)
+                self.states.get(&r.criteria.signature()).is_none_or(|s| {
+                    s.searched_at > now
+                        || now - s.searched_at >= refresh
+                        || s.over.is_some_and(|n| n <= max)
+                })
             })
             .collect();
         if due.is_empty() {
@@ -117,7 +152,12 @@ impl Follow {
         for rule in due {
             match self.search(config, rule, sources, states, now).await {
                 Ok((state, bills)) => self.keep(target, state, bills, now).await?,
-                Err(e) => self.errors.push(format!("{}: {e}", rule.label())),
+                Err(f) => self.errors.push(RuleError {
+                    rule: rule.criteria.signature(),
+                    label: rule.label(),
+                    cause: f.cause,
+                    lasting: f.lasting,
+                }),
             }
         }
         Ok(())
@@ -159,14 +199,17 @@ impl Follow {
         sources: &Sources,
         states: &[FetchState],
         now: DateTime<Utc>,
-    ) -> Result<(RuleState, Vec<Followed>), String> {
+    ) -> Result<(RuleState, Vec<Followed>), Failure> {
         let signature = rule.criteria.signature();
         let type_id = self.type_id(rule, sources).await?;
         // Without the current session, a search would take on bills of every session.
         let session = match rule.criteria.sessions {
-            Sessions::Current => Some(self.current_session.ok_or(
-                "the current session cannot be read now, the rule's search waits for the next check",
-            )?),
+            Sessions::Current => Some(self.current_session.ok_or_else(|| {
+                Failure::passing(
+                    "the current session cannot be read now, the rule's search waits for the \
+                     next check",
+                )
+            })?),
             Sessions::All => None,
         };
         let query = SearchQuery {
@@ -176,15 +219,20 @@ impl Follow {
             session,
         };
         let max = config.parliament.max_bills;
-        let found = sources
-            .api
-            .search_all(&query, max)
-            .await
-            .map_err(|e| format!("its search failed, tried again next check: {e}"))?;
+        let found = sources.api.search_all(&query, max).await.map_err(|e| {
+            Failure::passing(format!("its search failed, tried again next check: {e}"))
+        })?;
         let previous = self.states.get(&signature);
+        // A rule that never took a bill on (its searches matched too many) is resolved now:
+        // the bills matching then are recorded as at any rule's first search.
+        let first_search = previous
+            .is_none_or(|s| s.over.is_some() && !self.followed.iter().any(|f| f.rule == signature));
         let mut state = RuleState {
             rule: signature.clone(),
-            resolved_at: previous.map_or(now, |s| s.resolved_at),
+            resolved_at: match previous {
+                Some(s) if !first_search => s.resolved_at,
+                _ => now,
+            },
             searched_at: now,
             type_id,
             over: None,
@@ -193,7 +241,6 @@ impl Follow {
             state.over = Some(found.total);
             return Ok((state, Vec::new()));
         }
-        let first_search = previous.is_none();
         let bills = found
             .bills
             .iter()
@@ -220,7 +267,7 @@ impl Follow {
         &mut self,
         rule: &FollowRule,
         sources: &Sources,
-    ) -> Result<Option<u32>, String> {
+    ) -> Result<Option<u32>, Failure> {
         let Some(wanted) = &rule.criteria.bill_type else {
             return Ok(None);
         };
@@ -233,13 +280,18 @@ impl Follow {
         }
         if self.types.is_none() {
             let types = sources.api.bill_types().await.map_err(|e: ListingError| {
-                format!("the bill types cannot be read now, tried again next check: {e}")
+                Failure::passing(format!(
+                    "the bill types cannot be read now, tried again next check: {e}"
+                ))
             })?;
             self.types = Some(types);
         }
         bill_type_id(self.types.as_deref().unwrap_or_default(), wanted)
             .map(Some)
-            .map_err(|e| format!("`type`: {e}"))
+            .map_err(|e| Failure {
+                cause: format!("`type`: {e}"),
+                lasting: true,
+            })
     }
 
     /// Keeps a rule's search: in memory for this check, and in the store.
@@ -329,20 +381,57 @@ impl Follow {
         Ok(ids)
     }
 
-    /// Rules whose last search matched too many bills, said at every check until fixed.
-    pub fn over_limit(&self, config: &Config) -> Vec<String> {
-        config
+    /// The rules in error this check, each said as the report and the log say it (a rule
+    /// whose last search matched too many bills is said at every check until fixed), and what
+    /// the operator should hear of them (see [`rule_health`]; nothing for a dry run).
+    pub async fn errors(
+        &mut self,
+        config: &Config,
+        target: &Target,
+    ) -> Result<(Vec<String>, Vec<String>), StoreError> {
+        let max = config.parliament.max_bills;
+        for rule in &config.follow {
+            let Some(over) = self
+                .states
+                .get(&rule.criteria.signature())
+                .and_then(|s| s.over)
+            else {
+                continue;
+            };
+            self.errors.push(RuleError {
+                rule: rule.criteria.signature(),
+                label: rule.label(),
+                cause: format!(
+                    "it matches {over} bills, more than parliament.max_bills ({max}); narrow it \
+                     (or raise max_bills): its bills are not taken on until then"
+                ),
+                lasting: true,
+            });
+        }
+        let said = self.errors.iter().map(ToString::to_string).collect();
+        let Some(db) = target.writable() else {
+            return Ok((said, Vec::new()));
+        };
+        let before: BTreeMap<String, Health> = db
+            .call(|s| s.meta(rule_health::KEY))
+            .await?
+            .and_then(|text| serde_json::from_str(&text).ok())
+            .unwrap_or_default();
+        if before.is_empty() && self.errors.is_empty() {
+            return Ok((said, Vec::new()));
+        }
+        let rules: Vec<(String, String)> = config
             .follow
             .iter()
-            .filter_map(|rule| {
-                let over = self.states.get(&rule.criteria.signature())?.over?;
-                Some(format!(
-                    "{} matches {over} bills, more than parliament.max_bills ({}): narrow it \
-                     (or raise max_bills); its bills are not taken on until then",
-                    rule.label(),
-                    config.parliament.max_bills
-                ))
-            })
-            .collect()
+            .map(|r| (r.criteria.signature(), r.label()))
+            .collect();
+        let threshold = config.telegram.as_ref().map_or(3, |t| t.failure_threshold);
+        let (after, notices) = rule_health::assess(&before, &rules, &self.errors, threshold);
+        if after != before {
+            let text = serde_json::to_string(&after).unwrap_or_default();
+            db.call(move |s| s.set_meta(rule_health::KEY, &text))
+                .await?;
+        }
+        Ok((said, notices))
     }
 }

@@ -9,6 +9,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::decide::{FirstSight, SnapshotSource};
 use crate::division::Division;
+use crate::follow;
 use crate::source::{SourceError, SourceKind};
 use crate::store::{Recording, StoreError};
 
@@ -21,8 +22,9 @@ pub(super) struct Run<'a> {
     pub first: FirstSight,
     /// Bills back after a time out of the config.
     pub returning: &'a [BillId],
-    /// New bills a follow rule brought in: `bill_introduced` when first recorded.
-    pub introduced: &'a [BillId],
+    /// New bills a follow rule brought in, each with the day of its rule's first search:
+    /// `bill_introduced` when first recorded, if introduced that day or later.
+    pub introduced: &'a [(BillId, NaiveDate)],
     /// Bills tracked only for their readers: always silent at first sight.
     pub readers_only: &'a [BillId],
 }
@@ -39,12 +41,13 @@ impl Run<'_> {
     ) -> Result<BillOutcome, StoreError> {
         let back = self.returning.contains(&id);
         let now = self.clock.now();
-        let first = if self.introduced.contains(&id) {
-            FirstSight::Introduce
-        } else if self.readers_only.contains(&id) {
-            FirstSight::Silent
-        } else {
-            self.first
+        // A bill the rule's first search missed (a truncated or lagging search) is no news.
+        let first = match self.introduced.iter().find(|(b, _)| *b == id) {
+            Some((_, since)) if follow::is_new(snapshot.introduced_on(), *since) => {
+                FirstSight::Introduce
+            }
+            _ if self.readers_only.contains(&id) => FirstSight::Silent,
+            _ => self.first,
         };
         let mut how = recording(self.config, id, source.into(), first, now, self.today, back);
         how.divisions = divisions;

@@ -45,21 +45,12 @@ pub(super) async fn show(
     Ok(ExitCode::Ok)
 }
 
-/// The config's follow rule that brought bill `id` in, named, when the database (if any) says
-/// one did.
+/// The config's follow rule that brings bill `id` in, named, when the database (if any) says
+/// one does (a rule over `parliament.max_bills` brings none in).
 fn followed_by(config: &Config, id: BillId) -> Option<String> {
     let store = Store::open_read_only(&config.storage.path).ok().flatten()?;
-    let (_, followed) = store.follow_state().ok()?;
-    config
-        .follow
-        .iter()
-        .find(|r| {
-            let signature = r.criteria.signature();
-            followed
-                .iter()
-                .any(|f| f.bill_id == id && f.rule == signature)
-        })
-        .map(|r| r.label())
+    let state = store.follow_state().ok()?;
+    state.rule_of(&config.follow, id).map(|r| r.label())
 }
 
 /// A bill and its stages as a table a person reads.

@@ -7,7 +7,7 @@ use super::{ExitCode, Outcome};
 use crate::changes::StageRef;
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::store::{Alert, BillState, CheckRecord, Followed, Store};
+use crate::store::{Alert, BillState, CheckRecord, FollowState, Store};
 use crate::{console, message};
 
 /// Everything `status` shows, read once from the database.
@@ -20,28 +20,50 @@ struct Status {
     blocked: Vec<Alert>,
     /// Groups Telegram moved to supergroups: (the id the config names, the new one).
     moves: Vec<(String, String)>,
-    /// The bills follow rules brought in.
-    followed: Vec<Followed>,
+    /// The follow rules' state and the bills they brought in.
+    follow: FollowState,
 }
 
 impl Status {
-    /// The follow rule of the config that brought bill `id` in, named.
+    /// The follow rule of the config that tracks bill `id`, named (not one over `max_bills`).
     fn rule_of(&self, config: &Config, id: u32) -> Option<String> {
-        config
-            .follow
-            .iter()
-            .find(|r| {
-                let signature = r.criteria.signature();
-                self.followed
-                    .iter()
-                    .any(|f| f.bill_id == id && f.rule == signature)
-            })
-            .map(|r| r.label())
+        self.follow.rule_of(&config.follow, id).map(|r| r.label())
     }
 
     /// Whether bill `id` is tracked: listed in the config, or brought in by one of its rules.
     fn tracked(&self, config: &Config, id: u32) -> bool {
         config.bill(id).is_some() || self.rule_of(config, id).is_some()
+    }
+
+    /// Each rule of the config: its label, the bills it tracks, and its error, if it matched
+    /// more than `parliament.max_bills` at its last search.
+    fn rules(&self, config: &Config) -> Vec<(String, usize, Option<String>)> {
+        config
+            .follow
+            .iter()
+            .map(|rule| {
+                let tracked = self
+                    .follow
+                    .followed
+                    .iter()
+                    .filter(|f| {
+                        config.bill(f.bill_id).is_none()
+                            && self
+                                .follow
+                                .rule_of(&config.follow, f.bill_id)
+                                .is_some_and(|r| r.key == rule.key)
+                    })
+                    .count();
+                let error = self.follow.over(rule).map(|over| {
+                    format!(
+                        "it matches {over} bills, more than parliament.max_bills ({}): its bills \
+                         are not tracked until it is narrowed (or max_bills raised)",
+                        config.parliament.max_bills
+                    )
+                });
+                (rule.label(), tracked, error)
+            })
+            .collect()
     }
 }
 
@@ -59,7 +81,7 @@ pub(super) fn status(config: &Config, clock: Clock, json: bool) -> Outcome {
                 states: Vec::new(),
                 blocked: Vec::new(),
                 moves: Vec::new(),
-                followed: Vec::new(),
+                follow: FollowState::default(),
             };
             console::line(as_json(&status, config, today));
         } else {
@@ -77,7 +99,7 @@ pub(super) fn status(config: &Config, clock: Clock, json: bool) -> Outcome {
         states: store.bills()?,
         blocked: store.blocked()?,
         moves: store.chat_moves()?,
-        followed: store.follow_state()?.1,
+        follow: store.follow_state()?,
     };
     let text = if json {
         as_json(&status, config, today).to_string()
@@ -148,6 +170,7 @@ fn as_json(status: &Status, config: &Config, today: NaiveDate) -> serde_json::Va
         "blocked": status.blocked.iter().map(|a| json!({"id": a.id, "bill_id": a.event.bill_id, "kind": a.event.kind.as_str(), "reason": a.last_error})).collect::<Vec<_>>(),
         "chat_moves": status.moves.iter().map(|(from, to)| json!({"from": from, "to": to})).collect::<Vec<_>>(),
         "bills": bills,
+        "rules": status.rules(config).into_iter().map(|(rule, bills, error)| json!({"rule": rule, "bills": bills, "error": error})).collect::<Vec<_>>(),
         "never_checked": config.bills.iter().filter(|b| !status.states.iter().any(|s| s.bill_id == b.id)).map(|b| b.id).collect::<Vec<_>>(),
     })
 }
@@ -198,16 +221,29 @@ fn as_text(status: &Status, config: &Config, today: NaiveDate) -> String {
             a.last_error.as_deref().unwrap_or("no reason recorded")
         );
     }
+    for (rule, bills, error) in status.rules(config) {
+        let _ = match error {
+            Some(error) => writeln!(out, "follow rule {rule}: FAILING: {error}"),
+            None => writeln!(out, "follow rule {rule}: {bills} bill(s)"),
+        };
+    }
     for b in &config.bills {
         if !status.states.iter().any(|s| s.bill_id == b.id) {
             let _ = writeln!(out, "bill {}: not checked yet", b.id);
         }
     }
     for s in &status.states {
+        let held = || status.follow.took_on(&config.follow, s.bill_id);
         let note = match (config.bill(s.bill_id), status.rule_of(config, s.bill_id)) {
             (Some(_), _) => String::new(),
             (None, Some(rule)) => format!(" [followed: {rule}]"),
-            (None, None) => " [no longer tracked]".to_owned(),
+            (None, None) => match held() {
+                Some(rule) => format!(
+                    " [not tracked: its rule {} matches more than parliament.max_bills]",
+                    rule.label()
+                ),
+                None => " [no longer tracked]".to_owned(),
+            },
         };
         out.push_str(&bill_text(s, &note, today));
     }

@@ -219,6 +219,7 @@ mod tests {
             document: None,
             votes,
             long_title: None,
+            sponsor: None,
         }
     }
 

@@ -14,7 +14,7 @@ use super::search::{
     Found, FoundBill, SEARCH_TAKE, SearchQuery, newest_session, parse_bill_types, parse_found,
 };
 use super::{ParseError, SourceError};
-use crate::bill::{Bill, BillId, CurrentStage, House, Snapshot, Stage};
+use crate::bill::{Bill, BillId, CurrentStage, House, Snapshot, Sponsor, Stage};
 use crate::config::join;
 use crate::document::Document;
 
@@ -264,6 +264,45 @@ struct ApiBill {
     #[serde(default)]
     is_defeated: bool,
     last_update: Option<String>,
+    sponsors: Option<Vec<ApiSponsor>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ApiSponsor {
+    member: Option<ApiMember>,
+    organisation: Option<ApiName>,
+    sort_order: Option<i64>,
+}
+
+#[derive(Deserialize)]
+struct ApiMember {
+    name: Option<String>,
+    party: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ApiName {
+    name: Option<String>,
+}
+
+/// The first sponsor (by `sortOrder`) that names someone or something.
+fn first_sponsor(sponsors: Option<Vec<ApiSponsor>>) -> Option<Sponsor> {
+    let named = |t: Option<String>| t.as_deref().map(clean_text).filter(|t| !t.is_empty());
+    let mut sponsors = sponsors.unwrap_or_default();
+    sponsors.sort_by_key(|s| s.sort_order.unwrap_or(i64::MAX));
+    sponsors.into_iter().find_map(|s| {
+        let (member, party) = match s.member {
+            Some(m) => (named(m.name), named(m.party)),
+            None => (None, None),
+        };
+        let organisation = named(s.organisation.and_then(|o| o.name));
+        (member.is_some() || organisation.is_some()).then(|| Sponsor {
+            party: party.filter(|_| member.is_some()),
+            member,
+            organisation,
+        })
+    })
 }
 
 #[derive(Deserialize)]
@@ -343,6 +382,7 @@ pub fn parse_bill(body: &[u8]) -> Result<Bill, ParseError> {
         withdrawn: raw.bill_withdrawn.as_deref().map(parse_date).transpose()?,
         defeated: raw.is_defeated,
         last_update: raw.last_update.as_deref().map(parse_datetime).transpose()?,
+        sponsor: first_sponsor(raw.sponsors),
     })
 }
 

@@ -415,6 +415,7 @@ impl PageSource {
             withdrawn: None,
             defeated: false,
             last_update: None,
+            sponsor: None,
         };
         Ok(Snapshot::new(bill, stages))
     }

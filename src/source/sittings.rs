@@ -143,6 +143,7 @@ mod tests {
             withdrawn: None,
             defeated: false,
             last_update: None,
+            sponsor: None,
         };
         let stages = stages
             .iter()

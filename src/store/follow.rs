@@ -8,6 +8,7 @@ use rusqlite::{TransactionBehavior, params};
 use super::columns::Rfc3339;
 use super::{Store, StoreError};
 use crate::bill::BillId;
+use crate::config::FollowRule;
 
 /// What is stored of one rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,9 +35,48 @@ pub struct Followed {
     pub introduced: bool,
 }
 
+/// What the store knows of the follow rules: each rule's state, and every bill a rule brought
+/// in. `status`, `show` and the bot's `/bills` read which rule tracks a bill here.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FollowState {
+    pub rules: Vec<RuleState>,
+    pub followed: Vec<Followed>,
+}
+
+impl FollowState {
+    /// How many bills `rule` matched at its last search, when that was more than
+    /// `parliament.max_bills`: the rule then takes no bill on until it is fixed.
+    pub fn over(&self, rule: &FollowRule) -> Option<usize> {
+        let signature = rule.criteria.signature();
+        self.rules.iter().find(|r| r.rule == signature)?.over
+    }
+
+    /// The first of `rules` (the config's) that took bill `id` on, whether or not it is over
+    /// `max_bills`.
+    pub fn took_on<'a>(&self, rules: &'a [FollowRule], id: BillId) -> Option<&'a FollowRule> {
+        rules.iter().find(|r| {
+            let signature = r.criteria.signature();
+            self.followed
+                .iter()
+                .any(|f| f.bill_id == id && f.rule == signature)
+        })
+    }
+
+    /// The first of `rules` that tracks bill `id`: one that took it on and is not over
+    /// `max_bills`.
+    pub fn rule_of<'a>(&self, rules: &'a [FollowRule], id: BillId) -> Option<&'a FollowRule> {
+        rules.iter().filter(|r| self.over(r).is_none()).find(|r| {
+            let signature = r.criteria.signature();
+            self.followed
+                .iter()
+                .any(|f| f.bill_id == id && f.rule == signature)
+        })
+    }
+}
+
 impl Store {
     /// Every rule's state, and every bill a rule brought in.
-    pub fn follow_state(&self) -> Result<(Vec<RuleState>, Vec<Followed>), StoreError> {
+    pub fn follow_state(&self) -> Result<FollowState, StoreError> {
         let read = || {
             let mut stmt = self.conn.prepare(
                 "SELECT rule, resolved_at, searched_at, type_id, over FROM follow_rules",
@@ -64,7 +104,7 @@ impl Store {
                     })
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok((rules, followed))
+            Ok(FollowState { rules, followed })
         };
         read().map_err(|e| self.err(e))
     }
@@ -81,7 +121,8 @@ impl Store {
             tx.execute(
                 "INSERT INTO follow_rules (rule, resolved_at, searched_at, type_id, over)
                  VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT (rule) DO UPDATE SET searched_at = excluded.searched_at,
+                 ON CONFLICT (rule) DO UPDATE SET resolved_at = excluded.resolved_at,
+                     searched_at = excluded.searched_at,
                      type_id = excluded.type_id, over = excluded.over",
                 params![
                     state.rule,

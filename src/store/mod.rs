@@ -38,7 +38,7 @@ pub use access::{Obstacle, free_space_for, full};
 pub use backup::{BackupCopy, BackupError, backup};
 pub use checks::CheckRecord;
 pub use db::Db;
-pub use follow::{Followed, RuleState};
+pub use follow::{FollowState, Followed, RuleState};
 pub use outbox::{Alert, AlertStatus};
 pub use page_cache::{CachedPage, PageCache};
 pub use readers::{ReaderAlert, ReaderCounts};

@@ -10,6 +10,7 @@
 //! - [`fake_bot`]: Telegram in process, behind billwatch's `BotApi`: for paused-time tests.
 //! - [`scratch`]: a scratch folder with a config, and runs of the real binary.
 //! - [`in_process`]: one check of the library, as the binary's `check` would run it.
+//! - [`rule_bills`]: bills for follow rules' tests.
 #![allow(dead_code, unused_imports)]
 
 pub mod fake_api;
@@ -19,6 +20,7 @@ pub mod fake_site;
 pub mod fake_telegram;
 pub mod in_process;
 pub mod journey;
+pub mod rule_bills;
 pub mod scratch;
 pub mod site_html;
 pub mod telegram_html;
@@ -29,5 +31,6 @@ pub use fake_site::*;
 pub use fake_telegram::*;
 pub use in_process::*;
 pub use journey::*;
+pub use rule_bills::*;
 pub use scratch::*;
 pub use site_html::*;
