@@ -129,6 +129,49 @@ async fn a_reading_and_its_vote_in_the_same_check_make_one_message() {
     assert!(quiet.alerts.is_empty());
     assert_eq!(quiet.report.requests, 1, "the listing only");
     assert_eq!(votes_requests(&parliament), 2);
+    show_lists_the_divisions_under_their_stage(&check);
+}
+
+/// `show` (text and JSON) lists each stage's divisions the checks recorded, the programme
+/// motion's too (recorded, though not posted), oldest first, with their links.
+fn show_lists_the_divisions_under_their_stage(check: &InProcess) {
+    let store = billwatch::store::Store::open(&check.db_path()).expect("store");
+    let (snapshot, _) = store.snapshot(BILL).expect("read").expect("stored");
+    let votes = store.votes_of(BILL).expect("votes");
+    let url = "https://bills.example.test/bills/3929/stages";
+    let text = billwatch::cli::describe(&snapshot, &votes, url);
+    let stage = "   19004  2nd reading                Commons     10 February 2025\n";
+    let divisions = "          division 1872, 10 February 2025: Reasoned amendment to 2nd reading: \
+                     rejected, Ayes 173, Noes 335\n          \
+                     https://votes.parliament.uk/Votes/Commons/Division/1872\n          \
+                     division 1873, 10 February 2025: 2nd reading: passed, Ayes 336, Noes 175\n          \
+                     https://votes.parliament.uk/Votes/Commons/Division/1873\n          \
+                     division 1874, 10 February 2025: Programme motion: agreed, Ayes 330, Noes 170\n          \
+                     https://votes.parliament.uk/Votes/Commons/Division/1874\n";
+    assert!(text.contains(&format!("{stage}{divisions}")), "{text}");
+    assert_eq!(text.matches("division 18").count(), 3, "{text}");
+
+    let json = billwatch::cli::show_json(&snapshot, &votes, "api", None);
+    let stages = json["stages"].as_array().expect("stages");
+    let second = stages
+        .iter()
+        .find(|s| s["id"] == 19004)
+        .expect("2nd reading");
+    assert_eq!(
+        second["divisions"][1],
+        json!({"house": "Commons", "id": 1873, "date": "2025-02-10",
+               "title": "Border Security, Asylum and Immigration Bill: Second Reading",
+               "question": "second_reading",
+               "summary": "2nd reading: passed, Ayes 336, Noes 175",
+               "ayes": 336, "noes": 175, "deferred": false,
+               "url": "https://votes.parliament.uk/Votes/Commons/Division/1873"})
+    );
+    assert_eq!(second["divisions"].as_array().expect("list").len(), 3);
+    let others: usize = stages
+        .iter()
+        .map(|s| s["divisions"].as_array().expect("list").len())
+        .sum();
+    assert_eq!(others, 3, "no division under another stage");
 }
 
 /// The division is published after the stage alert went: the stage is told alone, the vote

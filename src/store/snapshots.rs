@@ -229,6 +229,31 @@ impl Store {
             .collect())
     }
 
+    /// The divisions recorded for bill `id` (told, or recorded silently at first sight), in
+    /// the order they were held: by date, then time, then id. One whose stored JSON cannot be
+    /// read is left out.
+    pub fn votes_of(&self, id: BillId) -> Result<Vec<Vote>, StoreError> {
+        let read = || {
+            let mut stmt = self
+                .conn
+                .prepare("SELECT vote FROM divisions WHERE bill_id = ?1")?;
+            let rows = stmt.query_map(params![id], |r| r.get::<_, String>(0))?;
+            rows.collect::<rusqlite::Result<Vec<_>>>()
+        };
+        let rows = read().map_err(|e| self.err(e))?;
+        let mut votes: Vec<Vote> = rows
+            .iter()
+            .filter_map(|json| serde_json::from_str(json).ok())
+            .collect();
+        votes.sort_by_key(|v: &Vote| (v.division.date, v.division.time, v.division.id));
+        Ok(votes)
+    }
+
+    /// Bill `id`'s latest recorded division (see [`Store::votes_of`]).
+    pub fn latest_vote(&self, id: BillId) -> Result<Option<Vote>, StoreError> {
+        Ok(self.votes_of(id)?.pop())
+    }
+
     /// What recording `current` would write, without writing anything (`check --dry-run`).
     pub fn preview(&self, current: &Snapshot, how: &Recording) -> Result<Decision, StoreError> {
         let previous = self.snapshot(current.bill.id)?;
