@@ -398,3 +398,51 @@ async fn a_votes_api_failing_again_and_again_is_told_once_and_its_recovery_once(
         "the Commons Votes API answers again: votes go on."
     );
 }
+
+/// A deferred division (voted on by ballot days after the debate, given without a time) is
+/// found while its debate is within the votes window (`RECENT_SITTING_DAYS`), matched to the
+/// debate's sitting, and said to be deferred, once. One held after the window is not asked
+/// for: no recent sitting, no request.
+#[tokio::test]
+async fn a_deferred_division_within_the_window_is_told_as_deferred() {
+    let parliament = FakeParliament::new();
+    let all = "[alerts]\nstages = \"all\"\n";
+    let check = InProcess::new(&parliament, VOTES_ON, &[BILL], all);
+    parliament.serve_day("2025-02-05", 0);
+    check_at(&check, "2025-02-05", "10:00:00").await;
+    parliament.serve_day("2025-02-11", 0);
+    serve_votes(&parliament, &[second_reading()]);
+    check_at(&check, "2025-02-11", "10:00:00").await;
+
+    let mut deferred = commons(1880, "2025-02-12T00:00:00", ": Programme motion", 330, 170);
+    deferred["IsDeferred"] = true.into();
+    serve_votes(&parliament, &[second_reading(), deferred]);
+    let asked = votes_requests(&parliament);
+    let run = check_at(&check, "2025-02-13", "10:00:00").await;
+    assert_eq!(
+        texts(&run),
+        [
+            "2nd reading in the House of Commons, 10 February 2025: 1 division on amendments: \
+             1 agreed, 0 rejected.\n\
+             • Programme motion: agreed, 330 to 170 (deferred, voted on 12 February 2025)\n\
+             Stages of this bill: https://bills.example.test/bills/3929/stages"
+        ]
+    );
+    assert_eq!(votes_requests(&parliament), asked + 1, "one Commons search");
+    let again = check_at(&check, "2025-02-13", "11:00:00").await;
+    assert!(again.alerts.is_empty(), "{:?}", texts(&again));
+
+    // Eight days after the debate, past the votes window: nothing is asked.
+    let mut late = commons(1881, "2025-02-18T00:00:00", ": Money resolution", 300, 200);
+    late["IsDeferred"] = true.into();
+    serve_votes(&parliament, &[late]);
+    let asked = votes_requests(&parliament);
+    let run = check_at(&check, "2025-02-18", "10:00:00").await;
+    assert!(run.alerts.is_empty(), "{:?}", texts(&run));
+    assert_eq!(
+        votes_requests(&parliament),
+        asked,
+        "no sitting in the window"
+    );
+    assert_eq!(run.report.requests, 1, "the listing only");
+}
