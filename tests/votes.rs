@@ -446,3 +446,60 @@ async fn a_deferred_division_within_the_window_is_told_as_deferred() {
     );
     assert_eq!(run.report.requests, 1, "the listing only");
 }
+
+/// `check --dry-run` asks the Votes API as a check would (it may fetch) and shows the vote it
+/// would tell, but records nothing: no division, not the time of the search; the real check
+/// after it tells the vote, once.
+#[tokio::test]
+async fn a_dry_run_searches_the_votes_and_records_nothing() {
+    let parliament = FakeParliament::new();
+    let check = InProcess::new(&parliament, VOTES_ON, &[BILL], "");
+    parliament.serve_day("2025-02-05", 0);
+    check_at(&check, "2025-02-05", "10:00:00").await;
+    parliament.serve_day("2025-02-11", 0);
+    serve_votes(&parliament, &[second_reading()]);
+
+    let clock = at("2025-02-11", "10:00:00");
+    let store = billwatch::store::Store::open_read_only(&check.db_path())
+        .expect("opens")
+        .expect("exists");
+    let http = parliament.http(&check.config.parliament);
+    let sources = billwatch::source::Sources::with_state_and_http(
+        &check.config,
+        store.page_cache(),
+        clock,
+        http,
+    );
+    let db = billwatch::store::Db::new(store);
+    let report = billwatch::check::dry_run(
+        &check.config,
+        &sources,
+        Some(&db),
+        clock,
+        CheckOptions::default(),
+    )
+    .await
+    .expect("dry run");
+    let previews: Vec<&str> = report
+        .previews
+        .iter()
+        .map(|(e, _)| e.kind.as_str())
+        .collect();
+    assert_eq!(previews, ["stage_reached"]);
+    assert_eq!(
+        report.previews[0].0.votes.len(),
+        1,
+        "the vote, told with its stage"
+    );
+    assert_eq!(votes_requests(&parliament), 1, "the dry run searched");
+    drop((sources, db));
+
+    let store = billwatch::store::Store::open(&check.db_path()).expect("store");
+    assert_eq!(store.votes_of(BILL).expect("votes"), []);
+    assert_eq!(store.meta("votes_searched:Commons").expect("meta"), None);
+    drop(store);
+    let run = check_at(&check, "2025-02-11", "10:01:00").await;
+    assert_eq!(run.alerts.len(), 1);
+    assert!(texts(&run)[0].contains("Vote: passed, Ayes 336, Noes 175."));
+    assert_eq!(votes_requests(&parliament), 2);
+}
