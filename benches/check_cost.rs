@@ -1,8 +1,10 @@
 //! What a whole check costs: the real `billwatch` binary against a local fake Bills API,
 //! tracking 10, 100 and 1,000 bills; for a check with nothing changed and one with 5 bills
-//! changed it prints the requests made, wall time, CPU time and peak memory of the process (and
-//! the same for 100 bills tracked with three follow rules besides); then the resident memory of
-//! `billwatch run` idling between checks with 100 bills.
+//! changed it prints the requests made (and how many of them went to the Votes APIs), wall
+//! time, CPU time and peak memory of the process (and the same for 100 bills tracked with three
+//! follow rules besides); then, votes on, one bill sitting yesterday: the check that sees it
+//! (one Commons search) and the checks after it within `votes_gap` (none); then the resident
+//! memory of `billwatch run` idling between checks with 100 bills.
 //!
 //! `cargo bench --bench check_cost` (release build). CPU time and peak memory come from
 //! `getrusage(RUSAGE_CHILDREN)` in a small wrapper process around each run, so the fake server's
@@ -56,11 +58,13 @@ fn measure(args: &[String]) {
     );
 }
 
-/// The fake API's state: every bill's record and stages, and a count of requests.
+/// The fake API's state: every bill's record and stages, and a count of requests, of which
+/// `votes` went to the Votes APIs (served here too: no division is found).
 #[derive(Clone, Default)]
 struct Fake {
     bills: Arc<Mutex<HashMap<u32, (Value, Value)>>>,
     requests: Arc<Mutex<u64>>,
+    votes: Arc<Mutex<u64>>,
 }
 
 impl Respond for Fake {
@@ -91,6 +95,10 @@ impl Respond for Fake {
                     .collect();
                 ResponseTemplate::new(200)
                     .set_body_json(json!({"items": page, "totalResults": items.len()}))
+            }
+            ["data", "divisions.json", "search"] | ["data", "Divisions", "search"] => {
+                *self.votes.lock().expect("count") += 1;
+                ResponseTemplate::new(200).set_body_json(json!([]))
             }
             ["api", "v1", "Bills", id] => {
                 match id.parse().ok().and_then(|id: u32| bills.get(&id)) {
@@ -184,7 +192,8 @@ fn check(dir: &Path) -> Measured {
 
 fn write_config(dir: &Path, api: &str, ids: &[u32], extra: &str) {
     let mut text = format!(
-        "[parliament]\napi_url = \"{api}\"\nmax_concurrent = 8\n\n[storage]\npath = \"{}\"\n\n{extra}\n",
+        "[parliament]\napi_url = \"{api}\"\ncommons_votes_url = \"{api}\"\n\
+         lords_votes_url = \"{api}\"\nmax_concurrent = 8\n\n[storage]\npath = \"{}\"\n\n{extra}\n",
         dir.join("billwatch.db").display()
     );
     for id in ids {
@@ -223,19 +232,67 @@ fn check_table_rows(fake: &Fake, api: &str, n: u32, extra: &str, with: &str) {
                 bills.insert(*id, bill(*id, 1));
             }
         }
-        let before = *fake.requests.lock().expect("count");
-        let m = check(dir.path());
-        let served = *fake.requests.lock().expect("count") - before;
-        assert_eq!(served, m.requests, "billwatch's count matches the server's");
-        println!(
-            "| {n} | {label}{with} | {} | {:.1} ms | {:.1} ms | {:.1} MB | {} |",
-            m.requests,
-            m.wall.as_secs_f64() * 1000.0,
-            m.cpu.as_secs_f64() * 1000.0,
-            m.max_rss_kb as f64 / 1024.0,
-            m.alerts
-        );
+        row(fake, dir.path(), n, &format!("{label}{with}"));
     }
+}
+
+/// Runs one check and prints its row of the table.
+fn row(fake: &Fake, dir: &Path, n: u32, label: &str) {
+    let before = *fake.requests.lock().expect("count");
+    let votes_before = *fake.votes.lock().expect("count");
+    let m = check(dir);
+    let served = *fake.requests.lock().expect("count") - before;
+    let votes = *fake.votes.lock().expect("count") - votes_before;
+    assert_eq!(served, m.requests, "billwatch's count matches the server's");
+    println!(
+        "| {n} | {label} | {} | {votes} | {:.1} ms | {:.1} ms | {:.1} MB | {} |",
+        m.requests,
+        m.wall.as_secs_f64() * 1000.0,
+        m.cpu.as_secs_f64() * 1000.0,
+        m.max_rss_kb as f64 / 1024.0,
+        m.alerts
+    );
+}
+
+/// Votes on: after a first and a quiet check (no bill sat in the last days, so no Votes API
+/// asked), one bill sits in the Commons yesterday (its record changes): that check asks the
+/// Commons Votes API once; the checks after it, within `votes_gap`, ask nothing more.
+fn votes_rows(fake: &Fake, api: &str, n: u32) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ids: Vec<u32> = (0..n).map(|i| 30_000 + i).collect();
+    {
+        let mut bills = fake.bills.lock().expect("bills");
+        bills.clear();
+        for id in &ids {
+            bills.insert(*id, bill(*id, 0));
+        }
+    }
+    write_config(dir.path(), api, &ids, "");
+    row(fake, dir.path(), n, "first (every bill fetched), votes");
+    row(fake, dir.path(), n, "nothing changed, votes");
+    {
+        let mut bills = fake.bills.lock().expect("bills");
+        let (record, stages) = bills.get_mut(&ids[0]).expect("bill");
+        record["lastUpdate"] = "2025-12-09T18:00:00.1234567".into();
+        let items = stages["items"].as_array_mut().expect("items");
+        let commons = items
+            .iter_mut()
+            .rev()
+            .find(|s| s["house"] == "Commons")
+            .expect("a Commons stage");
+        commons["stageSittings"]
+            .as_array_mut()
+            .expect("sittings")
+            .push(json!({"date": "2025-12-09T00:00:00"}));
+    }
+    row(fake, dir.path(), n, "1 bill sat yesterday, votes");
+    row(
+        fake,
+        dir.path(),
+        n,
+        "nothing changed, 1 bill sat yesterday, votes",
+    );
+    row(fake, dir.path(), n, "again, within votes_gap, votes");
 }
 
 async fn run_all() {
@@ -255,12 +312,13 @@ async fn run_all() {
         cpu_model()
     );
     println!();
-    println!("| bills | check | requests | wall | CPU | peak RSS | alerts |");
-    println!("|---:|---|---:|---:|---:|---:|---:|");
+    println!("| bills | check | requests | of which votes | wall | CPU | peak RSS | alerts |");
+    println!("|---:|---|---:|---:|---:|---:|---:|---:|");
     for n in [10u32, 100, 1000] {
         check_table_rows(&fake, &server.uri(), n, "", "");
     }
     check_table_rows(&fake, &server.uri(), 100, THREE_RULES, ", 3 follow rules");
+    votes_rows(&fake, &server.uri(), 1000);
 
     idle_worker(&fake, &server.uri()).await;
 }

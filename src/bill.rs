@@ -25,6 +25,11 @@ pub struct Bill {
     /// The short title ("Border Security, Asylum and Immigration Bill"; "... Act 2025" after Royal Assent).
     pub title: String,
     pub long_title: Option<String>,
+    /// The short title the bill had before it was renamed (the Bills API's `formerShortTitle`:
+    /// an Act's title as a bill, or a bill's earlier name), when the source says. Its
+    /// divisions may carry it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub former_title: Option<String>,
     pub current_house: Option<House>,
     /// The House the bill started in (the Lords for "\[HL\]" bills).
     #[serde(default)]
@@ -136,6 +141,7 @@ impl Snapshot {
     pub fn with_unseen_from(mut self, previous: &Snapshot) -> Snapshot {
         let (b, p) = (&mut self.bill, &previous.bill);
         b.long_title = b.long_title.take().or_else(|| p.long_title.clone());
+        b.former_title = b.former_title.take().or_else(|| p.former_title.clone());
         b.current_house = b.current_house.or(p.current_house);
         b.originating_house = b.originating_house.or(p.originating_house);
         b.current_stage = b.current_stage.take().or_else(|| p.current_stage.clone());

@@ -5,6 +5,8 @@
 
 mod votes;
 
+pub use votes::{latest_vote_line, vote_summary};
+
 use chrono::NaiveDate;
 
 use crate::bill::{House, Snapshot, Sponsor};
@@ -396,10 +398,15 @@ pub fn escape_html(s: &str) -> String {
 }
 
 /// The live status card of a bill (Telegram HTML): the title, progress through both Houses
-/// (✅ done, ▶️ current, ▫️ to come), the current stage and its date, the next scheduled stage,
-/// and a link. Pure: the same snapshot and day give the same text, so an unchanged bill is never
-/// edited.
-pub fn card_html(snapshot: &Snapshot, url: &str, today: NaiveDate) -> String {
+/// (✅ done, ▶️ current, ▫️ to come), the current stage and its date, the bill's `latest` vote
+/// (with a link to it), the next scheduled stage, and a link. Pure: the same snapshot, vote and
+/// day give the same text, so an unchanged bill is never edited.
+pub fn card_html(
+    snapshot: &Snapshot,
+    latest: Option<&crate::division::Vote>,
+    url: &str,
+    today: NaiveDate,
+) -> String {
     let current = snapshot.latest_major(today);
     let assented = snapshot.has_royal_assent(today);
     // The rest of a card is a few hundred characters: a title of 2,000 keeps it in one message.
@@ -422,6 +429,14 @@ pub fn card_html(snapshot: &Snapshot, url: &str, today: NaiveDate) -> String {
             "Now: {} (since {})\n",
             escape_html(&capitalise_first(&stage_phrase(&StageRef::of(snapshot, c)))),
             since
+        ));
+    }
+    if let Some(vote) = latest {
+        let stage = snapshot.stage(vote.stage).map(|s| s.name.as_str());
+        out.push_str(&format!(
+            "{} (<a href=\"{}\">the vote</a>)\n",
+            escape_html(&latest_vote_line(vote, stage)),
+            escape_html(&vote.division.url())
         ));
     }
     // What comes next: the stage Parliament has scheduled, else the usual next step.

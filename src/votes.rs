@@ -25,15 +25,15 @@ use crate::house::House;
 pub type RecordedVotes = HashSet<(House, DivisionId)>;
 
 /// The divisions of `found` that are `snapshot`'s bill's and not `recorded`: matched by the
-/// bill's title, or its `former` one.
+/// bill's title, the former title its source gives (`formerShortTitle`), or the title it had
+/// before this check (`former`, when it was renamed since).
 pub fn new_votes(
     snapshot: &Snapshot,
     former: Option<&str>,
     found: &[Division],
     recorded: &RecordedVotes,
 ) -> Vec<Vote> {
-    let mut titles = vec![snapshot.bill.title.as_str()];
-    titles.extend(former.filter(|f| *f != snapshot.bill.title));
+    let titles = bill_titles(snapshot, former);
     found
         .iter()
         .filter(|d| !recorded.contains(&(d.house, d.id)))
@@ -47,6 +47,21 @@ pub fn new_votes(
             })
         })
         .collect()
+}
+
+/// The titles `snapshot`'s bill's divisions may carry: its short title, then its former
+/// titles (the source's, then `former`), each once.
+pub fn bill_titles<'a>(snapshot: &'a Snapshot, former: Option<&'a str>) -> Vec<&'a str> {
+    let mut titles = vec![snapshot.bill.title.as_str()];
+    for t in [snapshot.bill.former_title.as_deref(), former]
+        .into_iter()
+        .flatten()
+    {
+        if !titles.contains(&t) {
+            titles.push(t);
+        }
+    }
+    titles
 }
 
 /// When `division` counts as held (UK local time): its own time, else the end of its day.
@@ -101,4 +116,73 @@ pub fn events(
         }
     }
     (events, recorded)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::division::Counts;
+
+    /// A bill the Bills API says was renamed (`formerShortTitle`), sitting for its 2nd reading
+    /// on 10 February 2025.
+    fn renamed() -> Snapshot {
+        serde_json::from_value(serde_json::json!({
+            "bill": {"id": 4100, "title": "Employment Rights Bill",
+                     "former_title": "Workers (Rights) Bill", "long_title": null,
+                     "current_house": "Commons", "current_stage": null, "is_act": false,
+                     "withdrawn": null, "defeated": false, "last_update": null},
+            "stages": [{"id": 7, "stage_type": 7, "name": "2nd reading", "house": "Commons",
+                        "sittings": ["2025-02-10"], "sort_order": 1}]}))
+        .expect("snapshot")
+    }
+
+    fn division(id: DivisionId, title: &str) -> Division {
+        Division {
+            id,
+            house: House::Commons,
+            date: "2025-02-10".parse().expect("date"),
+            time: None,
+            title: title.to_owned(),
+            number: None,
+            deferred: false,
+            counts: Counts {
+                ayes: 336,
+                noes: 175,
+            },
+            government_won: None,
+            notes: None,
+        }
+    }
+
+    /// The former title reaches the matcher from the stored bill itself, not only from a
+    /// rename seen in this check; each title is tried once.
+    #[test]
+    fn a_renamed_bills_divisions_match_under_its_former_title_too() {
+        let snapshot = renamed();
+        assert_eq!(
+            bill_titles(&snapshot, Some("Workers (Rights) Bill")),
+            ["Employment Rights Bill", "Workers (Rights) Bill"]
+        );
+        assert_eq!(
+            bill_titles(&snapshot, Some("Older Bill")),
+            [
+                "Employment Rights Bill",
+                "Workers (Rights) Bill",
+                "Older Bill"
+            ]
+        );
+        let found = [
+            division(1, "Workers (Rights) Bill: Second Reading"),
+            division(
+                2,
+                "Employment Rights Bill: Reasoned Amendment to Second Reading",
+            ),
+            division(3, "Workers Bill: Second Reading"),
+        ];
+        let ids: Vec<DivisionId> = new_votes(&snapshot, None, &found, &RecordedVotes::new())
+            .iter()
+            .map(|v| v.division.id)
+            .collect();
+        assert_eq!(ids, [1, 2]);
+    }
 }

@@ -200,6 +200,50 @@ fn bill_by_number_or_by_words_of_its_title() {
     );
 }
 
+/// A vote of the bill, from the divisions the store recorded: what `/bill` shows last.
+fn third_reading_vote() -> billwatch::division::Vote {
+    use billwatch::division::{Counts, Division, Question, Vote};
+    let day: NaiveDate = "2025-05-12".parse().expect("date");
+    Vote {
+        division: Division {
+            id: 1890,
+            house: billwatch::house::House::Commons,
+            date: day,
+            time: chrono::NaiveTime::from_hms_opt(21, 40, 0),
+            title: "Border Security, Asylum and Immigration Bill: Third Reading".into(),
+            number: Some(187),
+            deferred: false,
+            counts: Counts {
+                ayes: 312,
+                noes: 158,
+            },
+            government_won: None,
+            notes: None,
+        },
+        stage: 19022,
+        sitting: day,
+        question: Question::ThirdReading,
+    }
+}
+
+#[test]
+fn bill_shows_its_latest_vote_with_a_link() {
+    let mut view = view();
+    view.latest_votes.insert(3929, third_reading_vote());
+    let story = respond("/bill 3929", STRANGER, &view, today()).html;
+    let line = "Latest vote: 3rd reading, Commons, 12 May 2025: passed, Ayes 312, Noes 158 \
+                (<a href=\"https://votes.parliament.uk/Votes/Commons/Division/1890\">the vote</a>)\n";
+    assert!(
+        story.ends_with(&format!(
+            "{line}<a href=\"{}\">All stages on bills.parliament.uk</a>",
+            url(3929)
+        )),
+        "{story}"
+    );
+    // A bill without a recorded vote says nothing of votes.
+    assert!(!html("/bill 3929", STRANGER).contains("Latest vote"));
+}
+
 #[test]
 fn a_bill_that_is_ambiguous_missing_or_not_named() {
     assert_eq!(

@@ -14,6 +14,7 @@ fn bill(title: &str) -> Bill {
         id: 3929,
         title: title.to_owned(),
         long_title: None,
+        former_title: None,
         current_house: Some(House::Commons),
         originating_house: Some(House::Commons),
         current_stage: None,

@@ -284,8 +284,8 @@ fn status_cards() {
     assert_eq!(act.ping_pong_rounds(act_day), 2);
     insta::assert_snapshot!(format!(
         "{}\n\n{}",
-        billwatch::message::card_html(&ping_pong, URL, day),
-        billwatch::message::card_html(&act, URL, act_day)
+        billwatch::message::card_html(&ping_pong, None, URL, day),
+        billwatch::message::card_html(&act, Some(&ping_pong_vote()), URL, act_day)
     ));
 }
 
@@ -342,4 +342,34 @@ fn bill_introduced_names_its_sponsor() {
         "{}",
         render_html(&e, URL, today())
     );
+}
+
+/// The Commons insisting on its position at the second round of ping-pong: the card's latest
+/// vote.
+fn ping_pong_vote() -> billwatch::division::Vote {
+    use billwatch::division::{Counts, Division, Question, Vote};
+    Vote {
+        division: Division {
+            id: 2150,
+            house: House::Commons,
+            date: d("2025-12-01"),
+            time: chrono::NaiveTime::from_hms_opt(19, 5, 0),
+            title: "Border Security, Asylum and Immigration Bill: motion to disagree with Lords \
+                    Amendment 2"
+                .into(),
+            number: Some(402),
+            deferred: false,
+            counts: Counts {
+                ayes: 320,
+                noes: 180,
+            },
+            government_won: None,
+            notes: None,
+        },
+        stage: 19046,
+        sitting: d("2025-12-01"),
+        question: Question::MotionToDisagree {
+            label: "Lords Amendment 2".into(),
+        },
+    }
 }

@@ -53,6 +53,7 @@ fn real_bill_record_parses_and_ignores_unknown_keys() {
         (12655, "2nd reading", House::Commons)
     );
     assert!(!bill.is_act && !bill.defeated && bill.withdrawn.is_none());
+    assert_eq!(bill.former_title, None, "formerShortTitle is null");
     let expected = NaiveDate::from_ymd_opt(2021, 5, 4)
         .and_then(|d| d.and_hms_nano_opt(10, 42, 8, 57_985_100))
         .expect("time");
@@ -390,6 +391,7 @@ fn tracked(title: &str, stages: &[(u32, u32, &str, House, NaiveDate)]) -> Snapsh
         id: stages.first().map_or(1, |s| s.0),
         title: title.to_owned(),
         long_title: None,
+        former_title: None,
         current_house: None,
         originating_house: None,
         current_stage: None,

@@ -129,6 +129,49 @@ async fn a_reading_and_its_vote_in_the_same_check_make_one_message() {
     assert!(quiet.alerts.is_empty());
     assert_eq!(quiet.report.requests, 1, "the listing only");
     assert_eq!(votes_requests(&parliament), 2);
+    show_lists_the_divisions_under_their_stage(&check);
+}
+
+/// `show` (text and JSON) lists each stage's divisions the checks recorded, the programme
+/// motion's too (recorded, though not posted), oldest first, with their links.
+fn show_lists_the_divisions_under_their_stage(check: &InProcess) {
+    let store = billwatch::store::Store::open(&check.db_path()).expect("store");
+    let (snapshot, _) = store.snapshot(BILL).expect("read").expect("stored");
+    let votes = store.votes_of(BILL).expect("votes");
+    let url = "https://bills.example.test/bills/3929/stages";
+    let text = billwatch::cli::describe(&snapshot, &votes, url);
+    let stage = "   19004  2nd reading                Commons     10 February 2025\n";
+    let divisions = "          division 1872, 10 February 2025: Reasoned amendment to 2nd reading: \
+                     rejected, Ayes 173, Noes 335\n          \
+                     https://votes.parliament.uk/Votes/Commons/Division/1872\n          \
+                     division 1873, 10 February 2025: 2nd reading: passed, Ayes 336, Noes 175\n          \
+                     https://votes.parliament.uk/Votes/Commons/Division/1873\n          \
+                     division 1874, 10 February 2025: Programme motion: agreed, Ayes 330, Noes 170\n          \
+                     https://votes.parliament.uk/Votes/Commons/Division/1874\n";
+    assert!(text.contains(&format!("{stage}{divisions}")), "{text}");
+    assert_eq!(text.matches("division 18").count(), 3, "{text}");
+
+    let json = billwatch::cli::show_json(&snapshot, &votes, "api", None);
+    let stages = json["stages"].as_array().expect("stages");
+    let second = stages
+        .iter()
+        .find(|s| s["id"] == 19004)
+        .expect("2nd reading");
+    assert_eq!(
+        second["divisions"][1],
+        json!({"house": "Commons", "id": 1873, "date": "2025-02-10",
+               "title": "Border Security, Asylum and Immigration Bill: Second Reading",
+               "question": "second_reading",
+               "summary": "2nd reading: passed, Ayes 336, Noes 175",
+               "ayes": 336, "noes": 175, "deferred": false,
+               "url": "https://votes.parliament.uk/Votes/Commons/Division/1873"})
+    );
+    assert_eq!(second["divisions"].as_array().expect("list").len(), 3);
+    let others: usize = stages
+        .iter()
+        .map(|s| s["divisions"].as_array().expect("list").len())
+        .sum();
+    assert_eq!(others, 3, "no division under another stage");
 }
 
 /// The division is published after the stage alert went: the stage is told alone, the vote
@@ -354,4 +397,109 @@ async fn a_votes_api_failing_again_and_again_is_told_once_and_its_recovery_once(
         told[4][0],
         "the Commons Votes API answers again: votes go on."
     );
+}
+
+/// A deferred division (voted on by ballot days after the debate, given without a time) is
+/// found while its debate is within the votes window (`RECENT_SITTING_DAYS`), matched to the
+/// debate's sitting, and said to be deferred, once. One held after the window is not asked
+/// for: no recent sitting, no request.
+#[tokio::test]
+async fn a_deferred_division_within_the_window_is_told_as_deferred() {
+    let parliament = FakeParliament::new();
+    let all = "[alerts]\nstages = \"all\"\n";
+    let check = InProcess::new(&parliament, VOTES_ON, &[BILL], all);
+    parliament.serve_day("2025-02-05", 0);
+    check_at(&check, "2025-02-05", "10:00:00").await;
+    parliament.serve_day("2025-02-11", 0);
+    serve_votes(&parliament, &[second_reading()]);
+    check_at(&check, "2025-02-11", "10:00:00").await;
+
+    let mut deferred = commons(1880, "2025-02-12T00:00:00", ": Programme motion", 330, 170);
+    deferred["IsDeferred"] = true.into();
+    serve_votes(&parliament, &[second_reading(), deferred]);
+    let asked = votes_requests(&parliament);
+    let run = check_at(&check, "2025-02-13", "10:00:00").await;
+    assert_eq!(
+        texts(&run),
+        [
+            "2nd reading in the House of Commons, 10 February 2025: 1 division on amendments: \
+             1 agreed, 0 rejected.\n\
+             • Programme motion: agreed, 330 to 170 (deferred, voted on 12 February 2025)\n\
+             Stages of this bill: https://bills.example.test/bills/3929/stages"
+        ]
+    );
+    assert_eq!(votes_requests(&parliament), asked + 1, "one Commons search");
+    let again = check_at(&check, "2025-02-13", "11:00:00").await;
+    assert!(again.alerts.is_empty(), "{:?}", texts(&again));
+
+    // Eight days after the debate, past the votes window: nothing is asked.
+    let mut late = commons(1881, "2025-02-18T00:00:00", ": Money resolution", 300, 200);
+    late["IsDeferred"] = true.into();
+    serve_votes(&parliament, &[late]);
+    let asked = votes_requests(&parliament);
+    let run = check_at(&check, "2025-02-18", "10:00:00").await;
+    assert!(run.alerts.is_empty(), "{:?}", texts(&run));
+    assert_eq!(
+        votes_requests(&parliament),
+        asked,
+        "no sitting in the window"
+    );
+    assert_eq!(run.report.requests, 1, "the listing only");
+}
+
+/// `check --dry-run` asks the Votes API as a check would (it may fetch) and shows the vote it
+/// would tell, but records nothing: no division, not the time of the search; the real check
+/// after it tells the vote, once.
+#[tokio::test]
+async fn a_dry_run_searches_the_votes_and_records_nothing() {
+    let parliament = FakeParliament::new();
+    let check = InProcess::new(&parliament, VOTES_ON, &[BILL], "");
+    parliament.serve_day("2025-02-05", 0);
+    check_at(&check, "2025-02-05", "10:00:00").await;
+    parliament.serve_day("2025-02-11", 0);
+    serve_votes(&parliament, &[second_reading()]);
+
+    let clock = at("2025-02-11", "10:00:00");
+    let store = billwatch::store::Store::open_read_only(&check.db_path())
+        .expect("opens")
+        .expect("exists");
+    let http = parliament.http(&check.config.parliament);
+    let sources = billwatch::source::Sources::with_state_and_http(
+        &check.config,
+        store.page_cache(),
+        clock,
+        http,
+    );
+    let db = billwatch::store::Db::new(store);
+    let report = billwatch::check::dry_run(
+        &check.config,
+        &sources,
+        Some(&db),
+        clock,
+        CheckOptions::default(),
+    )
+    .await
+    .expect("dry run");
+    let previews: Vec<&str> = report
+        .previews
+        .iter()
+        .map(|(e, _)| e.kind.as_str())
+        .collect();
+    assert_eq!(previews, ["stage_reached"]);
+    assert_eq!(
+        report.previews[0].0.votes.len(),
+        1,
+        "the vote, told with its stage"
+    );
+    assert_eq!(votes_requests(&parliament), 1, "the dry run searched");
+    drop((sources, db));
+
+    let store = billwatch::store::Store::open(&check.db_path()).expect("store");
+    assert_eq!(store.votes_of(BILL).expect("votes"), []);
+    assert_eq!(store.meta("votes_searched:Commons").expect("meta"), None);
+    drop(store);
+    let run = check_at(&check, "2025-02-11", "10:01:00").await;
+    assert_eq!(run.alerts.len(), 1);
+    assert!(texts(&run)[0].contains("Vote: passed, Ayes 336, Noes 175."));
+    assert_eq!(votes_requests(&parliament), 2);
 }

@@ -1,12 +1,15 @@
 //! The bot's replies, as pure functions of what was asked, by whom, and what the database
 //! holds ([`View`]). No I/O but [`View::load`].
 
+use std::collections::BTreeMap;
+
 use chrono::NaiveDate;
 
 use crate::bill::Snapshot;
 use crate::changes::StageRef;
 use crate::config::Config;
-use crate::message::{escape_html, long_date, stage_phrase};
+use crate::division::Vote;
+use crate::message::{escape_html, latest_vote_line, long_date, stage_phrase};
 use crate::store::{CheckRecord, Store};
 
 use super::follows::Ask;
@@ -22,6 +25,8 @@ pub struct View {
     pub blocked: u64,
     /// Bills a follow rule brought in, with the rule's name.
     pub rules: Vec<(u32, String)>,
+    /// Each bill's latest recorded division, for `/bill`.
+    pub latest_votes: BTreeMap<u32, Vote>,
 }
 
 impl View {
@@ -47,6 +52,9 @@ impl View {
             }
         }
         for id in ids {
+            if let Ok(Some(vote)) = store.latest_vote(id) {
+                view.latest_votes.insert(id, vote);
+            }
             let state = states.iter().find(|s| s.bill_id == id);
             view.bills.push((
                 id,
@@ -359,6 +367,14 @@ fn bill(view: &View, query: &str, today: NaiveDate) -> String {
     }
     if stages.is_empty() {
         out.push_str("No stages yet.\n");
+    }
+    if let Some(vote) = view.latest_votes.get(id) {
+        let stage = snapshot.stage(vote.stage).map(|s| s.name.as_str());
+        out.push_str(&format!(
+            "{} (<a href=\"{}\">the vote</a>)\n",
+            escape_html(&latest_vote_line(vote, stage)),
+            escape_html(&vote.division.url())
+        ));
     }
     if snapshot.bill.is_act {
         out.push_str("It is now an Act of Parliament.\n");

@@ -28,7 +28,7 @@ use crate::clock::Clock;
 use crate::config::{self, Config, ConfigError};
 use crate::telegram::{Sender, SenderError};
 
-pub use show::describe;
+pub use show::{describe, show_json};
 
 /// What is logged when `RUST_LOG` is not set.
 pub const DEFAULT_LOG_FILTER: &str = "billwatch=info,warn";

@@ -2,11 +2,12 @@
 
 use std::fmt::Write as _;
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::{ExitCode, Failure, Outcome, SourceArg};
 use crate::bill::{BillId, Snapshot};
 use crate::config::Config;
+use crate::division::Vote;
 use crate::source::{SourceKind, Sources};
 use crate::store::Store;
 use crate::{console, message};
@@ -28,14 +29,17 @@ pub(super) async fn show(
     };
     let (snapshot, source) = fetched.map_err(Failure::failed)?;
     let rule = followed_by(config, id);
+    let votes = recorded_votes(config, id);
     let mut out = String::new();
     if json {
-        let value = json!({"source": source.to_string(), "bill": snapshot.bill,
-                           "stages": snapshot.stages, "documents": snapshot.documents,
-                           "rule": rule});
+        let value = show_json(&snapshot, &votes, &source.to_string(), rule.as_deref());
         let _ = writeln!(out, "{value}");
     } else {
-        let _ = write!(out, "{}", describe(&snapshot, &config.stages_url(id)));
+        let _ = write!(
+            out,
+            "{}",
+            describe(&snapshot, &votes, &config.stages_url(id))
+        );
         if let Some(rule) = &rule {
             let _ = writeln!(out, "(followed by the rule {rule})");
         }
@@ -53,8 +57,51 @@ fn followed_by(config: &Config, id: BillId) -> Option<String> {
     state.rule_of(&config.follow, id).map(|r| r.label())
 }
 
-/// A bill and its stages as a table a person reads.
-pub fn describe(snapshot: &Snapshot, url: &str) -> String {
+/// The divisions the database (if any) recorded for bill `id`, oldest first: `show` asks no
+/// Votes API, it says what the checks found.
+fn recorded_votes(config: &Config, id: BillId) -> Vec<Vote> {
+    let Ok(Some(store)) = Store::open_read_only(&config.storage.path) else {
+        return Vec::new();
+    };
+    store.votes_of(id).unwrap_or_else(|e| {
+        tracing::warn!(bill = id, "cannot read the bill's recorded divisions: {e}");
+        Vec::new()
+    })
+}
+
+/// `show --json`: `{"source", "bill", "stages", "documents", "rule"}`, each stage with the
+/// `divisions` recorded at it (see `vote_json`).
+pub fn show_json(snapshot: &Snapshot, votes: &[Vote], source: &str, rule: Option<&str>) -> Value {
+    let stages: Vec<Value> = snapshot
+        .stages
+        .iter()
+        .map(|st| {
+            let mut value = json!(st);
+            let divisions: Vec<Value> = votes
+                .iter()
+                .filter(|v| v.stage == st.id)
+                .map(vote_json)
+                .collect();
+            value["divisions"] = json!(divisions);
+            value
+        })
+        .collect();
+    json!({"source": source, "bill": snapshot.bill, "stages": stages,
+           "documents": snapshot.documents, "rule": rule})
+}
+
+/// One division in `show --json`: `{"house", "id", "date", "question", "summary", "ayes",
+/// "noes", "deferred", "url"}`.
+fn vote_json(vote: &Vote) -> Value {
+    let d = &vote.division;
+    json!({"house": d.house.to_string(), "id": d.id, "date": d.date.to_string(),
+           "title": d.title, "question": vote.question, "summary": message::vote_summary(vote),
+           "ayes": d.counts.ayes, "noes": d.counts.noes, "deferred": d.deferred,
+           "url": d.url()})
+}
+
+/// A bill and its stages as a table a person reads, each stage with the `votes` recorded at it.
+pub fn describe(snapshot: &Snapshot, votes: &[Vote], url: &str) -> String {
     let b = &snapshot.bill;
     let mut s = String::new();
     let _ = writeln!(s, "Bill {}: {}", b.id, b.title);
@@ -105,6 +152,16 @@ pub fn describe(snapshot: &Snapshot, url: &str) -> String {
             st.name,
             st.house.to_string(),
         );
+        for v in votes.iter().filter(|v| v.stage == st.id) {
+            let _ = writeln!(
+                s,
+                "          division {}, {}: {}\n          {}",
+                v.division.id,
+                message::long_date(v.division.date),
+                message::vote_summary(v),
+                v.division.url()
+            );
+        }
     }
     match &snapshot.documents {
         None => {}

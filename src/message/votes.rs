@@ -4,6 +4,7 @@
 
 use crate::changes::Event;
 use crate::division::{Question, Vote};
+use crate::stage::StageKind;
 
 use super::long_date;
 
@@ -147,6 +148,49 @@ fn brief(vote: &Vote) -> String {
     line
 }
 
+/// One vote in a few words, for `show`: "2nd reading: passed, Ayes 336, Noes 175"; "New
+/// Clause 7: rejected, Ayes 93, Noes 355"; a deferred one adds "(deferred division)".
+pub fn vote_summary(vote: &Vote) -> String {
+    let d = &vote.division;
+    let (ayes, noes) = d.lobbies();
+    let result = match (&vote.question, d.carried()) {
+        (Question::SecondReading | Question::ThirdReading, Some(true)) => "passed",
+        _ => outcome(vote),
+    };
+    let mut line = format!(
+        "{}: {result}, {ayes} {}, {noes} {}",
+        label(vote),
+        d.counts.ayes,
+        d.counts.noes
+    );
+    if d.deferred {
+        line.push_str(" (deferred division)");
+    }
+    line
+}
+
+/// The bill's latest vote in one line, for the status card and `/bill`: "Latest vote: 3rd
+/// reading, Commons, 12 May 2025: passed, Ayes 312, Noes 158". A vote that is not a reading
+/// names its stage (`stage`, the stage's name, when known): "Latest vote: New Clause 7 (Report
+/// stage), Commons, ...".
+pub fn latest_vote_line(vote: &Vote, stage: Option<&str>) -> String {
+    let d = &vote.division;
+    let summary = vote_summary(vote);
+    let what = label(vote);
+    let outcome = summary
+        .strip_prefix(&format!("{what}: "))
+        .unwrap_or(&summary);
+    let what = match stage {
+        Some(stage) if !vote.is_single() => format!("{what} ({stage})"),
+        _ => what,
+    };
+    format!(
+        "Latest vote: {what}, {}, {}: {outcome}",
+        d.house,
+        long_date(d.date)
+    )
+}
+
 /// What was voted on, in a few words.
 fn label(vote: &Vote) -> String {
     match &vote.question {
@@ -155,7 +199,10 @@ fn label(vote: &Vote) -> String {
         Question::Procedural(q) | Question::Other(q) => q.clone(),
         Question::SecondReading => "2nd reading".to_owned(),
         Question::ThirdReading => "3rd reading".to_owned(),
-        Question::ReasonedAmendment { .. } => "Reasoned amendment".to_owned(),
+        Question::ReasonedAmendment {
+            reading: StageKind::ThirdReading,
+        } => "Reasoned amendment to 3rd reading".to_owned(),
+        Question::ReasonedAmendment { .. } => "Reasoned amendment to 2nd reading".to_owned(),
         Question::Unstated => match vote.division.number {
             Some(n) => format!("Division {n}"),
             None => "A division".to_owned(),
@@ -290,6 +337,46 @@ mod tests {
         assert!(
             text.contains("2 divisions on amendments; all 2 won by the government."),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn a_vote_in_one_line_for_show_and_the_latest_vote() {
+        let mut third = vote(1890, House::Commons, Question::ThirdReading, (312, 158));
+        third.division.date = day("2025-05-12");
+        assert_eq!(
+            super::vote_summary(&third),
+            "3rd reading: passed, Ayes 312, Noes 158"
+        );
+        assert_eq!(
+            super::latest_vote_line(&third, Some("3rd reading")),
+            "Latest vote: 3rd reading, Commons, 12 May 2025: passed, Ayes 312, Noes 158"
+        );
+        let reasoned = Question::ReasonedAmendment {
+            reading: crate::stage::StageKind::SecondReading,
+        };
+        let mut reasoned = vote(1873, House::Commons, reasoned, (173, 335));
+        reasoned.division.deferred = true;
+        assert_eq!(
+            super::vote_summary(&reasoned),
+            "Reasoned amendment to 2nd reading: rejected, Ayes 173, Noes 335 (deferred division)"
+        );
+        let clause = vote(
+            3201,
+            House::Lords,
+            Question::Amendment {
+                label: "Amendment 51".into(),
+            },
+            (36, 89),
+        );
+        assert_eq!(
+            super::vote_summary(&clause),
+            "Amendment 51: rejected, Contents 36, Not-contents 89"
+        );
+        assert_eq!(
+            super::latest_vote_line(&clause, Some("Report stage")),
+            "Latest vote: Amendment 51 (Report stage), Lords, 5 November 2025: rejected, \
+             Contents 36, Not-contents 89"
         );
     }
 }

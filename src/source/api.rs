@@ -254,6 +254,7 @@ impl ApiSource {
 struct ApiBill {
     bill_id: Option<i64>,
     short_title: Option<String>,
+    former_short_title: Option<String>,
     long_title: Option<String>,
     current_house: Option<String>,
     originating_house: Option<String>,
@@ -350,6 +351,11 @@ pub fn parse_bill(body: &[u8]) -> Result<Bill, ParseError> {
         .map(clean_text)
         .filter(|t| !t.is_empty())
         .ok_or_else(|| ParseError::new("the bill record has no `shortTitle`"))?;
+    let former_title = raw
+        .former_short_title
+        .as_deref()
+        .map(clean_text)
+        .filter(|t| !t.is_empty() && *t != title);
     let current_house = raw.current_house.as_deref().map(parse_house).transpose()?;
     let originating_house = raw
         .originating_house
@@ -375,6 +381,7 @@ pub fn parse_bill(body: &[u8]) -> Result<Bill, ParseError> {
             .as_deref()
             .map(clean_text)
             .filter(|t| !t.is_empty()),
+        former_title,
         current_house,
         originating_house,
         current_stage,
@@ -503,6 +510,31 @@ mod tests {
         assert_eq!(
             clean_text("Border\u{1b}[2J Bill\u{7}\n  2025"),
             "Border\u{fffd}[2J Bill\u{fffd} 2025"
+        );
+    }
+
+    /// `formerShortTitle` is the bill's former name; absent, null, empty or the same as the
+    /// short title, there is none.
+    #[test]
+    fn the_former_short_title_is_kept() {
+        let record = |former: &str| {
+            format!(
+                r#"{{"billId": 3929, "shortTitle": "Border Security, Asylum and Immigration Act 2025",
+                    "formerShortTitle": {former}, "isAct": true}}"#
+            )
+        };
+        let former = |json: &str| parse_bill(json.as_bytes()).expect("bill").former_title;
+        assert_eq!(
+            former(&record(r#""Border Security, Asylum and Immigration Bill""#)).as_deref(),
+            Some("Border Security, Asylum and Immigration Bill")
+        );
+        assert_eq!(former(&record("null")), None);
+        assert_eq!(former(&record(r#""  ""#)), None);
+        assert_eq!(
+            former(&record(
+                r#""Border Security, Asylum and Immigration Act 2025""#
+            )),
+            None
         );
     }
 }

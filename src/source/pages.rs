@@ -403,6 +403,7 @@ impl PageSource {
             id,
             title,
             long_title: None,
+            former_title: None,
             current_house: None,
             // The list is newest first: its oldest stage is where the bill started.
             originating_house: stages

@@ -136,6 +136,7 @@ mod tests {
             id: 1,
             title: "A Bill".to_owned(),
             long_title: None,
+            former_title: None,
             current_house: None,
             originating_house: None,
             current_stage: None,

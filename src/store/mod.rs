@@ -182,6 +182,17 @@ const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;
     CREATE INDEX deliveries_pending ON deliveries (alert_id, chat) WHERE status = 'pending';
     "#,
+    // 8: each bill's latest sitting day (any stage, past or to come), kept beside its snapshot
+    // and indexed, so that finding the bills that sat in the last days (`sat_between`, at
+    // every check with votes on) reads only the few that may have, not every snapshot's JSON.
+    r#"
+    ALTER TABLE bills ADD COLUMN last_sitting TEXT;     -- YYYY-MM-DD, NULL: no sitting
+    UPDATE bills SET last_sitting = (
+        SELECT max(d.value) FROM json_each(bills.snapshot, '$.stages') s,
+                                 json_each(s.value, '$.sittings') d
+    ) WHERE json_valid(snapshot);
+    CREATE INDEX bills_by_last_sitting ON bills (last_sitting, bill_id);
+    "#,
 ];
 
 /// What went wrong with the database. The file is never reset or overwritten because of it.

@@ -203,9 +203,12 @@ impl Store {
     }
 
     /// The stored snapshots of those of `ids` with a sitting day from `from` to `to`: one
-    /// query, the days read by SQLite from the stored JSON, so a check with 1,000 bills decodes
-    /// only the few that sat (decoding them all cost a quiet check more CPU than the rest of it).
-    /// A damaged row is left out (its bill fails at its own check).
+    /// query, which takes from the index of each bill's latest sitting day (`last_sitting`)
+    /// only the bills whose latest day is `from` or later (those that sat lately, or have days
+    /// to come), and reads their days from the stored JSON; only the ones that sat are decoded.
+    /// A quiet check with 1,000 bills reads no snapshot (reading every snapshot's JSON cost
+    /// a quiet check nearly as much CPU as the rest of it). A damaged row is left out (its bill
+    /// fails at its own check).
     pub fn sat_between(
         &self,
         ids: &[BillId],
@@ -214,7 +217,7 @@ impl Store {
     ) -> Result<Vec<(BillId, Snapshot)>, StoreError> {
         let read = || {
             let mut stmt = self.conn.prepare(
-                "SELECT bill_id, snapshot FROM bills b WHERE EXISTS (
+                "SELECT bill_id, snapshot FROM bills b WHERE last_sitting >= ?1 AND EXISTS (
                      SELECT 1 FROM json_each(b.snapshot, '$.stages') s,
                                    json_each(s.value, '$.sittings') d
                      WHERE d.value BETWEEN ?1 AND ?2)
@@ -231,6 +234,31 @@ impl Store {
             .filter(|(id, _)| ids.contains(id))
             .filter_map(|(id, json)| serde_json::from_str(&json).ok().map(|s| (id, s)))
             .collect())
+    }
+
+    /// The divisions recorded for bill `id` (told, or recorded silently at first sight), in
+    /// the order they were held: by date, then time, then id. One whose stored JSON cannot be
+    /// read is left out.
+    pub fn votes_of(&self, id: BillId) -> Result<Vec<Vote>, StoreError> {
+        let read = || {
+            let mut stmt = self
+                .conn
+                .prepare("SELECT vote FROM divisions WHERE bill_id = ?1")?;
+            let rows = stmt.query_map(params![id], |r| r.get::<_, String>(0))?;
+            rows.collect::<rusqlite::Result<Vec<_>>>()
+        };
+        let rows = read().map_err(|e| self.err(e))?;
+        let mut votes: Vec<Vote> = rows
+            .iter()
+            .filter_map(|json| serde_json::from_str(json).ok())
+            .collect();
+        votes.sort_by_key(|v: &Vote| (v.division.date, v.division.time, v.division.id));
+        Ok(votes)
+    }
+
+    /// Bill `id`'s latest recorded division (see [`Store::votes_of`]).
+    pub fn latest_vote(&self, id: BillId) -> Result<Option<Vote>, StoreError> {
+        Ok(self.votes_of(id)?.pop())
     }
 
     /// What recording `current` would write, without writing anything (`check --dry-run`).
@@ -379,12 +407,13 @@ fn write_snapshot(conn: &Connection, decision: &Decision, how: &Recording) -> ru
     let snapshot = &decision.snapshot;
     conn.execute(
         "INSERT INTO bills (bill_id, snapshot, seen_on, first_seen, updated_at, source,
-                            last_update, next_due)
-         VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7)
+                            last_update, next_due, last_sitting)
+         VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7, ?8)
          ON CONFLICT (bill_id) DO UPDATE SET
             snapshot = excluded.snapshot, seen_on = excluded.seen_on,
             updated_at = excluded.updated_at, source = excluded.source,
-            last_update = excluded.last_update, next_due = excluded.next_due",
+            last_update = excluded.last_update, next_due = excluded.next_due,
+            last_sitting = excluded.last_sitting",
         params![
             snapshot.bill.id,
             to_json(snapshot)?,
@@ -396,6 +425,12 @@ fn write_snapshot(conn: &Connection, decision: &Decision, how: &Recording) -> ru
                 .last_update
                 .map(|t| t.format(LAST_UPDATE_FORMAT).to_string()),
             decision.next_due.map(|d| d.to_string()),
+            snapshot
+                .stages
+                .iter()
+                .flat_map(|s| s.sittings.iter())
+                .max()
+                .map(ToString::to_string),
         ],
     )?;
     Ok(())

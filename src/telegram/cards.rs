@@ -39,7 +39,9 @@ impl Sender {
                 continue;
             };
             let chat = config.chat_for(bill.id).unwrap_or(&t.chat).to_owned();
-            let text = message::card_html(&snapshot, &config.stages_url(bill.id), today);
+            let latest = db.call(move |s| s.latest_vote(id)).await?;
+            let url = config.stages_url(bill.id);
+            let text = message::card_html(&snapshot, latest.as_ref(), &url, today);
             let key = chat.clone();
             let stored = db.call(move |s| s.card(id, &key)).await?;
             if stored.as_ref().is_some_and(|(_, old)| *old == text) {

@@ -80,6 +80,9 @@ struct Row {
 }
 
 const ERB: &[&str] = &["Employment Rights Bill"];
+/// A renamed bill's titles, as `votes::bill_titles` gives them: the short title, then the
+/// former one.
+const RENAMED: &[&str] = &["Employment Rights Bill", "Workers (Rights) Bill"];
 
 /// A Commons division, not deferred, of no bill until `.to(...)` says which stage.
 fn row(title: &'static str, date: NaiveDate, bill: &'static [&'static str]) -> Row {
@@ -246,6 +249,24 @@ fn rows() -> Vec<Row> {
             &["Workers Bill", "Employment Rights Bill"],
         )
         .to(102, second, SecondReading),
+        // Renamed: the short title now, then the former one (formerShortTitle) — each
+        // names the bill, in either House; a title like the former one does not.
+        row(
+            "Workers (Rights) Bill Report Stage: Amendment 8",
+            report,
+            RENAMED,
+        )
+        .to(106, report, amendment("Amendment 8")),
+        row("Employment Rights Bill: Third Reading", report, RENAMED).to(107, report, ThirdReading),
+        row("Workers (Rights) Bill [HL]", day(2025, 4, 24), RENAMED)
+            .lords(None)
+            .to(203, day(2025, 4, 24), Unstated),
+        row("Workers Bill: Second Reading", second, RENAMED),
+        row(
+            "Workers (Rights) (No. 2) Bill: Second Reading",
+            second,
+            RENAMED,
+        ),
         // One title a prefix of another: each is tried in full.
         row(
             "Employment Rights Bill (Amendment) Bill: Second Reading",

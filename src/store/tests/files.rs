@@ -114,3 +114,44 @@ fn an_old_schema_is_not_read_before_it_is_upgraded() {
     let store = scratch.open();
     assert!(store.fetch_states().expect("states").is_empty());
 }
+
+/// Migration 8 fills each stored bill's latest sitting day from its snapshot, so the bills
+/// that sat lately are found at once after the upgrade; a damaged snapshot is left NULL.
+#[test]
+fn the_upgrade_to_8_fills_each_bills_latest_sitting() {
+    let scratch = Scratch::new();
+    std::fs::create_dir_all(scratch.path().parent().expect("folder")).expect("folder");
+    let conn = Connection::open(scratch.path()).expect("sqlite");
+    for sql in &MIGRATIONS[..7] {
+        conn.execute_batch(sql).expect("migration");
+    }
+    conn.pragma_update(None, "user_version", 7)
+        .expect("version");
+    let json = serde_json::to_string(&snapshot(Some("2025-02-10"))).expect("json");
+    for (id, snapshot) in [(3929, json.as_str()), (3930, "{\"bill\": 1")] {
+        conn.execute(
+            "INSERT INTO bills (bill_id, snapshot, seen_on, first_seen, updated_at, source)
+             VALUES (?1, ?2, '2025-02-11', 'x', 'x', 'api')",
+            params![id, snapshot],
+        )
+        .expect("row");
+    }
+    drop(conn);
+    let store = scratch.open();
+    let latest = |id: u32| -> Option<String> {
+        store
+            .conn
+            .query_row(
+                "SELECT last_sitting FROM bills WHERE bill_id = ?1",
+                params![id],
+                |r| r.get(0),
+            )
+            .expect("column")
+    };
+    assert_eq!(latest(3929).as_deref(), Some("2025-02-10"));
+    assert_eq!(latest(3930), None);
+    let sat = store
+        .sat_between(&[3929, 3930], day("2025-02-08"), day("2025-02-11"))
+        .expect("read");
+    assert_eq!(sat.iter().map(|(id, _)| *id).collect::<Vec<_>>(), [3929]);
+}

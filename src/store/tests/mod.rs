@@ -493,7 +493,7 @@ fn bills_that_sat_in_a_window_are_found_in_one_query() {
     store
         .record(&snapshot(Some("2025-02-10")), &how)
         .expect("recorded");
-    let sat = |ids: &[u32], from: &str, to: &str| {
+    let sat = |store: &Store, ids: &[u32], from: &str, to: &str| {
         store
             .sat_between(ids, day(from), day(to))
             .expect("read")
@@ -501,12 +501,37 @@ fn bills_that_sat_in_a_window_are_found_in_one_query() {
             .map(|(id, _)| id)
             .collect::<Vec<_>>()
     };
-    assert_eq!(sat(&[3929], "2025-02-08", "2025-02-11"), [3929]);
-    assert_eq!(sat(&[3929], "2025-02-11", "2025-02-14"), Vec::<u32>::new());
-    assert_eq!(sat(&[3930], "2025-02-08", "2025-02-11"), Vec::<u32>::new());
+    assert_eq!(sat(&store, &[3929], "2025-02-08", "2025-02-11"), [3929]);
     assert_eq!(
-        sat(&[3929], "2025-01-22", "2025-01-22"),
+        sat(&store, &[3929], "2025-02-11", "2025-02-14"),
+        Vec::<u32>::new()
+    );
+    assert_eq!(
+        sat(&store, &[3930], "2025-02-08", "2025-02-11"),
+        Vec::<u32>::new()
+    );
+    assert_eq!(
+        sat(&store, &[3929], "2025-01-22", "2025-01-22"),
         [3929],
         "the 1st reading's day"
     );
+    // A day to come is the bill's latest, but it did not sit in the window.
+    let how = recording("2025-02-11", None, FirstSight::Silent);
+    store
+        .record(&snapshot(Some("2025-03-01")), &how)
+        .expect("recorded");
+    assert_eq!(
+        sat(&store, &[3929], "2025-02-08", "2025-02-11"),
+        Vec::<u32>::new()
+    );
+    assert_eq!(sat(&store, &[3929], "2025-02-26", "2025-03-01"), [3929]);
+    let latest: Option<String> = store
+        .conn
+        .query_row(
+            "SELECT last_sitting FROM bills WHERE bill_id = 3929",
+            [],
+            |r| r.get(0),
+        )
+        .expect("column");
+    assert_eq!(latest.as_deref(), Some("2025-03-01"));
 }
