@@ -7,6 +7,7 @@
 mod add;
 mod backup;
 mod check;
+mod followers;
 mod retry;
 mod run;
 mod search;
@@ -99,6 +100,16 @@ pub enum Command {
     },
     /// Tracked bills, their last known stage, the last check, and the outbox.
     Status {
+        /// One JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Readers following bills in private chats with the bot: how many per bill (their chat ids
+    /// only with --ids).
+    Followers {
+        /// Also list each reader's chat id.
+        #[arg(long)]
+        ids: bool,
         /// One JSON object.
         #[arg(long)]
         json: bool,
@@ -313,6 +324,7 @@ async fn dispatch(args: Args) -> Outcome {
         Command::Show { bill, source, json } => show::show(&config, &bill, source, json).await,
         Command::Verify { bill } => verify::verify(&config, bill.as_deref()).await,
         Command::Status { json } => status::status(&config, clock, json),
+        Command::Followers { ids, json } => followers::followers(&config, ids, json),
         Command::Retry => retry::retry(&config, clock).await,
         Command::Run => run::run(config, clock).await,
         Command::Health => Ok(run::health(&config, clock)),

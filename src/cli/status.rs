@@ -7,7 +7,8 @@ use super::{ExitCode, Outcome};
 use crate::changes::StageRef;
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::store::{Alert, BillState, CheckRecord, FollowState, Store};
+use crate::readers::Following;
+use crate::store::{Alert, BillState, CheckRecord, FollowState, ReaderCounts, Store};
 use crate::{console, message};
 
 /// Everything `status` shows, read once from the database.
@@ -22,6 +23,10 @@ struct Status {
     moves: Vec<(String, String)>,
     /// The follow rules' state and the bills they brought in.
     follow: FollowState,
+    /// Readers following bills in a private chat: how many, and their messages.
+    readers: ReaderCounts,
+    /// Each bill readers follow, with how many.
+    followings: Vec<Following>,
 }
 
 impl Status {
@@ -30,9 +35,26 @@ impl Status {
         self.follow.rule_of(&config.follow, id).map(|r| r.label())
     }
 
-    /// Whether bill `id` is tracked: listed in the config, or brought in by one of its rules.
+    /// Whether bill `id` is tracked: listed in the config, brought in by one of its rules, or
+    /// (with `telegram.follow_any`) followed by a reader.
     fn tracked(&self, config: &Config, id: u32) -> bool {
-        config.bill(id).is_some() || self.rule_of(config, id).is_some()
+        config.bill(id).is_some()
+            || self.rule_of(config, id).is_some()
+            || self.for_readers(config, id)
+    }
+
+    /// Whether bill `id` is tracked only because readers follow it.
+    fn for_readers(&self, config: &Config, id: u32) -> bool {
+        let any = config.telegram.as_ref().is_some_and(|t| t.readers.any);
+        any && self.readers_of(id) > 0
+    }
+
+    /// How many readers follow bill `id`.
+    fn readers_of(&self, id: u32) -> u32 {
+        self.followings
+            .iter()
+            .find(|f| f.bill_id == id)
+            .map_or(0, |f| f.readers)
     }
 
     /// Each rule of the config: its label, the bills it tracks, and its error, if it matched
@@ -82,6 +104,8 @@ pub(super) fn status(config: &Config, clock: Clock, json: bool) -> Outcome {
                 blocked: Vec::new(),
                 moves: Vec::new(),
                 follow: FollowState::default(),
+                readers: ReaderCounts::default(),
+                followings: Vec::new(),
             };
             console::line(as_json(&status, config, today));
         } else {
@@ -100,6 +124,8 @@ pub(super) fn status(config: &Config, clock: Clock, json: bool) -> Outcome {
         blocked: store.blocked()?,
         moves: store.chat_moves()?,
         follow: store.follow_state()?,
+        readers: store.reader_counts()?,
+        followings: store.followings()?,
     };
     let text = if json {
         as_json(&status, config, today).to_string()
@@ -140,6 +166,7 @@ fn as_json(status: &Status, config: &Config, today: NaiveDate) -> serde_json::Va
                 "bill_id": s.bill_id,
                 "tracked": status.tracked(config, s.bill_id),
                 "rule": status.rule_of(config, s.bill_id),
+                "readers": status.readers_of(s.bill_id),
                 "title": snap.map(|sn| sn.bill.title.clone()),
                 "stage": latest.map(|st| st.name.clone()),
                 "house": latest.map(|st| st.house.to_string()),
@@ -167,6 +194,7 @@ fn as_json(status: &Status, config: &Config, today: NaiveDate) -> serde_json::Va
             "requests": c.requests,
         })),
         "alerts": {"pending": pending, "sent": sent, "blocked": blocked},
+        "readers": status.readers,
         "blocked": status.blocked.iter().map(|a| json!({"id": a.id, "bill_id": a.event.bill_id, "kind": a.event.kind.as_str(), "reason": a.last_error})).collect::<Vec<_>>(),
         "chat_moves": status.moves.iter().map(|(from, to)| json!({"from": from, "to": to})).collect::<Vec<_>>(),
         "bills": bills,
@@ -204,6 +232,7 @@ fn as_text(status: &Status, config: &Config, today: NaiveDate) -> String {
         out,
         "alerts: {pending} pending, {sent} sent, {blocked} blocked"
     );
+    out.push_str(&readers_text(status));
     for (from, to) in &status.moves {
         let _ = writeln!(
             out,
@@ -227,6 +256,32 @@ fn as_text(status: &Status, config: &Config, today: NaiveDate) -> String {
             None => writeln!(out, "follow rule {rule}: {bills} bill(s)"),
         };
     }
+    out.push_str(&bills_text(status, config, today));
+    out
+}
+
+/// The readers' line: how many follow bills in private chats, their messages, those gone.
+fn readers_text(status: &Status) -> String {
+    let r = &status.readers;
+    if r.readers == 0 && r.gone == 0 && r.pending == 0 {
+        return String::new();
+    }
+    format!(
+        "readers: {} reader(s) following {} bill(s) in private chats; messages: {} pending, {} \
+         sent, {} refused; {} reader(s) gone (blocked the bot or deleted their account)\n",
+        r.readers,
+        status.followings.len(),
+        r.pending,
+        r.sent,
+        r.refused,
+        r.gone
+    )
+}
+
+/// Every bill's lines: those not checked yet, then each the database knows.
+fn bills_text(status: &Status, config: &Config, today: NaiveDate) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
     for b in &config.bills {
         if !status.states.iter().any(|s| s.bill_id == b.id) {
             let _ = writeln!(out, "bill {}: not checked yet", b.id);
@@ -237,6 +292,9 @@ fn as_text(status: &Status, config: &Config, today: NaiveDate) -> String {
         let note = match (config.bill(s.bill_id), status.rule_of(config, s.bill_id)) {
             (Some(_), _) => String::new(),
             (None, Some(rule)) => format!(" [followed: {rule}]"),
+            (None, None) if status.for_readers(config, s.bill_id) => {
+                " [tracked for its readers]".to_owned()
+            }
             (None, None) => match held() {
                 Some(rule) => format!(
                     " [not tracked: its rule {} matches more than parliament.max_bills]",
@@ -246,6 +304,12 @@ fn as_text(status: &Status, config: &Config, today: NaiveDate) -> String {
             },
         };
         out.push_str(&bill_text(s, &note, today));
+        match status.readers_of(s.bill_id) {
+            0 => {}
+            n => {
+                let _ = writeln!(out, "  readers: {n}");
+            }
+        }
     }
     out
 }
