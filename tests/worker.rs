@@ -22,10 +22,23 @@ use tokio::task::JoinHandle;
 /// A config file tracking `bills`, checked at start and daily at 09:00 London time, alerts to
 /// the console; the listing decides what is fetched (a full refresh only yearly).
 fn write_config(dir: &Path, bills: &[u32], extra: &str) -> PathBuf {
+    let keys = "full_refresh = \"365d\"\n";
+    write_config_with(dir, bills, keys, "cron = \"0 9 * * *\"\n", extra)
+}
+
+/// [`write_config`] with these `[parliament]` and `[schedule]` keys besides the fake's address,
+/// quick retries and votes off (`""`: the defaults).
+fn write_config_with(
+    dir: &Path,
+    bills: &[u32],
+    parliament: &str,
+    schedule: &str,
+    extra: &str,
+) -> PathBuf {
     let mut text = format!(
         "[parliament]\napi_url = \"https://api.fake.test\"\nsite_url = \"https://bills.example.test\"\n\
-         retries = 1\nretry_backoff = \"10ms\"\nfull_refresh = \"365d\"\nvotes = false\n\n[storage]\npath = \"{}\"\n\n\
-         [schedule]\ncron = \"0 9 * * *\"\ncheck_at_start = true\n\n{extra}\n",
+         retries = 1\nretry_backoff = \"10ms\"\nvotes = false\n{parliament}\n[storage]\npath = \"{}\"\n\n\
+         [schedule]\ncheck_at_start = true\n{schedule}\n{extra}\n",
         dir.join("data/billwatch.db").display()
     );
     for id in bills {
@@ -423,5 +436,56 @@ async fn the_worker_announces_new_bills_when_the_config_says_so() {
         ],
         "one for each bill, once"
     );
+    worker.stop().await;
+}
+
+/// The default schedule is every 5 minutes, and the shipped config says the same.
+#[test]
+fn the_default_schedule_is_every_five_minutes() {
+    let default = Config::parse("[[bills]]\nid = 3929\n", Path::new("c.toml")).expect("config");
+    let shipped = Config::parse(billwatch::config::EXAMPLE, Path::new("b.toml")).expect("shipped");
+    for config in [&default, &shipped] {
+        assert_eq!(config.schedule.cron.to_string(), "*/5 * * * *");
+        assert_eq!(config.schedule.jitter, Duration::ZERO);
+        let now = "2026-03-28T12:00:00Z".parse().expect("time");
+        let gap = config.schedule.cron.longest_gap(now, &config.timezone);
+        assert_eq!(gap, Duration::from_secs(300), "across daylight saving too");
+    }
+}
+
+/// A quiet day on the default schedule (every 5 minutes, a full refresh every 24 hours), two
+/// bills tracked: the first check fetches both (3 requests each: record, stages, documents);
+/// then 288 checks a day, each one listing request, except the one a day that refreshes both
+/// bills in full (their 6 requests, and no listing: no bill is left for it to spare).
+#[tokio::test(start_paused = true)]
+async fn a_quiet_day_on_the_default_schedule_costs_one_request_a_check() {
+    let dir = scratch_dir();
+    let path = write_config_with(dir.path(), &[BILL, 4000], "", "", "");
+    let db = dir.path().join("data/billwatch.db");
+    let parliament = FakeParliament::new();
+    parliament.serve_day("2025-02-09", 0);
+    let (mut other, stages) = border_security_on(date("2025-02-09"), 0);
+    other["billId"] = 4000.into();
+    parliament.serve_bill(4000, other, stages);
+    let worker = start(&path, &parliament, "2025-02-09T00:02:30Z");
+    worker.until("2025-02-09T00:03:00Z").await;
+    assert_eq!(parliament.paths().len(), 6, "both bills fetched at start");
+
+    // The 24 hours after the first check: 288 scheduled checks (00:05 to 00:00), one request each.
+    worker.until("2025-02-10T00:02:30Z").await;
+    assert_eq!(checks(&db), 1 + 288);
+    let paths = parliament.paths();
+    assert_eq!(paths.len(), 6 + 288);
+    assert!(
+        paths[6..].iter().all(|p| p == "/api/v1/Bills"),
+        "listing only"
+    );
+
+    // The next check is 24 hours after the last full fetch: both bills in full, no listing.
+    worker.until("2025-02-10T00:07:30Z").await;
+    let refresh = parliament.paths()[6 + 288..].to_vec();
+    assert_eq!(refresh.len(), 6, "{refresh:#?}");
+    assert!(refresh.iter().all(|p| p.starts_with("/api/v1/Bills/")));
+    assert!(alerts(&db).is_empty());
     worker.stop().await;
 }
