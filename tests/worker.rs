@@ -1,6 +1,7 @@
 //! `billwatch run`'s worker in-process, in paused time, against the in-process fake Parliament:
 //! the schedule, each change alerted once across many checks, shutdown in the middle of a check,
-//! and config reload. (The binary's own `run`, with a real SIGTERM, is in `run_e2e.rs`.)
+//! config reload, a quiet day's requests on the default schedule, and the delay from a change in
+//! Parliament's data to its alert leaving. (The binary's own `run`, with a real SIGTERM, is in `run_e2e.rs`.)
 
 mod common;
 
@@ -22,10 +23,23 @@ use tokio::task::JoinHandle;
 /// A config file tracking `bills`, checked at start and daily at 09:00 London time, alerts to
 /// the console; the listing decides what is fetched (a full refresh only yearly).
 fn write_config(dir: &Path, bills: &[u32], extra: &str) -> PathBuf {
+    let keys = "full_refresh = \"365d\"\n";
+    write_config_with(dir, bills, keys, "cron = \"0 9 * * *\"\n", extra)
+}
+
+/// [`write_config`] with these `[parliament]` and `[schedule]` keys besides the fake's address,
+/// quick retries and votes off (`""`: the defaults).
+fn write_config_with(
+    dir: &Path,
+    bills: &[u32],
+    parliament: &str,
+    schedule: &str,
+    extra: &str,
+) -> PathBuf {
     let mut text = format!(
         "[parliament]\napi_url = \"https://api.fake.test\"\nsite_url = \"https://bills.example.test\"\n\
-         retries = 1\nretry_backoff = \"10ms\"\nfull_refresh = \"365d\"\nvotes = false\n\n[storage]\npath = \"{}\"\n\n\
-         [schedule]\ncron = \"0 9 * * *\"\ncheck_at_start = true\n\n{extra}\n",
+         retries = 1\nretry_backoff = \"10ms\"\nvotes = false\n{parliament}\n[storage]\npath = \"{}\"\n\n\
+         [schedule]\ncheck_at_start = true\n{schedule}\n{extra}\n",
         dir.join("data/billwatch.db").display()
     );
     for id in bills {
@@ -424,4 +438,150 @@ async fn the_worker_announces_new_bills_when_the_config_says_so() {
         "one for each bill, once"
     );
     worker.stop().await;
+}
+
+/// The default schedule is every 5 minutes, and the shipped config says the same.
+#[test]
+fn the_default_schedule_is_every_five_minutes() {
+    let default = Config::parse("[[bills]]\nid = 3929\n", Path::new("c.toml")).expect("config");
+    let shipped = Config::parse(billwatch::config::EXAMPLE, Path::new("b.toml")).expect("shipped");
+    for config in [&default, &shipped] {
+        assert_eq!(config.schedule.cron.to_string(), "*/5 * * * *");
+        assert_eq!(config.schedule.jitter, Duration::ZERO);
+        let now = "2026-03-28T12:00:00Z".parse().expect("time");
+        let gap = config.schedule.cron.longest_gap(now, &config.timezone);
+        assert_eq!(gap, Duration::from_secs(300), "across daylight saving too");
+    }
+}
+
+/// A quiet day on the default schedule (every 5 minutes, a full refresh every 24 hours), two
+/// bills tracked: the first check fetches both (3 requests each: record, stages, documents);
+/// then 288 checks a day, each one listing request, except the one a day that refreshes both
+/// bills in full (their 6 requests, and no listing: no bill is left for it to spare).
+#[tokio::test(start_paused = true)]
+async fn a_quiet_day_on_the_default_schedule_costs_one_request_a_check() {
+    let dir = scratch_dir();
+    let path = write_config_with(dir.path(), &[BILL, 4000], "", "", "");
+    let db = dir.path().join("data/billwatch.db");
+    let parliament = FakeParliament::new();
+    parliament.serve_day("2025-02-09", 0);
+    let (mut other, stages) = border_security_on(date("2025-02-09"), 0);
+    other["billId"] = 4000.into();
+    parliament.serve_bill(4000, other, stages);
+    let worker = start(&path, &parliament, "2025-02-09T00:02:30Z");
+    worker.until("2025-02-09T00:03:00Z").await;
+    assert_eq!(parliament.paths().len(), 6, "both bills fetched at start");
+
+    // The 24 hours after the first check: 288 scheduled checks (00:05 to 00:00), one request each.
+    worker.until("2025-02-10T00:02:30Z").await;
+    assert_eq!(checks(&db), 1 + 288);
+    let paths = parliament.paths();
+    assert_eq!(paths.len(), 6 + 288);
+    assert!(
+        paths[6..].iter().all(|p| p == "/api/v1/Bills"),
+        "listing only"
+    );
+
+    // The next check is 24 hours after the last full fetch: both bills in full, no listing.
+    worker.until("2025-02-10T00:07:30Z").await;
+    let refresh = parliament.paths()[6 + 288..].to_vec();
+    assert_eq!(refresh.len(), 6, "{refresh:#?}");
+    assert!(refresh.iter().all(|p| p.starts_with("/api/v1/Bills/")));
+    assert!(alerts(&db).is_empty());
+    worker.stop().await;
+}
+
+/// How long after Parliament showed a change its alert left billwatch, in virtual time.
+struct Delays {
+    /// From the last request of the check before the change (the listing) to the change.
+    after_check: Duration,
+    channel: Duration,
+    /// To a reader following the bill, in their private chat.
+    reader: Duration,
+    /// What the delay must keep under: the schedule's longest gap, plus its jitter, plus 10 s.
+    bound: Duration,
+}
+
+/// The worker on the default schedule (every 5 minutes, no jitter) with Telegram, the bill
+/// recorded on 9 February and followed by a reader, then its 2nd reading showing at `change`
+/// (UTC, 10 February: London time is UTC then): the delays of its alert. The check that records
+/// it wakes the sender; without that wake-up (tried), the idle sender, which looks at the outbox
+/// once a minute, sent the worst case's alert 329 s after the change, over the bound.
+async fn delay_after_change(change: &str) -> Delays {
+    const CHANNEL: &str = "@bill_alerts";
+    const READER: &str = "5000";
+    let dir = scratch_dir();
+    let telegram = format!("[telegram]\nchat = \"{CHANNEL}\"\n");
+    let path = write_config_with(dir.path(), &[BILL], "", "", &telegram);
+    let config = Config::load(&path).expect("config");
+    let db = dir.path().join("data/billwatch.db");
+    let parliament = FakeParliament::new();
+    let bot = FakeBot::new();
+    parliament.serve_day("2025-02-09", 0);
+    let worker = start_with(&path, &parliament, &bot, "2025-02-10T10:02:30Z");
+    worker.until("2025-02-10T10:03:00Z").await;
+    let store = billwatch::store::Db::open(&db).await.expect("db");
+    let now = worker.clock.now();
+    let followed = store.call(move |s| {
+        let tracked = std::collections::HashSet::from([BILL]);
+        s.follow(
+            READER,
+            BILL,
+            &tracked,
+            billwatch::readers::Limits::default(),
+            now,
+        )
+    });
+    followed.await.expect("followed");
+
+    worker.until(change).await;
+    let changed = tokio::time::Instant::now();
+    assert_eq!(checks(&db), 2, "at start, and at 10:05");
+    let asked = parliament.requests().last().expect("a request").at;
+    let (mut bill, stages) = border_security_on(date("2025-02-10"), 0);
+    bill["lastUpdate"] = change.trim_end_matches('Z').into();
+    parliament.serve_bill(BILL, bill, stages);
+    worker.until("2025-02-10T10:20:00Z").await;
+    assert_eq!(alerts(&db).len(), 1, "one alert: {:#?}", alerts(&db));
+    let sent_to = |chat: &str| {
+        let sends: Vec<_> = bot.sends().into_iter().filter(|c| c.chat == chat).collect();
+        assert_eq!(sends.len(), 1, "{chat}: {sends:#?}");
+        assert!(sends[0].text.contains("2nd reading"), "{}", sends[0].text);
+        sends[0].at - changed
+    };
+    let (channel, reader) = (sent_to(CHANNEL), sent_to(READER));
+    worker.stop().await;
+
+    let gap = config.schedule.cron.longest_gap(now, &config.timezone);
+    Delays {
+        after_check: changed - asked,
+        channel,
+        reader,
+        bound: gap + config.schedule.jitter + Duration::from_secs(10),
+    }
+}
+
+/// The worst case: the change shows 1 s after a check (at 10:05:00) asked the listing. The next
+/// check, at 10:10:00, finds it, and the sender, woken by the check, sends it at once: 299 s,
+/// for the channel; the reader's comes right after it, Telegram's overall gap later (33.3 ms, at
+/// tokio's millisecond).
+#[tokio::test(start_paused = true)]
+async fn an_alert_leaves_at_most_one_interval_after_parliament_shows_the_change() {
+    let d = delay_after_change("2025-02-10T10:05:01Z").await;
+    assert_eq!(d.after_check, Duration::from_secs(1));
+    assert_eq!(d.bound, Duration::from_secs(310));
+    assert_eq!(d.channel, Duration::from_secs(299));
+    assert_eq!(d.reader, Duration::from_millis(299_034));
+    assert!(d.channel <= d.bound && d.reader <= d.bound);
+}
+
+/// The typical case: the change shows mid-interval (10:07:30), and leaves with the 10:10:00
+/// check, 150 s later.
+#[tokio::test(start_paused = true)]
+async fn an_alert_leaves_half_an_interval_after_a_change_mid_interval() {
+    let d = delay_after_change("2025-02-10T10:07:30Z").await;
+    assert_eq!(d.after_check, Duration::from_secs(150));
+    assert_eq!(d.channel, Duration::from_secs(150));
+    assert_eq!(d.reader, Duration::from_millis(150_034));
+    assert!(d.channel <= d.bound && d.reader <= d.bound);
 }

@@ -210,10 +210,10 @@ pub(super) fn telegram(
     }))
 }
 
-/// `[schedule]`: when `run` checks; every 15 minutes when left out.
+/// `[schedule]`: when `run` checks; every 5 minutes when left out (a quiet check is one request).
 pub(super) fn schedule(cx: &Context<'_>, s: &raw::Schedule) -> Result<ScheduleConfig, ConfigError> {
     let cron = match &s.cron {
-        None => Schedule::parse("*/15 * * * *").map_err(|e| {
+        None => Schedule::parse("*/5 * * * *").map_err(|e| {
             cx.error(
                 0..0,
                 "schedule.cron",
