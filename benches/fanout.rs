@@ -190,7 +190,7 @@ fn deliver(config_path: &Path) {
         let telegram = Arc::new(LimitedTelegram::default());
         let clock = Clock::following_tokio("2025-02-10T18:00:00Z".parse().expect("now"));
         let t = config.telegram.as_ref().expect("telegram");
-        let sender = Sender::new(telegram.clone(), t, &config.storage.path, clock);
+        let mut sender = Sender::new(telegram.clone(), t, &config.storage.path, clock);
         let db = Db::open(&config.storage.path).await.expect("db");
         let started = tokio::time::Instant::now();
         let (mut rounds, mut messages) = (0, 0);

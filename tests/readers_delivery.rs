@@ -47,7 +47,7 @@ async fn fan_out_to(chats: &[String]) -> Bench {
     b
 }
 
-async fn round(b: &Bench, batch: usize) -> ReadersRound {
+async fn round(b: &mut Bench, batch: usize) -> ReadersRound {
     let today = date("2025-02-10");
     b.sender
         .deliver_to_readers(&b.db, today, batch, &mut Shutdown::never())
@@ -66,7 +66,7 @@ async fn each_reader_gets_the_alert_once_and_a_blocked_reader_is_let_go() {
     let mut b = fan_out_to(&chats).await;
     b.bot.blocked_by(&chats[1]);
 
-    let done = round(&b, 100).await;
+    let done = round(&mut b, 100).await;
     assert_eq!(
         done,
         ReadersRound {
@@ -97,7 +97,7 @@ async fn each_reader_gets_the_alert_once_and_a_blocked_reader_is_let_go() {
 
     // Another round sends nothing more.
     let sends = b.bot.sends().len();
-    assert_eq!(round(&b, 100).await, ReadersRound::default());
+    assert_eq!(round(&mut b, 100).await, ReadersRound::default());
     assert_eq!(b.bot.sends().len(), sends);
 
     // Pruned past keep_sent: the deliveries go, the alert itself stays (it is the record of
@@ -115,13 +115,13 @@ async fn each_reader_gets_the_alert_once_and_a_blocked_reader_is_let_go() {
 #[tokio::test(start_paused = true)]
 async fn a_restart_in_the_middle_of_a_fan_out_sends_each_reader_the_alert_once() {
     let chats = readers(25);
-    let b = fan_out_to(&chats).await;
-    let first = round(&b, 10).await;
+    let mut b = fan_out_to(&chats).await;
+    let first = round(&mut b, 10).await;
     assert_eq!((first.messages, first.waiting), (10, 1));
     // A new process: a new sender on the same database.
     let db_path = b.config.storage.path.clone();
     let t = b.config.telegram.clone().expect("telegram");
-    let restarted = billwatch::telegram::Sender::new(b.bot.clone(), &t, &db_path, b.clock);
+    let mut restarted = billwatch::telegram::Sender::new(b.bot.clone(), &t, &db_path, b.clock);
     let db = billwatch::store::Db::open(&db_path).await.expect("db");
     let rest = restarted
         .deliver_to_readers(&db, date("2025-02-10"), 100, &mut Shutdown::never())
@@ -136,7 +136,7 @@ async fn a_restart_in_the_middle_of_a_fan_out_sends_each_reader_the_alert_once()
 #[tokio::test(start_paused = true)]
 async fn a_fan_out_keeps_under_the_overall_limit_and_leaves_room_for_replies() {
     let chats = readers(300);
-    let b = fan_out_to(&chats).await;
+    let mut b = fan_out_to(&chats).await;
     let throttled = b.sender.throttled().clone();
     let started = Instant::now();
     let reply_took = async {
@@ -148,7 +148,7 @@ async fn a_fan_out_keeps_under_the_overall_limit_and_leaves_room_for_replies() {
             .expect("sent");
         asked.elapsed()
     };
-    let (done, reply_took) = tokio::join!(round(&b, 1000), reply_took);
+    let (done, reply_took) = tokio::join!(round(&mut b, 1000), reply_took);
     assert_eq!(done.messages, 300);
     // 300 messages at 28 a second.
     let took = started.elapsed();
@@ -166,4 +166,48 @@ async fn a_fan_out_keeps_under_the_overall_limit_and_leaves_room_for_replies() {
             .count();
         assert!(in_a_second <= 30, "{in_a_second} messages within a second");
     }
+}
+
+/// A full disk: Telegram accepted the readers' messages, "sent" cannot be recorded. They are
+/// never sent again by this process, nothing else goes meanwhile, and once the disk takes
+/// writes again they are recorded, sent once in all.
+#[tokio::test(start_paused = true)]
+async fn a_readers_message_that_cannot_be_recorded_is_never_sent_again() {
+    let chats = readers(2);
+    let mut b = fan_out_to(&chats).await;
+    let path = b.config.storage.path.clone();
+    let refuse_sent = |on: bool| {
+        let db = rusqlite::Connection::open(&path).expect("second connection");
+        let sql = if on {
+            "CREATE TRIGGER disk_full BEFORE UPDATE OF status ON deliveries
+             WHEN NEW.status = 'sent' BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;"
+        } else {
+            "DROP TRIGGER disk_full;"
+        };
+        db.execute_batch(sql).expect("trigger");
+    };
+    refuse_sent(true);
+    let today = date("2025-02-10");
+    for attempt in 0..3 {
+        let done = b
+            .sender
+            .deliver_to_readers(&b.db, today, 100, &mut Shutdown::never())
+            .await;
+        let e = done.expect_err("the round stops on what it cannot record");
+        assert!(
+            e.to_string().contains("disk is full"),
+            "round {attempt}: {e}"
+        );
+        for chat in &chats {
+            assert_eq!(b.bot.texts_to(chat).len(), 1, "round {attempt}: sent once");
+        }
+    }
+    refuse_sent(false);
+    let done = round(&mut b, 100).await;
+    assert_eq!(done, ReadersRound::default(), "nothing left to send");
+    for chat in &chats {
+        assert_eq!(b.bot.texts_to(chat).len(), 1, "sent once in all");
+    }
+    let counts = b.db.call(|s| s.reader_counts()).await.expect("counts");
+    assert_eq!((counts.pending, counts.sent), (0, 2));
 }

@@ -10,12 +10,13 @@
 
 use std::time::Duration;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use futures::StreamExt;
 
 use super::client::SendError;
 use super::delivery::{RETRY, Sender};
 use super::throttled::Throttled;
+use super::unrecorded::Unrecorded;
 use crate::clock::Clock;
 use crate::message;
 use crate::shutdown::Shutdown;
@@ -53,22 +54,32 @@ enum Outcome {
     Refused(usize),
     /// Not sent now (a failure worth another try later, or shutdown): still pending.
     Waiting(String),
+    /// Telegram accepted the message but it cannot be recorded (a full disk): never sent again
+    /// by this process.
+    Unrecorded {
+        chat: String,
+        ids: Vec<i64>,
+        at: DateTime<Utc>,
+        error: StoreError,
+    },
 }
 
 impl Sender {
     /// Sends the alerts waiting for at most `batch` readers. A database failure ends the round
-    /// (what was not marked sent goes again: at least once, as for the channels).
+    /// (what was not marked sent goes again: at least once, as for the channels), except that a
+    /// message Telegram accepted and the database could not record is kept in memory, never
+    /// sent again, and nothing more goes until it is recorded.
     pub async fn deliver_to_readers(
-        &self,
+        &mut self,
         db: &Db,
         today: NaiveDate,
         batch: usize,
         shutdown: &mut Shutdown,
     ) -> Result<ReadersRound, StoreError> {
+        self.record_unrecorded(db, shutdown).await?;
         let readers = db.call(move |s| s.reader_batch(batch)).await?;
         let full = readers.len() >= batch;
-        let throttled = &self.throttled;
-        let clock = self.clock;
+        let (throttled, clock) = (&self.throttled, self.clock);
         let outcomes: Vec<Result<Outcome, StoreError>> = futures::stream::iter(readers)
             .map(|(chat, alerts)| {
                 let mut shutdown = shutdown.clone();
@@ -80,8 +91,26 @@ impl Sender {
             .collect()
             .await;
         let mut round = ReadersRound::default();
+        let mut failed = None;
         for outcome in outcomes {
-            match outcome? {
+            let outcome = match outcome {
+                Ok(outcome) => outcome,
+                Err(e) => {
+                    failed.get_or_insert(e);
+                    continue;
+                }
+            };
+            match outcome {
+                Outcome::Unrecorded {
+                    chat,
+                    ids,
+                    at,
+                    error,
+                } => {
+                    let sent = Unrecorded::Readers { chat, ids, at };
+                    let error = self.unrecorded(sent, error);
+                    failed.get_or_insert(error);
+                }
                 Outcome::Sent { messages, alerts } => {
                     round.messages += messages;
                     round.alerts += alerts;
@@ -93,6 +122,9 @@ impl Sender {
                     round.last_error = Some(why);
                 }
             }
+        }
+        if let Some(e) = failed {
+            return Err(e);
         }
         if full && round.waiting == 0 {
             // More readers than one batch: the sender comes back for them at once.
@@ -122,7 +154,14 @@ async fn deliver_reader(
         match send(throttled, db, chat, &text, &ids, shutdown).await? {
             Ok(()) => {
                 let (c, owned, now) = (chat.to_owned(), ids.clone(), clock.now());
-                db.call(move |s| s.reader_sent(&c, &owned, now)).await?;
+                if let Err(error) = db.call(move |s| s.reader_sent(&c, &owned, now)).await {
+                    return Ok(Outcome::Unrecorded {
+                        chat: chat.to_owned(),
+                        ids,
+                        at: now,
+                        error,
+                    });
+                }
                 messages += 1;
                 sent += ids.len();
             }

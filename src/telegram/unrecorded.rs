@@ -21,6 +21,12 @@ pub(super) enum Unrecorded {
         message_id: i64,
         at: DateTime<Utc>,
     },
+    /// Readers' alerts posted to a reader's private chat as one message.
+    Readers {
+        chat: String,
+        ids: Vec<i64>,
+        at: DateTime<Utc>,
+    },
     /// A status card posted or edited.
     Card {
         bill: u32,
@@ -35,7 +41,7 @@ impl Unrecorded {
     /// How many alerts (a card counts as none).
     fn alerts(&self) -> usize {
         match self {
-            Unrecorded::Alerts { ids, .. } => ids.len(),
+            Unrecorded::Alerts { ids, .. } | Unrecorded::Readers { ids, .. } => ids.len(),
             Unrecorded::Card { .. } => 0,
         }
     }
@@ -50,6 +56,9 @@ impl Unrecorded {
             } => {
                 db.call(move |s| s.mark_sent(&ids, at, Some(message_id)))
                     .await
+            }
+            Unrecorded::Readers { chat, ids, at } => {
+                db.call(move |s| s.reader_sent(&chat, &ids, at)).await
             }
             Unrecorded::Card {
                 bill,
