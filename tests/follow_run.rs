@@ -5,17 +5,9 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
-use billwatch::clock::Clock;
-use billwatch::config::Config;
-use billwatch::shutdown::{Shutdown, Trigger};
-use billwatch::source::Sources;
-use billwatch::telegram::Sender;
-use billwatch::worker::{self, Services};
 use common::fake_bot::FakeBot;
 use common::*;
-use tokio::task::JoinHandle;
 
 const ADMIN: &str = "-1009999";
 const CHAT: &str = "@bill_alerts";
@@ -37,64 +29,6 @@ fn write_config(dir: &Path, max_bills: u32, rules: &str) -> PathBuf {
     path
 }
 
-struct Running {
-    trigger: Trigger,
-    task: JoinHandle<anyhow::Result<()>>,
-    clock: Clock,
-}
-
-/// The worker at `start` (UTC) on the config at `path`: Parliament is `parliament`, Telegram
-/// is `bot`.
-fn start(path: &Path, parliament: &FakeParliament, bot: &Arc<FakeBot>, start: &str) -> Running {
-    let config = Config::load(path).expect("config");
-    let clock = Clock::following_tokio(start.parse().expect("start time"));
-    let (trigger, shutdown) = Shutdown::new();
-    let sender_on = {
-        let bot = bot.clone();
-        move |config: &Config, clock| {
-            let t = config.telegram.as_ref()?;
-            Some(Sender::new(bot.clone(), t, &config.storage.path, clock))
-        }
-    };
-    let sender = sender_on(&config, clock);
-    let parliament = parliament.clone();
-    let services = Services {
-        sources: Box::new(move |config, cache, clock| {
-            let http = parliament.http(&config.parliament);
-            Ok(Sources::with_state_and_http(config, cache, clock, http))
-        }),
-        sender: Box::new(move |config, clock| Ok(sender_on(config, clock))),
-        commands: false,
-    };
-    let task = tokio::spawn(worker::run(
-        path.to_owned(),
-        config,
-        sender,
-        clock,
-        shutdown,
-        services,
-    ));
-    Running {
-        trigger,
-        task,
-        clock,
-    }
-}
-
-impl Running {
-    /// Lets virtual time run until `time` (UTC).
-    async fn until(&self, time: &str) {
-        let target: chrono::DateTime<chrono::Utc> = time.parse().expect("time");
-        let wait = (target - self.clock.now()).to_std().unwrap_or_default();
-        tokio::time::sleep(wait).await;
-    }
-
-    async fn stop(self) {
-        self.trigger.fire();
-        self.task.await.expect("joined").expect("ran");
-    }
-}
-
 /// A rule over `max_bills` (its search finds 3 bills, of which 2 started in the Commons) is told to the admin chat at the first check, not at the next ones;
 /// `max_bills` raised, the rule searches at the next check, takes its bills on silently, and the
 /// operator hears it works again, once; lowered again, the next search (a full refresh later)
@@ -110,7 +44,7 @@ async fn a_rule_in_error_is_told_to_the_operator_once_and_its_fix_once() {
                 (1); narrow it (or raise max_bills): its bills are not taken on until then";
     let works = "⚠️ follow[0] (Immigration) works again: its bills are taken on.";
 
-    let worker = start(&path, &parliament, &bot, "2025-03-02T10:00:00Z");
+    let worker = start_with(&path, &parliament, &bot, "2025-03-02T10:00:00Z");
     worker.until("2025-03-02T10:40:00Z").await;
     assert_eq!(bot.texts_to(ADMIN), [over], "told once in three checks");
 

@@ -176,16 +176,7 @@ async fn a_readers_message_that_cannot_be_recorded_is_never_sent_again() {
     let chats = readers(2);
     let mut b = fan_out_to(&chats).await;
     let path = b.config.storage.path.clone();
-    let refuse_sent = |on: bool| {
-        let db = rusqlite::Connection::open(&path).expect("second connection");
-        let sql = if on {
-            "CREATE TRIGGER disk_full BEFORE UPDATE OF status ON deliveries
-             WHEN NEW.status = 'sent' BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;"
-        } else {
-            "DROP TRIGGER disk_full;"
-        };
-        db.execute_batch(sql).expect("trigger");
-    };
+    let refuse_sent = |on: bool| refuse_sent(&path, "deliveries", on);
     refuse_sent(true);
     let today = date("2025-02-10");
     for attempt in 0..3 {

@@ -625,16 +625,7 @@ async fn an_accepted_message_that_cannot_be_recorded_is_never_sent_again() {
     );
     b.announce(BILL).await;
     let path = b.config.storage.path.clone();
-    let refuse_sent = |on: bool| {
-        let db = rusqlite::Connection::open(&path).expect("second connection");
-        let sql = if on {
-            "CREATE TRIGGER disk_full BEFORE UPDATE OF status ON alerts
-             WHEN NEW.status = 'sent' BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;"
-        } else {
-            "DROP TRIGGER disk_full;"
-        };
-        db.execute_batch(sql).expect("trigger");
-    };
+    let refuse_sent = |on: bool| refuse_sent(&path, "alerts", on);
     refuse_sent(true);
     let today = b.clock.today(&b.config.timezone);
     for round in 0..3 {

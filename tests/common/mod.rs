@@ -11,6 +11,7 @@
 //! - [`scratch`]: a scratch folder with a config, and runs of the real binary.
 //! - [`in_process`]: one check of the library, as the binary's `check` would run it.
 //! - [`rule_bills`]: bills for follow rules' tests.
+//! - [`worker_run`]: `billwatch run`'s worker in-process, in paused time.
 #![allow(dead_code, unused_imports)]
 
 pub mod fake_api;
@@ -24,6 +25,7 @@ pub mod rule_bills;
 pub mod scratch;
 pub mod site_html;
 pub mod telegram_html;
+pub mod worker_run;
 
 pub use fake_api::*;
 pub use fake_parliament::*;
@@ -34,3 +36,4 @@ pub use journey::*;
 pub use rule_bills::*;
 pub use scratch::*;
 pub use site_html::*;
+pub use worker_run::*;

@@ -147,3 +147,18 @@ pub fn renumber(bill: &mut Value, stages: &mut Value, id: u32) {
 pub fn gaps(calls: &[Call]) -> Vec<Duration> {
     calls.windows(2).map(|w| w[1].at - w[0].at).collect()
 }
+
+/// Makes recording "sent" in `table` (`alerts` or `deliveries`) of the database at `db` fail
+/// as a full disk does (`on`), or work again.
+pub fn refuse_sent(db: &std::path::Path, table: &str, on: bool) {
+    let conn = rusqlite::Connection::open(db).expect("second connection");
+    let sql = if on {
+        format!(
+            "CREATE TRIGGER disk_full BEFORE UPDATE OF status ON {table}
+             WHEN NEW.status = 'sent' BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;"
+        )
+    } else {
+        "DROP TRIGGER disk_full;".to_owned()
+    };
+    conn.execute_batch(&sql).expect("trigger");
+}
