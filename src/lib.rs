@@ -10,7 +10,8 @@
 //!      tokio's paused time, in tests. Nothing else reads the wall-clock time.
 //!    - [`house`], [`bill`]: the model — a bill, its stages, their sittings; bill references.
 //!    - [`stage`]: what kind of stage a stage is, decided once from one table (`StageKind`).
-//!    - [`document`]: a bill's documents (publications), which are new, which are announced.
+//!    - [`document`]: a bill's documents (publications), which are new, which are announced;
+//!      which publication types are the other House's amendments at ping-pong.
 //!    - [`division`]: a vote of either House (`Division`), and which tracked bill, stage and
 //!      question it is about (`division::match_division`), from its title and date.
 //!    - [`votes`]: which divisions found for a bill are told, alone (a reading) or a sitting
