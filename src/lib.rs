@@ -37,7 +37,8 @@
 //!      health, status cards, page copies; `store::Db` runs each call off the async workers.
 //! 4. What is done with them:
 //!    - [`check`]: one check: plan which bills to fetch (`check::plan`, pure), fetch, decide,
-//!      persist (`--dry-run`: nothing).
+//!      persist (`--dry-run`: nothing); Parliament's publication types read when a new document
+//!      needs them (`check/doc_types.rs`).
 //!    - [`telegram`]: delivery over a `BotApi` (teloxide, or a fake in tests) — digests, limits,
 //!      retries, blocked alerts, status cards, operator notices.
 //!    - [`bot`]: the bot's commands in private chats (teloxide dispatcher, long polling); the
