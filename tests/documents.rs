@@ -273,3 +273,74 @@ async fn types_that_cannot_be_read_never_hold_up_a_stage_alert() {
         ]
     );
 }
+
+/// `check --dry-run` asks for the types as a check would, and keeps nothing: the real check
+/// after it asks again, and tells the Lords amendments once.
+#[tokio::test(start_paused = true)]
+async fn a_dry_run_reads_the_types_and_keeps_nothing() {
+    let parliament = FakeParliament::new();
+    let check = InProcess::new(&parliament, "mode = \"api\"\n", &[BILL], "");
+    let mut from = 0;
+    serve(&parliament, "2025-11-18", None, &[&print()]);
+    check.check_on("2025-11-18").await.assert_code(0);
+    asked(&parliament, &mut from);
+
+    serve(
+        &parliament,
+        "2025-11-19",
+        None,
+        &[&lords_amendments(), &print()],
+    );
+    let clock = at("2025-11-19", "10:00:00");
+    let store = billwatch::store::Store::open(&check.db_path()).expect("store");
+    let http = parliament.http(&check.config.parliament);
+    let sources = billwatch::source::Sources::with_state_and_http(
+        &check.config,
+        store.page_cache(),
+        clock,
+        http,
+    );
+    let db = billwatch::store::Db::open(&check.db_path())
+        .await
+        .expect("db");
+    let report = billwatch::check::dry_run(
+        &check.config,
+        &sources,
+        Some(&db),
+        clock,
+        Default::default(),
+    )
+    .await
+    .expect("dry run");
+    let previews: Vec<String> = report
+        .previews
+        .iter()
+        .map(|(e, _)| {
+            format!(
+                "{}: {}",
+                e.kind.as_str(),
+                e.document.as_ref().map_or("", |d| d.kind.as_str())
+            )
+        })
+        .collect();
+    assert_eq!(previews, ["document_published: Lords amendments"]);
+    let types = [
+        "/api/v1/PublicationTypes?Skip=0&Take=100",
+        "/api/v1/PublicationTypes?Skip=20&Take=100",
+    ];
+    assert_eq!(asked(&parliament, &mut from)[3..], types);
+    assert_eq!(store.meta("publication_types").expect("meta"), None);
+
+    let run = check.check_on("2025-11-19").await;
+    run.assert_code(0);
+    assert_eq!(
+        said(&run),
+        [
+            "document_published: New document (Lords amendments): “Lords amendments to the Border \
+          Security, Asylum and Immigration Bill”, published 19 November 2025 by the House of \
+          Lords."
+        ]
+    );
+    assert_eq!(asked(&parliament, &mut from)[3..], types);
+    assert!(store.meta("publication_types").expect("meta").is_some());
+}
