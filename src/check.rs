@@ -6,6 +6,7 @@
 //! days is recorded once the Votes APIs were asked (see `check/votes.rs`), so that its stage
 //! and the stage's vote are told together.
 
+mod doc_types;
 mod follow;
 pub mod plan;
 mod readers;
@@ -27,7 +28,7 @@ use crate::source::search::FoundBill;
 use crate::source::{Known, SourceError, SourceKind, Sources};
 use crate::store::{Alert, Db, FetchState, Recording, StoreError};
 use plan::Plan;
-use record::{Run, damaged, recording};
+use record::{Noted, Run, damaged, recording};
 pub use report::Listing;
 
 /// How a check treats bills and state.
@@ -182,15 +183,6 @@ enum Target {
     DryRun(Option<Db>),
 }
 
-/// What recording one bill gave.
-#[derive(Debug, Clone)]
-struct Noted {
-    first_seen: bool,
-    /// Alerts written, or for a dry run, alerts that would be.
-    alerts: usize,
-    vanished: Vec<String>,
-}
-
 impl Target {
     fn stored(&self) -> Option<&Db> {
         match self {
@@ -333,6 +325,7 @@ async fn check(
         returning: &returning,
         introduced: &introduced,
         readers_only: &planned.readers,
+        types: doc_types::PingPongTypes::new(&sources.api),
     };
     let mut fetches = fetch_all(config, sources, &target, plan.fetch, today);
     // A bill that sat recently waits for the votes, so that a stage and its vote found now

@@ -10,7 +10,8 @@
 //!      tokio's paused time, in tests. Nothing else reads the wall-clock time.
 //!    - [`house`], [`bill`]: the model — a bill, its stages, their sittings; bill references.
 //!    - [`stage`]: what kind of stage a stage is, decided once from one table (`StageKind`).
-//!    - [`document`]: a bill's documents (publications), which are new, which are announced.
+//!    - [`document`]: a bill's documents (publications), which are new, which are announced;
+//!      which publication types are the other House's amendments at ping-pong.
 //!    - [`division`]: a vote of either House (`Division`), and which tracked bill, stage and
 //!      question it is about (`division::match_division`), from its title and date.
 //!    - [`votes`]: which divisions found for a bill are told, alone (a reading) or a sitting
@@ -36,7 +37,8 @@
 //!      health, status cards, page copies; `store::Db` runs each call off the async workers.
 //! 4. What is done with them:
 //!    - [`check`]: one check: plan which bills to fetch (`check::plan`, pure), fetch, decide,
-//!      persist (`--dry-run`: nothing).
+//!      persist (`--dry-run`: nothing); Parliament's publication types read when a new document
+//!      needs them (`check/doc_types.rs`).
 //!    - [`telegram`]: delivery over a `BotApi` (teloxide, or a fake in tests) — digests, limits,
 //!      retries, blocked alerts, status cards, operator notices.
 //!    - [`bot`]: the bot's commands in private chats (teloxide dispatcher, long polling); the

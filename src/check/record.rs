@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use super::doc_types::PingPongTypes;
 use super::{BillOutcome, CheckReport, Target};
 use crate::bill::{BillId, Snapshot};
 use crate::clock::Clock;
@@ -27,6 +28,17 @@ pub(super) struct Run<'a> {
     pub introduced: &'a [(BillId, NaiveDate)],
     /// Bills tracked only for their readers: always silent at first sight.
     pub readers_only: &'a [BillId],
+    /// The default documents' types at ping-pong, asked for once in the check if needed.
+    pub types: PingPongTypes<'a>,
+}
+
+/// What recording one bill gave.
+#[derive(Debug, Clone)]
+pub(super) struct Noted {
+    pub first_seen: bool,
+    /// Alerts written, or for a dry run, alerts that would be.
+    pub alerts: usize,
+    pub vanished: Vec<String>,
 }
 
 impl Run<'_> {
@@ -51,6 +63,8 @@ impl Run<'_> {
         };
         let mut how = recording(self.config, id, source.into(), first, now, self.today, back);
         how.divisions = divisions;
+        let run = (self.config, self.target, self.clock);
+        self.types.complete(run, &snapshot, &mut how).await;
         let (title, stages) = (snapshot.bill.title.clone(), snapshot.stages.len());
         match self.target.record(snapshot, how, report).await {
             Ok(noted) => {

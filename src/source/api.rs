@@ -9,14 +9,14 @@ use url::Url;
 
 use super::http::{FetchError, Http};
 use super::parsing::Parsing;
-use super::publications::parse_publications;
+use super::publications::{parse_publication_types, parse_publications};
 use super::search::{
     Found, FoundBill, SEARCH_TAKE, SearchQuery, newest_session, parse_bill_types, parse_found,
 };
 use super::{ParseError, SourceError};
 use crate::bill::{Bill, BillId, CurrentStage, House, Snapshot, Sponsor, Stage};
 use crate::config::join;
-use crate::document::Document;
+use crate::document::{Document, PublicationType};
 
 /// Stages asked for per page (the API's default is 20).
 const PAGE_SIZE: usize = 100;
@@ -26,6 +26,9 @@ const MAX_PAGES: usize = super::MAX_STAGES / PAGE_SIZE;
 const LISTING_PAGE: usize = 50;
 /// More changed bills than this many pages since the last check: fetch every bill instead.
 const MAX_LISTING_PAGES: usize = 20;
+/// Publication types asked for per page, and the most pages read (there are a few dozen).
+const TYPES_PAGE: usize = 100;
+const MAX_TYPES_PAGES: usize = 10;
 
 /// Why the listing of recently updated bills could not be used.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -207,6 +210,41 @@ impl ApiSource {
     pub async fn bill_types(&self) -> Result<Vec<(u32, String)>, ListingError> {
         let url = join(&self.base, "api/v1/BillTypes");
         self.read(&url, parse_bill_types).await
+    }
+
+    /// Parliament's publication types, every page of them.
+    pub async fn publication_types(&self) -> Result<Vec<PublicationType>, ListingError> {
+        let mut types: Vec<PublicationType> = Vec::new();
+        let mut url = String::new();
+        for _ in 0..MAX_TYPES_PAGES {
+            // The server may send fewer than asked (its own page size): skip what arrived.
+            let path = format!(
+                "api/v1/PublicationTypes?Skip={}&Take={TYPES_PAGE}",
+                types.len()
+            );
+            url = join(&self.base, &path);
+            let page = self.read(&url, parse_publication_types).await?;
+            let before = types.len();
+            for t in page.types {
+                if !types.iter().any(|k| k.id == t.id) {
+                    types.push(t);
+                }
+            }
+            if types.len() >= page.total {
+                return Ok(types);
+            }
+            if types.len() == before {
+                break;
+            }
+        }
+        // Never a part of the list taken for the whole: a type past the cut would be missed.
+        Err(ListingError::Parse {
+            url,
+            error: ParseError::new(format!(
+                "the publication types could not all be read ({} of those said to exist)",
+                types.len()
+            )),
+        })
     }
 
     /// GETs `url` and reads the answer with `parse`, off the async workers.

@@ -3,7 +3,9 @@
 //!
 //! It serves what the wiremock fakes serve ([`super::FakeApi`], [`super::FakeSite`]): a bill's
 //! record, its stages a page at a time (`Skip`/`Take`, at most 20), the listing of bills by last
-//! update, the stage pages. It can be told to answer otherwise (a status, a `Retry-After`, a
+//! update, the stage pages; and Parliament's publication types (`tests/fixtures/api/
+//! publication-types.json`), 20 a page. A bill's documents are served by a rule
+//! ([`FakeParliament::answer`]). It can be told to answer otherwise (a status, a `Retry-After`, a
 //! broken connection, an answer that takes its time, for a number of requests or for good), and
 //! it records every request with the (tokio) time it came.
 
@@ -267,6 +269,9 @@ fn serve(state: &State, url: &url::Url, validators: Option<&Validators>) -> Answ
     if path == "/api/v1/Bills" {
         return listing(state, url);
     }
+    if path == "/api/v1/PublicationTypes" {
+        return Answer::json(&super::stages_page(&publication_types(), url));
+    }
     if let Some(rest) = path.strip_prefix("/api/v1/Bills/") {
         let (id, stages) = match rest.split_once('/') {
             Some((id, "Stages")) => (id, true),
@@ -297,6 +302,15 @@ fn serve(state: &State, url: &url::Url, validators: Option<&Validators>) -> Answ
         }
         None => Answer::status(404),
     }
+}
+
+/// Parliament's publication types: billwatch's own fixture.
+pub fn publication_types() -> Value {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/api/publication-types.json"
+    );
+    serde_json::from_str(&std::fs::read_to_string(path).expect("fixture")).expect("json")
 }
 
 /// One page of a bill's stages, at most 20 items whatever `Take` asks.
