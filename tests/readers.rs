@@ -247,3 +247,55 @@ async fn with_follow_any_any_bill_within_the_limits() {
     ask(&bot, OTHER, "/forget").await;
     assert_eq!(count(&check, "SELECT count(*) FROM deliveries"), 1);
 }
+
+/// Bill 101 with its 2nd reading on `day` too.
+fn bill_at_second_reading(day: &str) -> (Value, Value) {
+    let (mut record, mut stages) = bill(101, "Water (Special Measures) Bill", "2025-02-01");
+    let second = json!({"id": 1011, "stageId": 7, "description": "2nd reading",
+                        "house": "Commons", "sortOrder": 2,
+                        "stageSittings": [{"date": format!("{day}T00:00:00")}]});
+    stages["items"].as_array_mut().expect("items").push(second);
+    stages["totalResults"] = json!(2);
+    record["lastUpdate"] = json!(format!("{day}T11:00:00"));
+    (record, stages)
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_bill_followed_again_after_no_one_did_tells_nothing_of_the_time_between() {
+    let check = deployment(&parliament(), "follow_any = true\n");
+    check.check_on("2025-02-11").await;
+    let bot = answers(&check, at("2025-02-11", "10:00:00")).await;
+
+    // Bill 101 tracked for its one reader (first sight silent), who then leaves it.
+    assert!(ask(&bot, READER, "/follow 101").await.starts_with("You now follow"));
+    check.check_on("2025-02-12").await;
+    assert!(ask(&bot, READER, "/unfollow 101").await.starts_with("You no longer follow"));
+
+    // No one follows it: it is not checked while its 2nd reading comes and goes.
+    let (record, stages) = bill_at_second_reading("2025-02-20");
+    check.parliament.serve_bill(101, record, stages);
+    let quiet = check.check_on("2025-02-21").await;
+    assert!(!quiet.report.bills.iter().any(|b| b.bill_id == 101));
+
+    // Someone follows it weeks later: the 2nd reading, before they followed, is old news.
+    assert!(ask(&bot, OTHER, "/follow 101").await.starts_with("You now follow"));
+    check.check_on("2025-03-01").await;
+    assert_eq!(
+        count(&check, "SELECT count(*) FROM deliveries"),
+        0,
+        "a reader who followed on 1 March was sent the 2nd reading of 20 February, from the \
+         weeks no one followed the bill"
+    );
+    // Its news from then on comes as always.
+    let (record, mut stages) = bill_at_second_reading("2025-02-20");
+    let committee = json!({"id": 1012, "stageId": 8, "description": "Committee stage",
+                           "house": "Commons", "sortOrder": 3,
+                           "stageSittings": [{"date": "2025-03-02T00:00:00"}]});
+    stages["items"].as_array_mut().expect("items").push(committee);
+    stages["totalResults"] = json!(3);
+    let mut record = record;
+    record["lastUpdate"] = json!("2025-03-02T11:00:00");
+    check.parliament.serve_bill(101, record, stages);
+    check.check_on("2025-03-03").await;
+    assert_eq!(count(&check, "SELECT count(*) FROM deliveries"), 1);
+}
