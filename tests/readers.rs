@@ -267,9 +267,17 @@ async fn a_bill_followed_again_after_no_one_did_tells_nothing_of_the_time_betwee
     let bot = answers(&check, at("2025-02-11", "10:00:00")).await;
 
     // Bill 101 tracked for its one reader (first sight silent), who then leaves it.
-    assert!(ask(&bot, READER, "/follow 101").await.starts_with("You now follow"));
+    assert!(
+        ask(&bot, READER, "/follow 101")
+            .await
+            .starts_with("You now follow")
+    );
     check.check_on("2025-02-12").await;
-    assert!(ask(&bot, READER, "/unfollow 101").await.starts_with("You no longer follow"));
+    assert!(
+        ask(&bot, READER, "/unfollow 101")
+            .await
+            .starts_with("You no longer follow")
+    );
 
     // No one follows it: it is not checked while its 2nd reading comes and goes.
     let (record, stages) = bill_at_second_reading("2025-02-20");
@@ -278,7 +286,11 @@ async fn a_bill_followed_again_after_no_one_did_tells_nothing_of_the_time_betwee
     assert!(!quiet.report.bills.iter().any(|b| b.bill_id == 101));
 
     // Someone follows it weeks later: the 2nd reading, before they followed, is old news.
-    assert!(ask(&bot, OTHER, "/follow 101").await.starts_with("You now follow"));
+    assert!(
+        ask(&bot, OTHER, "/follow 101")
+            .await
+            .starts_with("You now follow")
+    );
     check.check_on("2025-03-01").await;
     assert_eq!(
         count(&check, "SELECT count(*) FROM deliveries"),
@@ -291,11 +303,43 @@ async fn a_bill_followed_again_after_no_one_did_tells_nothing_of_the_time_betwee
     let committee = json!({"id": 1012, "stageId": 8, "description": "Committee stage",
                            "house": "Commons", "sortOrder": 3,
                            "stageSittings": [{"date": "2025-03-02T00:00:00"}]});
-    stages["items"].as_array_mut().expect("items").push(committee);
+    stages["items"]
+        .as_array_mut()
+        .expect("items")
+        .push(committee);
     stages["totalResults"] = json!(3);
     let mut record = record;
     record["lastUpdate"] = json!("2025-03-02T11:00:00");
     check.parliament.serve_bill(101, record, stages);
     check.check_on("2025-03-03").await;
     assert_eq!(count(&check, "SELECT count(*) FROM deliveries"), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn limits_of_zero_refuse_plainly_not_as_if_the_reader_had_used_them_up() {
+    let check = deployment(&parliament(), "follow_any = true\nmax_follows = 0\n");
+    check.check_on("2025-02-11").await;
+    let bot = answers(&check, at("2025-02-11", "10:00:00")).await;
+    let refused = ask(&bot, READER, "/follow 3929").await;
+    assert_eq!(
+        refused,
+        "This bot takes no personal follows: its alerts go to its channel. /bills lists the \
+         bills it tracks.",
+        "a reader who follows nothing was told they had used up their follows"
+    );
+
+    let check = deployment(&parliament(), "follow_any = true\nmax_followed_bills = 0\n");
+    check.check_on("2025-02-11").await;
+    let bot = answers(&check, at("2025-02-11", "10:00:00")).await;
+    assert_eq!(
+        ask(&bot, READER, "/follow 101").await,
+        "I follow only the bills this channel tracks, and bill 101 is not one of them. \
+         /bills lists them.",
+        "no bill of readers' own at all is not 'readers follow 0 bills already'"
+    );
+    assert!(
+        ask(&bot, READER, "/follow 3929")
+            .await
+            .starts_with("You now follow")
+    );
 }
