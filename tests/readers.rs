@@ -343,3 +343,36 @@ async fn limits_of_zero_refuse_plainly_not_as_if_the_reader_had_used_them_up() {
             .starts_with("You now follow")
     );
 }
+
+/// Whether the database's files (with its write-ahead log) hold `text` anywhere, in a live
+/// row or in a page it was deleted from.
+fn on_disk(check: &InProcess, text: &str) -> bool {
+    let path = check.db_path();
+    let mut files = vec![path.clone()];
+    files.push(format!("{}-wal", path.display()).into());
+    files
+        .iter()
+        .filter_map(|f| std::fs::read(f).ok())
+        .any(|bytes| bytes.windows(text.len()).any(|w| w == text.as_bytes()))
+}
+
+#[tokio::test(start_paused = true)]
+async fn forget_leaves_no_trace_of_the_reader_in_the_database_files() {
+    const SECRET: i64 = 987_654_321_123;
+    let check = deployment(&parliament(), "");
+    check.check_on("2025-02-11").await;
+    let bot = answers(&check, at("2025-02-11", "10:00:00")).await;
+    assert!(
+        ask(&bot, SECRET, "/follow 3929")
+            .await
+            .starts_with("You now follow")
+    );
+    assert!(on_disk(&check, &SECRET.to_string()));
+    assert!(ask(&bot, SECRET, "/forget").await.starts_with("Done"));
+    drop(bot);
+    assert!(
+        !on_disk(&check, &SECRET.to_string()),
+        "/forget deleted the reader's rows, but their chat id is still in the database file, \
+         in the pages the rows were deleted from"
+    );
+}
