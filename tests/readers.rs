@@ -376,3 +376,48 @@ async fn forget_leaves_no_trace_of_the_reader_in_the_database_files() {
          in the pages the rows were deleted from"
     );
 }
+
+/// Hostile and odd words after each reader command: every answer is valid Telegram HTML,
+/// refuses or lists plainly, and follows nothing it was not asked to.
+#[tokio::test(start_paused = true)]
+async fn odd_input_gets_valid_html_and_follows_nothing() {
+    let check = deployment(&parliament(), "");
+    check.check_on("2025-02-11").await;
+    let bot = answers(&check, at("2025-02-11", "10:00:00")).await;
+    let long = "border security ".repeat(700);
+    let odd = [
+        "   ",
+        "0",
+        "-5",
+        "99999999999999999999",
+        "4294967295",
+        "https://example.com/bills/3929",
+        "javascript:alert(1)",
+        "<b>border</b> & <i>security",
+        "🏴󠁧󠁢󠁥󠁮󠁧󠁿 bill 🚀",
+        "قانون الحدود",
+        "%_%",
+        "'; DROP TABLE reader_follows; --",
+        long.as_str(),
+    ];
+    for (i, words) in odd.iter().enumerate() {
+        for command in ["/follow", "/unfollow", "/follow@otherbot"] {
+            let reader = 5000 + i as i64;
+            let answer = ask(&bot, reader, &format!("{command} {words}")).await;
+            telegram_html::parse(&answer)
+                .unwrap_or_else(|e| panic!("{command} {words:?}: {e}\n{answer}"));
+            assert!(
+                answer.chars().count() < 1000,
+                "{command} {words:?}: {answer}"
+            );
+        }
+    }
+    // None of them names a bill: nothing was followed.
+    assert_eq!(count(&check, "SELECT count(*) FROM reader_follows"), 0);
+    for answer in [
+        ask(&bot, READER, "/mine").await,
+        ask(&bot, READER, "/forget").await,
+    ] {
+        telegram_html::parse(&answer).expect("valid HTML");
+    }
+}
