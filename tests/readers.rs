@@ -247,3 +247,177 @@ async fn with_follow_any_any_bill_within_the_limits() {
     ask(&bot, OTHER, "/forget").await;
     assert_eq!(count(&check, "SELECT count(*) FROM deliveries"), 1);
 }
+
+/// Bill 101 with its 2nd reading on `day` too.
+fn bill_at_second_reading(day: &str) -> (Value, Value) {
+    let (mut record, mut stages) = bill(101, "Water (Special Measures) Bill", "2025-02-01");
+    let second = json!({"id": 1011, "stageId": 7, "description": "2nd reading",
+                        "house": "Commons", "sortOrder": 2,
+                        "stageSittings": [{"date": format!("{day}T00:00:00")}]});
+    stages["items"].as_array_mut().expect("items").push(second);
+    stages["totalResults"] = json!(2);
+    record["lastUpdate"] = json!(format!("{day}T11:00:00"));
+    (record, stages)
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_bill_followed_again_after_no_one_did_tells_nothing_of_the_time_between() {
+    let check = deployment(&parliament(), "follow_any = true\n");
+    check.check_on("2025-02-11").await;
+    let bot = answers(&check, at("2025-02-11", "10:00:00")).await;
+
+    // Bill 101 tracked for its one reader (first sight silent), who then leaves it.
+    assert!(
+        ask(&bot, READER, "/follow 101")
+            .await
+            .starts_with("You now follow")
+    );
+    check.check_on("2025-02-12").await;
+    assert!(
+        ask(&bot, READER, "/unfollow 101")
+            .await
+            .starts_with("You no longer follow")
+    );
+
+    // No one follows it: it is not checked while its 2nd reading comes and goes.
+    let (record, stages) = bill_at_second_reading("2025-02-20");
+    check.parliament.serve_bill(101, record, stages);
+    let quiet = check.check_on("2025-02-21").await;
+    assert!(!quiet.report.bills.iter().any(|b| b.bill_id == 101));
+
+    // Someone follows it weeks later: the 2nd reading, before they followed, is old news.
+    assert!(
+        ask(&bot, OTHER, "/follow 101")
+            .await
+            .starts_with("You now follow")
+    );
+    check.check_on("2025-03-01").await;
+    assert_eq!(
+        count(&check, "SELECT count(*) FROM deliveries"),
+        0,
+        "a reader who followed on 1 March was sent the 2nd reading of 20 February, from the \
+         weeks no one followed the bill"
+    );
+    // Its news from then on comes as always.
+    let (record, mut stages) = bill_at_second_reading("2025-02-20");
+    let committee = json!({"id": 1012, "stageId": 8, "description": "Committee stage",
+                           "house": "Commons", "sortOrder": 3,
+                           "stageSittings": [{"date": "2025-03-02T00:00:00"}]});
+    stages["items"]
+        .as_array_mut()
+        .expect("items")
+        .push(committee);
+    stages["totalResults"] = json!(3);
+    let mut record = record;
+    record["lastUpdate"] = json!("2025-03-02T11:00:00");
+    check.parliament.serve_bill(101, record, stages);
+    check.check_on("2025-03-03").await;
+    assert_eq!(count(&check, "SELECT count(*) FROM deliveries"), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn limits_of_zero_refuse_plainly_not_as_if_the_reader_had_used_them_up() {
+    let check = deployment(&parliament(), "follow_any = true\nmax_follows = 0\n");
+    check.check_on("2025-02-11").await;
+    let bot = answers(&check, at("2025-02-11", "10:00:00")).await;
+    let refused = ask(&bot, READER, "/follow 3929").await;
+    assert_eq!(
+        refused,
+        "This bot takes no personal follows: its alerts go to its channel. /bills lists the \
+         bills it tracks.",
+        "a reader who follows nothing was told they had used up their follows"
+    );
+
+    let check = deployment(&parliament(), "follow_any = true\nmax_followed_bills = 0\n");
+    check.check_on("2025-02-11").await;
+    let bot = answers(&check, at("2025-02-11", "10:00:00")).await;
+    assert_eq!(
+        ask(&bot, READER, "/follow 101").await,
+        "I follow only the bills this channel tracks, and bill 101 is not one of them. \
+         /bills lists them.",
+        "no bill of readers' own at all is not 'readers follow 0 bills already'"
+    );
+    assert!(
+        ask(&bot, READER, "/follow 3929")
+            .await
+            .starts_with("You now follow")
+    );
+}
+
+/// Whether the database's files (with its write-ahead log) hold `text` anywhere, in a live
+/// row or in a page it was deleted from.
+fn on_disk(check: &InProcess, text: &str) -> bool {
+    let path = check.db_path();
+    let mut files = vec![path.clone()];
+    files.push(format!("{}-wal", path.display()).into());
+    files
+        .iter()
+        .filter_map(|f| std::fs::read(f).ok())
+        .any(|bytes| bytes.windows(text.len()).any(|w| w == text.as_bytes()))
+}
+
+#[tokio::test(start_paused = true)]
+async fn forget_leaves_no_trace_of_the_reader_in_the_database_files() {
+    const SECRET: i64 = 987_654_321_123;
+    let check = deployment(&parliament(), "");
+    check.check_on("2025-02-11").await;
+    let bot = answers(&check, at("2025-02-11", "10:00:00")).await;
+    assert!(
+        ask(&bot, SECRET, "/follow 3929")
+            .await
+            .starts_with("You now follow")
+    );
+    assert!(on_disk(&check, &SECRET.to_string()));
+    assert!(ask(&bot, SECRET, "/forget").await.starts_with("Done"));
+    drop(bot);
+    assert!(
+        !on_disk(&check, &SECRET.to_string()),
+        "/forget deleted the reader's rows, but their chat id is still in the database file, \
+         in the pages the rows were deleted from"
+    );
+}
+
+/// Hostile and odd words after each reader command: every answer is valid Telegram HTML,
+/// refuses or lists plainly, and follows nothing it was not asked to.
+#[tokio::test(start_paused = true)]
+async fn odd_input_gets_valid_html_and_follows_nothing() {
+    let check = deployment(&parliament(), "");
+    check.check_on("2025-02-11").await;
+    let bot = answers(&check, at("2025-02-11", "10:00:00")).await;
+    let long = "border security ".repeat(700);
+    let odd = [
+        "   ",
+        "0",
+        "-5",
+        "99999999999999999999",
+        "4294967295",
+        "https://example.com/bills/3929",
+        "javascript:alert(1)",
+        "<b>border</b> & <i>security",
+        "🏴󠁧󠁢󠁥󠁮󠁧󠁿 bill 🚀",
+        "قانون الحدود",
+        "%_%",
+        "'; DROP TABLE reader_follows; --",
+        long.as_str(),
+    ];
+    for (i, words) in odd.iter().enumerate() {
+        for command in ["/follow", "/unfollow", "/follow@otherbot"] {
+            let reader = 5000 + i as i64;
+            let answer = ask(&bot, reader, &format!("{command} {words}")).await;
+            telegram_html::parse(&answer)
+                .unwrap_or_else(|e| panic!("{command} {words:?}: {e}\n{answer}"));
+            assert!(
+                answer.chars().count() < 1000,
+                "{command} {words:?}: {answer}"
+            );
+        }
+    }
+    // None of them names a bill: nothing was followed.
+    assert_eq!(count(&check, "SELECT count(*) FROM reader_follows"), 0);
+    for answer in [
+        ask(&bot, READER, "/mine").await,
+        ask(&bot, READER, "/forget").await,
+    ] {
+        telegram_html::parse(&answer).expect("valid HTML");
+    }
+}

@@ -202,3 +202,33 @@ async fn a_readers_message_that_cannot_be_recorded_is_never_sent_again() {
     let counts = b.db.call(|s| s.reader_counts()).await.expect("counts");
     assert_eq!((counts.pending, counts.sent), (0, 2));
 }
+
+/// The README promises a reader that billwatch keeps their chat id in its database only, and
+/// `/forget` deletes it: its log, kept by whatever keeps the operator's logs, names no reader,
+/// even when their message fails or they blocked the bot.
+#[tokio::test(start_paused = true)]
+async fn the_log_names_no_reader() {
+    let chats = readers(3);
+    let mut b = fan_out_to(&chats).await;
+    b.bot.blocked_by(&chats[0]);
+    // Telegram's own words for a refusal may name the chat, as the client's do.
+    b.bot.script(
+        Method::Send,
+        [common::fake_bot::Answer::Refused(format!(
+            "Bad Request: message is too long (chat {})",
+            chats[1]
+        ))],
+    );
+    let (logs, _guard) = capture_logs();
+    let done = round(&mut b, 100).await;
+    assert_eq!((done.gone, done.refused), (1, 1), "{done:?}");
+    let logs = logs.text();
+    assert!(logs.contains("a reader is gone"), "{logs}");
+    assert!(logs.contains("message is too long"), "{logs}");
+    for chat in &chats[..2] {
+        assert!(
+            !logs.contains(chat.as_str()),
+            "the log names reader {chat}:\n{logs}"
+        );
+    }
+}

@@ -284,7 +284,11 @@ pub fn followed_html(outcome: Followed, id: BillId, title: &str) -> String {
              /mine lists what you follow; /unfollow {id} stops this one."
         ),
         Followed::Already => format!("You already follow {name}. /mine lists what you follow."),
-        Followed::Refused(Refusal::NotTracked) => format!(
+        // A limit of 0: following is off (for every bill, or for bills of readers' own).
+        Followed::Refused(Refusal::TooManyFollows(0)) => "This bot takes no personal follows: \
+             its alerts go to its channel. /bills lists the bills it tracks."
+            .to_owned(),
+        Followed::Refused(Refusal::NotTracked | Refusal::TooManyBills(0)) => format!(
             "I follow only the bills this channel tracks, and bill {id} is not one of them. \
              /bills lists them."
         ),

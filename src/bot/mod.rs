@@ -318,7 +318,9 @@ async fn answer(msg: Message, context: Arc<Context>) -> Result<(), Infallible> {
             Ok(_) => {}
             Err(ThrottledError::ShuttingDown) => break,
             Err(ThrottledError::Telegram(e)) => {
-                tracing::warn!(chat, "cannot answer a command: {e}");
+                // The log names no one who writes to the bot (README, "Privacy").
+                let e = e.to_string().replace(&chat, "(their chat)");
+                tracing::warn!("cannot answer a command: {e}");
                 break;
             }
         }

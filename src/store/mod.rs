@@ -455,8 +455,11 @@ impl Store {
 
     /// Applies the migrations after `version`, each in its own transaction.
     fn migrate(&mut self, version: i64) -> Result<(), StoreError> {
+        // secure_delete: a deleted row (a reader `/forget`) is overwritten, not left in its page.
         self.conn
-            .execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;")
+            .execute_batch(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA secure_delete = ON;",
+            )
             .map_err(|e| self.err(e))?;
         for (index, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
             self.in_transaction(TransactionBehavior::Exclusive, |tx| {

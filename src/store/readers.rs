@@ -76,8 +76,16 @@ impl Store {
 
     /// Deletes everything kept about the reader in `chat`: their follows and their messages,
     /// sent or waiting. How many follows they had.
+    /// The rows are overwritten where they were (`secure_delete`), and the write-ahead log,
+    /// which still holds the pages as they were, is folded into the file and emptied.
     pub fn forget(&mut self, chat: &str) -> Result<usize, StoreError> {
-        self.in_transaction(TransactionBehavior::Immediate, |tx| forget(tx, chat))
+        let n = self.in_transaction(TransactionBehavior::Immediate, |tx| forget(tx, chat))?;
+        // Best effort: a reader of the database at this moment keeps the log from being emptied
+        // now; the pages in it are then overwritten as the log is reused.
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+            .map_err(|e| self.err(e))?;
+        Ok(n)
     }
 
     /// Every bill readers follow, with how many readers, by bill id.

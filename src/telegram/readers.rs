@@ -166,25 +166,23 @@ async fn deliver_reader(
                 sent += ids.len();
             }
             Err(SendError::Unreachable(reason)) => {
-                tracing::info!(
-                    chat,
-                    "a reader is gone, unfollowed from everything: {reason}"
-                );
+                let reason = unnamed(&reason, chat);
+                tracing::info!("a reader is gone, unfollowed from everything: {reason}");
                 let c = chat.to_owned();
                 db.call(move |s| s.reader_gone(&c)).await?;
                 return Ok(Outcome::Gone);
             }
             Err(SendError::Refused(reason)) => {
+                let reason = unnamed(&reason, chat);
                 tracing::error!(
-                    chat,
-                    alerts = ids.len(),
+                    alerts = ?ids,
                     "Telegram refused a reader's message: {reason}"
                 );
                 let (c, owned, now) = (chat.to_owned(), ids.clone(), clock.now());
                 db.call(move |s| s.reader_refused(&c, &owned, now)).await?;
                 refused += ids.len();
             }
-            Err(e) => return Ok(Outcome::Waiting(e.to_string())),
+            Err(e) => return Ok(Outcome::Waiting(unnamed(&e.to_string(), chat))),
         }
     }
     Ok(match (sent, refused) {
@@ -194,6 +192,12 @@ async fn deliver_reader(
             alerts: sent,
         },
     })
+}
+
+/// `text` (Telegram's or the client's words about a failure) without the reader's chat id: the
+/// log names no reader, so that `/forget` leaves nothing of them behind (README, "Privacy").
+fn unnamed(text: &str, chat: &str) -> String {
+    text.replace(chat, "(their chat)")
 }
 
 /// Sends one message to a reader: the attempt committed first; flood control waited out as
