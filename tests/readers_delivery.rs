@@ -232,3 +232,28 @@ async fn the_log_names_no_reader() {
         );
     }
 }
+
+/// A reader whose messages keep failing (Telegram answering 5xx for that chat alone) goes to
+/// the back of the queue: the next readers are not held behind their retries.
+#[tokio::test(start_paused = true)]
+async fn a_reader_whose_messages_keep_failing_does_not_hold_up_the_others() {
+    let chats = readers(4);
+    let mut b = fan_out_to(&chats).await;
+    b.bot.failing_for(&chats[0]);
+    let first = round(&mut b, 2).await;
+    assert_eq!((first.messages, first.waiting), (1, 1));
+    let started = Instant::now();
+    let second = round(&mut b, 2).await;
+    assert_eq!(second.messages, 2, "the two readers after them");
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    for chat in &chats[1..] {
+        assert_eq!(b.bot.texts_to(chat).len(), 1, "reader {chat}");
+    }
+    // Then theirs is tried again (and again waits), alone.
+    let third = round(&mut b, 2).await;
+    assert_eq!((third.messages, third.waiting), (0, 1));
+}

@@ -208,7 +208,8 @@ const GONE: &str = "readers:gone";
 
 impl Store {
     /// The alerts waiting for at most `chats` readers, each reader's oldest first; readers in
-    /// the order their oldest alert was queued. An alert that cannot be read back is refused
+    /// the order their oldest alert was queued, those never tried before those tried already
+    /// (a reader whose messages keep failing goes to the back, not ahead of every batch). An alert that cannot be read back is refused
     /// (logged), so that the others still go.
     pub fn reader_batch(
         &mut self,
@@ -242,8 +243,9 @@ impl Store {
 
     fn reader_rows(&self, chats: usize) -> rusqlite::Result<Vec<(String, i64, String, String)>> {
         let mut stmt = self.conn.prepare(
-            "WITH next AS (SELECT chat, min(alert_id) AS first FROM deliveries
-                           WHERE status = 'pending' GROUP BY chat ORDER BY first LIMIT ?1)
+            "WITH next AS (SELECT chat, min(alert_id) AS first, max(attempts) AS tried
+                           FROM deliveries WHERE status = 'pending'
+                           GROUP BY chat ORDER BY tried > 0, first LIMIT ?1)
              SELECT d.chat, a.id, a.event, a.url
              FROM next JOIN deliveries d ON d.chat = next.chat AND d.status = 'pending'
                        JOIN reader_alerts a ON a.id = d.alert_id

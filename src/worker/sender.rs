@@ -176,7 +176,9 @@ impl State {
         Ok(Pending {
             channels: pending,
             readers: round.waiting,
-            readers_failed: round.last_error.is_some(),
+            // A failure holds the next batch back only when nothing went: a reader whose
+            // messages keep failing is at the back of the queue, not in everyone's way.
+            readers_failed: round.last_error.is_some() && round.messages == 0,
         })
     }
 

@@ -70,6 +70,8 @@ struct State {
     accepted: i64,
     /// Private chats whose reader blocked the bot.
     blocked: std::collections::HashSet<String>,
+    /// Chats every message to which fails as a 5xx does.
+    failing: std::collections::HashSet<String>,
 }
 
 /// The fake Telegram. Unscripted calls succeed at once.
@@ -96,6 +98,11 @@ impl FakeBot {
     /// blocked the bot.
     pub fn blocked_by(&self, chat: &str) {
         self.state().blocked.insert(chat.to_owned());
+    }
+
+    /// From now on, every message to `chat` fails as Telegram's 5xx does.
+    pub fn failing_for(&self, chat: &str) {
+        self.state().failing.insert(chat.to_owned());
     }
 
     /// Every call so far, in order.
@@ -145,6 +152,9 @@ impl FakeBot {
         });
         if let Some(why) = refused {
             return Answer::Refused(why);
+        }
+        if method == Method::Send && state.failing.contains(chat) {
+            return Answer::Transient("Internal Server Error".to_owned());
         }
         if method == Method::Send && state.blocked.contains(chat) {
             return Answer::Unreachable("Forbidden: bot was blocked by the user".to_owned());
