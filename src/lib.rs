@@ -40,10 +40,10 @@
 //!      persist (`--dry-run`: nothing); Parliament's publication types read when a new document
 //!      needs them (`check/doc_types.rs`).
 //!    - [`telegram`]: delivery over a `BotApi` (teloxide, or a fake in tests) — digests, limits,
-//!      retries, blocked alerts, status cards, operator notices.
+//!      retries, blocked alerts, status cards, operator notices, readers' private chats.
 //!    - [`bot`]: the bot's commands in private chats (teloxide dispatcher, long polling); the
 //!      replies themselves are pure (`bot::respond`), `/search` asks the Bills API (kept a few
-//!      minutes).
+//!      minutes), `/follow`, `/unfollow`, `/mine` and `/forget` keep a reader's follows.
 //!    - [`console`]: delivery to stdout, as text or JSON lines.
 //! 5. [`worker`]: `billwatch run` — the checker, the sender and the bot as tasks; clock,
 //!    shutdown and services are parameters, so tests run it in-process in paused time.
