@@ -101,13 +101,19 @@ fn outcome(vote: &Vote) -> &'static str {
 }
 
 /// "6 divisions on amendments; all 6 won by the government" where the data says who won
-/// (the Lords), else "3 divisions on amendments: 1 agreed, 2 rejected".
+/// (the Lords), else "3 divisions on amendments: 1 agreed, 2 rejected"; a programme motion or
+/// another procedural question is counted as a motion ("1 division on a motion: 1 agreed, 0
+/// rejected").
 fn day_summary(votes: &[Vote]) -> String {
     let n = votes.len();
-    let head = if n == 1 {
-        "1 division on amendments".to_owned()
-    } else {
-        format!("{n} divisions on amendments")
+    let motions = votes.iter().filter(|v| v.is_procedural()).count();
+    let head = match (n, motions) {
+        (1, 0) => "1 division on amendments".to_owned(),
+        (1, _) => "1 division on a motion".to_owned(),
+        (_, 0) => format!("{n} divisions on amendments"),
+        (_, m) if m == n => format!("{n} divisions on motions"),
+        (_, 1) => format!("{n} divisions ({} on amendments, 1 on a motion)", n - 1),
+        (_, m) => format!("{n} divisions ({} on amendments, {m} on motions)", n - m),
     };
     let won: Option<Vec<bool>> = votes.iter().map(|v| v.division.government_won).collect();
     if let Some(won) = won {
@@ -377,6 +383,43 @@ mod tests {
             super::latest_vote_line(&clause, Some("Report stage")),
             "Latest vote: Amendment 51 (Report stage), Lords, 5 November 2025: rejected, \
              Contents 36, Not-contents 89"
+        );
+    }
+
+    /// A day's group counts a programme motion as a motion, not as an amendment.
+    #[test]
+    fn a_days_group_tells_motions_from_amendments() {
+        let motion = || Question::Procedural("Programme motion".into());
+        let amendment = || Question::Amendment {
+            label: "Amendment 8".into(),
+        };
+        let commons = |questions: Vec<Question>| {
+            let votes = questions
+                .into_iter()
+                .enumerate()
+                .map(|(i, q)| vote(400 + i as u32, House::Commons, q, (300, 200)))
+                .collect();
+            let text = render_text(
+                &event("Report stage", House::Commons, votes),
+                URL,
+                day("2025-11-06"),
+            );
+            text.lines().nth(1).unwrap_or_default().to_owned()
+        };
+        assert_eq!(
+            commons(vec![motion()]),
+            "Report stage in the House of Commons, 5 November 2025: 1 division on a motion: 1 \
+             agreed, 0 rejected."
+        );
+        assert_eq!(
+            commons(vec![motion(), motion()]),
+            "Report stage in the House of Commons, 5 November 2025: 2 divisions on motions: 2 \
+             agreed, 0 rejected."
+        );
+        assert_eq!(
+            commons(vec![amendment(), motion(), amendment()]),
+            "Report stage in the House of Commons, 5 November 2025: 3 divisions (2 on \
+             amendments, 1 on a motion): 3 agreed, 0 rejected."
         );
     }
 }
