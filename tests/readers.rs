@@ -421,3 +421,28 @@ async fn odd_input_gets_valid_html_and_follows_nothing() {
         telegram_html::parse(&answer).expect("valid HTML");
     }
 }
+
+/// With `follow_any` and no way to ask Parliament (its client could not be made), a bill
+/// this deployment does not know is not followed unseen: it may not exist.
+#[tokio::test(start_paused = true)]
+async fn without_parliament_a_bill_not_known_here_is_not_followed_unseen() {
+    let check = deployment(&parliament(), "follow_any = true\n");
+    check.check_on("2025-02-11").await;
+    let config = Arc::new(check.config.clone());
+    let (_config_tx, config_rx) = watch::channel(config);
+    let (check_now, _) = mpsc::unbounded_channel();
+    let db = Db::open(&check.db_path()).await.expect("db");
+    let clock = at("2025-02-11", "10:00:00");
+    let bot = Answers::new(config_rx, clock, check_now, db, None);
+    assert_eq!(
+        ask(&bot, READER, "/follow 99999999").await,
+        "Sorry, I cannot look bills up right now. Try again in a few minutes."
+    );
+    assert!(
+        ask(&bot, READER, "/follow 3929")
+            .await
+            .starts_with("You now follow <b>Border Security"),
+        "a bill tracked here needs no look-up"
+    );
+    assert_eq!(count(&check, "SELECT count(*) FROM reader_follows"), 1);
+}

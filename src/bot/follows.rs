@@ -115,6 +115,12 @@ impl Readers<'_> {
                 match (known, &self.searcher) {
                     (Some((_, snapshot, _)), _) => Meant::One(id, title(snapshot.as_ref(), id)),
                     (None, Some(searcher)) if any => looked_up(id, searcher).await,
+                    // Never followed unseen: a bill that may not exist would be checked (and
+                    // fail) at every check.
+                    (None, None) if any => Meant::Nothing(
+                        "Sorry, I cannot look bills up right now. Try again in a few minutes."
+                            .to_owned(),
+                    ),
                     (None, _) => Meant::One(id, format!("Bill {id}")),
                 }
             }
