@@ -422,7 +422,7 @@ async fn a_deferred_division_within_the_window_is_told_as_deferred() {
     assert_eq!(
         texts(&run),
         [
-            "2nd reading in the House of Commons, 10 February 2025: 1 division on amendments: \
+            "2nd reading in the House of Commons, 10 February 2025: 1 division on a motion: \
              1 agreed, 0 rejected.\n\
              • Programme motion: agreed, 330 to 170 (deferred, voted on 12 February 2025)\n\
              Stages of this bill: https://bills.example.test/bills/3929/stages"
