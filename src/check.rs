@@ -393,8 +393,9 @@ async fn plan_with_rules(
     rules
         .search_due(config, sources, target, states, now)
         .await?;
-    let readers = readers::readers_bills(config, &rules.config(config), target).await?;
-    let tracked = readers::with_readers(rules.config(config), &readers);
+    let ruled = rules.config(config);
+    let readers = readers::readers_bills(config, &ruled, target).await?;
+    let tracked = readers::with_readers(ruled, &readers);
     let (mut plan, listing, listed) =
         choose_fetches(&tracked, sources, states, since, now, today).await;
     let taken = rules

@@ -5,7 +5,6 @@
 //! search. The follow itself is the store's, limits counted in the same transaction; the
 //! answers are pure functions ([`followed_html`], [`mine_html`], ...).
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
@@ -83,7 +82,7 @@ impl Readers<'_> {
 
     async fn follow(&self, words: &str, chat: &str) -> Result<String, StoreError> {
         let view = self.view().await;
-        let tracked: HashSet<BillId> = view.bills.iter().map(|(id, _, _)| *id).collect();
+        let tracked = view.tracked();
         let (id, title) = match self.meant(words, &view).await {
             Meant::One(id, title) => (id, title),
             Meant::Several(bills) => return Ok(several_html(&bills, "/follow")),
@@ -174,7 +173,7 @@ impl Readers<'_> {
     async fn mine(&self, chat: &str) -> Result<String, StoreError> {
         let mine = self.mine_with_snapshots(chat).await?;
         let view = self.view().await;
-        let tracked: HashSet<BillId> = view.bills.iter().map(|(id, _, _)| *id).collect();
+        let tracked = view.tracked();
         let limits = self.limits();
         let today = self.clock.today(&self.config.timezone);
         Ok(mine_html(

@@ -37,7 +37,8 @@ mod follows;
 mod replies;
 mod search;
 
-pub use follows::{Ask, Readers, followed_html, forgotten_html, mine_html, unfollowed_html};
+pub use follows::Ask;
+use follows::Readers;
 pub use replies::{Asker, Reply, View, respond};
 pub use search::{SEARCH_CACHE_TTL, Searcher, found_html};
 

@@ -30,6 +30,11 @@ pub struct View {
 }
 
 impl View {
+    /// The bills this deployment tracks (listed, or brought in by a follow rule).
+    pub fn tracked(&self) -> std::collections::HashSet<u32> {
+        self.bills.iter().map(|(id, _, _)| *id).collect()
+    }
+
     pub fn load(config: &Config) -> View {
         let mut view = View::default();
         let store = match Store::open_read_only(&config.storage.path) {

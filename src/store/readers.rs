@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, TransactionBehavior, params};
 use serde::Serialize;
 
 use super::columns::to_json;
@@ -357,23 +357,17 @@ impl Store {
                     ))
                 },
             )?;
-            let gone: Option<String> = self
-                .conn
-                .query_row(
-                    "SELECT value FROM meta WHERE key = ?1",
-                    params![GONE],
-                    |r| r.get(0),
-                )
-                .optional()?;
             Ok(ReaderCounts {
                 readers: readers as u64,
                 follows: follows as u64,
                 pending: pending as u64,
                 sent: sent as u64,
                 refused: refused as u64,
-                gone: gone.and_then(|g| g.parse().ok()).unwrap_or(0),
+                gone: 0,
             })
         };
-        read().map_err(|e: rusqlite::Error| self.err(e))
+        let counts = read().map_err(|e: rusqlite::Error| self.err(e))?;
+        let gone = self.meta(GONE)?.and_then(|g| g.parse().ok()).unwrap_or(0);
+        Ok(ReaderCounts { gone, ..counts })
     }
 }

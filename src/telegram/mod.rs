@@ -54,7 +54,7 @@ mod unrecorded;
 pub use bot_api::BotApi;
 pub use client::{Client, EditError, SendError};
 pub use delivery::{Delivery, ONE_SHOT_BUDGET, Sender, SenderError};
-pub use limits::{CommandLimiter, CommandVerdict, OVERALL_GAP, Pace, READERS_GAP, RateLimiter};
+pub use limits::{CommandLimiter, CommandVerdict, OVERALL_GAP, READERS_GAP, RateLimiter};
 pub use readers::ReadersRound;
 pub use throttled::{Throttled, ThrottledError, Turn};
 pub use token::{TOKEN_ENV, Token, TokenError};
